@@ -1,0 +1,58 @@
+# Hetang spatial layout service. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+GO        ?= go
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -X main.version=$(VERSION)
+BIN       := bin/hetang
+ADDR      ?= :8080
+STATICCHECK_VERSION := v0.8.2
+GOBIN     := $(shell $(GO) env GOPATH)/bin
+
+.PHONY: help deps deps-test web build run test vet staticcheck unit e2e browser check bench loadtest fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+deps: ## install missing system packages (GEOS, PROJ, GDAL) and the page's npm packages
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory web
+
+deps-test: ## deps plus Chromium for the browser tests
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory web
+
+web: ## install the web page's npm packages (npm ci) and copy Leaflet into web/static/vendor
+	@if [ -f web/package.json ]; then scripts/web.sh; fi
+
+build: deps ## build bin/hetang
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hetang
+
+run: build ## build and serve the embedded default data on http://localhost:8080
+	$(BIN) serve -addr $(ADDR)
+
+check: build ## run the data checks on geodata/
+	$(BIN) check
+
+vet: ## go vet
+	$(GO) vet ./...
+
+staticcheck: ## staticcheck (installed with go install when missing)
+	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(GOBIN)/staticcheck ./...
+
+test: deps-test vet staticcheck ## everything CI runs: vet, staticcheck, unit + data + end-to-end + browser tests
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hetang
+	$(BIN) check
+	$(GO) test -count=1 ./...
+
+bench: ## benchmarks (in-process, HTTP, batch) with PostGIS as the peer
+	@scripts/deps.sh bench
+	scripts/bench.sh
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s)
+	scripts/fuzz.sh $${FUZZTIME:-10s}
+
+clean: ## remove build outputs
+	rm -rf bin

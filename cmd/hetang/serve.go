@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+
+	"hetang/geodata"
+	"hetang/internal/config"
+	"hetang/internal/httpapi"
+	"hetang/internal/store"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := config.Default()
+	fl := newFlagSet("serve", stderr)
+	cfgFile := fl.String("config", "", "JSON configuration file (see internal/config/testdata/example.json)")
+	addr := fl.String("addr", "", "listen address host:port (default :8080, env HETANG_ADDR)")
+	data := fl.String("data", "", "GeoPackage to serve (env HETANG_DATA); default: the embedded layout")
+	webDir := fl.String("web-dir", "", "serve the web page from this directory instead of the embedded copy (development)")
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	if *cfgFile != "" {
+		if err := cfg.LoadFile(*cfgFile); err != nil {
+			return err
+		}
+	}
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return err
+	}
+	for flagVal, dst := range map[string]*string{*addr: &cfg.Addr, *data: &cfg.DataPath, *webDir: &cfg.WebDir} {
+		if flagVal != "" {
+			*dst = flagVal
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	log := newLogger(cfg, stderr)
+
+	var st *store.Store
+	var err error
+	if cfg.DataPath == "" {
+		st, err = store.OpenDefault(ctx, cfg.CacheDir, geodata.FS)
+	} else {
+		st, err = store.Open(ctx, cfg.DataPath)
+	}
+	if err != nil {
+		return err
+	}
+	srv := httpapi.New(cfg, st, log, version, mounts(cfg, st, log)...)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	snap := st.Current()
+	log.Info("serving", "addr", ln.Addr().String(), "data", snap.GPKGPath, "data_version", snap.Layout.Version, "version", version)
+	fmt.Fprintf(stdout, "hetang %s serving on http://%s/\n", version, displayAddr(ln.Addr()))
+	return srv.Serve(ctx, ln)
+}
+
+// mounts lists the route groups beyond the core layer service.
+func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
+	return nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, nil))
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return a.String()
+}

@@ -1,0 +1,13 @@
+// Package geodata embeds the layout's reviewable source data: one GeoJSON
+// file per authored layer under layers/, and the public reference files
+// (district boundaries in GCJ-02, gazetteer) under reference/. The build
+// (layout.Build) turns them into the GeoPackage the service reads; see
+// README.md in this folder for formats and provenance.
+package geodata
+
+import "embed"
+
+// FS holds layers/*.geojson and reference/*.
+//
+//go:embed layers/*.geojson reference/*.json reference/gazetteer.csv
+var FS embed.FS

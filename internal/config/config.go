@@ -1,0 +1,200 @@
+// Package config holds the service configuration: a plain struct with
+// defaults, an optional JSON file, environment overrides (HETANG_*) and
+// Validate. Command-line flags are applied by cmd/hetang on top.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrInvalid is wrapped by every validation error.
+var ErrInvalid = errors.New("config: invalid")
+
+// Basemap is a tile layer the web page may offer. Tile URLs and keys live in
+// configuration, never in code.
+type Basemap struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	URL         string `json:"url"`          // Leaflet URL template, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png
+	CRS         string `json:"crs"`          // WGS84 (OSM, Tianditu) or GCJ02 (Amap); the page asks the API for matching coordinates
+	Attribution string `json:"attribution"`  // shown on the map
+	Subdomains  string `json:"subdomains"`   // e.g. "abc" or "1234"
+	MaxZoom     int    `json:"max_zoom"`     // 0 means 18
+}
+
+// Config is the whole configuration of the service.
+type Config struct {
+	// Addr is the listen address (HETANG_ADDR).
+	Addr string `json:"addr"`
+	// DataPath is the GeoPackage to serve (HETANG_DATA). Empty: the embedded
+	// default layout, built into CacheDir at start-up (read-only).
+	DataPath string `json:"data_path"`
+	// CacheDir holds the GeoPackage built from the embedded data (HETANG_CACHE_DIR).
+	CacheDir string `json:"cache_dir"`
+	// AdminToken is the bearer token for write endpoints (HETANG_ADMIN_TOKEN).
+	// Empty disables writes.
+	AdminToken string `json:"admin_token"`
+	// CORSOrigins are the origins allowed to call the API (HETANG_CORS_ORIGINS, comma-separated).
+	CORSOrigins []string `json:"cors_origins"`
+	// MaxBodyBytes limits ordinary request bodies (HETANG_MAX_BODY_BYTES).
+	MaxBodyBytes int64 `json:"max_body_bytes"`
+	// BatchMaxBytes limits batch locate and import bodies (HETANG_BATCH_MAX_BYTES).
+	BatchMaxBytes int64 `json:"batch_max_bytes"`
+	// RequestTimeout bounds the work of one ordinary request (HETANG_REQUEST_TIMEOUT).
+	RequestTimeout Duration `json:"request_timeout"`
+	// BatchTimeout bounds one batch or import request (HETANG_BATCH_TIMEOUT).
+	BatchTimeout    Duration `json:"batch_timeout"`
+	ReadTimeout     Duration `json:"read_timeout"`
+	WriteTimeout    Duration `json:"write_timeout"`
+	IdleTimeout     Duration `json:"idle_timeout"`
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	// WebDir serves the web page from disk instead of the embedded copy (development).
+	WebDir string `json:"web_dir"`
+	// Basemaps offered by the web page; none by default (works offline).
+	Basemaps []Basemap `json:"basemaps"`
+	// LogFormat is "json" or "text" (HETANG_LOG_FORMAT).
+	LogFormat string `json:"log_format"`
+}
+
+// Duration is a time.Duration that reads and writes as a string like "30s".
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "30s"-style strings.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	cache := filepath.Join(os.TempDir(), "hetang-cache")
+	if dir, err := os.UserCacheDir(); err == nil {
+		cache = filepath.Join(dir, "hetang")
+	}
+	return Config{
+		Addr:            ":8080",
+		CacheDir:        cache,
+		CORSOrigins:     []string{"*"},
+		MaxBodyBytes:    16 << 20,
+		BatchMaxBytes:   256 << 20,
+		RequestTimeout:  Duration(30 * time.Second),
+		BatchTimeout:    Duration(10 * time.Minute),
+		ReadTimeout:     Duration(5 * time.Minute),
+		WriteTimeout:    Duration(11 * time.Minute),
+		IdleTimeout:     Duration(2 * time.Minute),
+		ShutdownTimeout: Duration(20 * time.Second),
+		LogFormat:       "json",
+	}
+}
+
+// LoadFile overlays the JSON file at path on c. Unknown keys are an error so
+// typos do not pass silently.
+func (c *Config) LoadFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: reading %s: %w", path, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config: %s: %w", path, err)
+	}
+	return nil
+}
+
+// ApplyEnv overlays HETANG_* environment variables on c, using getenv.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
+	str := func(key string, dst *string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	str("HETANG_ADDR", &c.Addr)
+	str("HETANG_DATA", &c.DataPath)
+	str("HETANG_CACHE_DIR", &c.CacheDir)
+	str("HETANG_ADMIN_TOKEN", &c.AdminToken)
+	str("HETANG_WEB_DIR", &c.WebDir)
+	str("HETANG_LOG_FORMAT", &c.LogFormat)
+	if v := getenv("HETANG_CORS_ORIGINS"); v != "" {
+		c.CORSOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+		}
+	}
+	for key, dst := range map[string]*int64{"HETANG_MAX_BODY_BYTES": &c.MaxBodyBytes, "HETANG_BATCH_MAX_BYTES": &c.BatchMaxBytes} {
+		if v := getenv(key); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%w: %s=%q is not a whole number of bytes", ErrInvalid, key, v)
+			}
+			*dst = n
+		}
+	}
+	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout} {
+		if v := getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%w: %s=%q is not a duration like 30s", ErrInvalid, key, v)
+			}
+			*dst = Duration(d)
+		}
+	}
+	return nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("%w: addr %q must be host:port (e.g. :8080 or 127.0.0.1:8080)", ErrInvalid, c.Addr)
+	}
+	if c.DataPath == "" && c.CacheDir == "" {
+		return fmt.Errorf("%w: cache_dir is needed when no data_path is given", ErrInvalid)
+	}
+	if c.MaxBodyBytes <= 0 || c.BatchMaxBytes <= 0 {
+		return fmt.Errorf("%w: body limits must be positive", ErrInvalid)
+	}
+	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "batch_timeout": c.BatchTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout, "shutdown_timeout": c.ShutdownTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%w: %s must be positive", ErrInvalid, name)
+		}
+	}
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		return fmt.Errorf("%w: admin_token must be at least 16 characters", ErrInvalid)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("%w: log_format must be json or text", ErrInvalid)
+	}
+	for i, b := range c.Basemaps {
+		if b.ID == "" || b.URL == "" {
+			return fmt.Errorf("%w: basemap %d needs id and url", ErrInvalid, i)
+		}
+		if b.CRS != "WGS84" && b.CRS != "GCJ02" {
+			return fmt.Errorf("%w: basemap %s crs must be WGS84 or GCJ02", ErrInvalid, b.ID)
+		}
+	}
+	return nil
+}

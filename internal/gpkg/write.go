@@ -1,0 +1,434 @@
+package gpkg
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"hetang/internal/layout"
+)
+
+// Column names of every feature table this package writes.
+const (
+	columnFID  = "fid"
+	columnGeom = "geom"
+)
+
+// Extension rows (GeoPackage 1.3 Annex F.3).
+const (
+	extRTree           = "gpkg_rtree_index"
+	extRTreeDefinition = "http://www.geopackage.org/spec120/#extension_rtree"
+	extRTreeScope      = "write-only"
+)
+
+// schema creates the mandatory GeoPackage tables, as GDAL writes them, and
+// the two attribute tables of our own.
+var schema = []string{
+	`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,
+	`CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))`,
+	`CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name), CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))`,
+	`CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))`,
+	`CREATE TABLE ` + tableLayers + ` (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, id TEXT NOT NULL UNIQUE, title_zh TEXT NOT NULL, title_en TEXT NOT NULL, description TEXT NOT NULL, geometry_type TEXT NOT NULL)`,
+	`CREATE TABLE ` + tableMetadata + ` (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT NOT NULL UNIQUE, value TEXT NOT NULL)`,
+}
+
+// rtreeTriggers are the R*Tree maintenance triggers exactly as GDAL 3.6
+// creates them; %[1]s is the quoted feature table, %[2]s the quoted rtree
+// table, %[3]s the quoted geometry column, %[4]s the quoted primary key, %[5]s
+// the unquoted rtree table name used as trigger name prefix.
+var rtreeTriggers = []string{
+	`CREATE TRIGGER "%[5]s_insert" AFTER INSERT ON %[1]s WHEN (new.%[3]s NOT NULL AND NOT ST_IsEmpty(NEW.%[3]s)) BEGIN INSERT OR REPLACE INTO %[2]s VALUES (NEW.%[4]s,ST_MinX(NEW.%[3]s), ST_MaxX(NEW.%[3]s),ST_MinY(NEW.%[3]s), ST_MaxY(NEW.%[3]s)); END`,
+	`CREATE TRIGGER "%[5]s_update1" AFTER UPDATE OF %[3]s ON %[1]s WHEN OLD.%[4]s = NEW.%[4]s AND (NEW.%[3]s NOTNULL AND NOT ST_IsEmpty(NEW.%[3]s)) BEGIN INSERT OR REPLACE INTO %[2]s VALUES (NEW.%[4]s,ST_MinX(NEW.%[3]s), ST_MaxX(NEW.%[3]s),ST_MinY(NEW.%[3]s), ST_MaxY(NEW.%[3]s)); END`,
+	`CREATE TRIGGER "%[5]s_update2" AFTER UPDATE OF %[3]s ON %[1]s WHEN OLD.%[4]s = NEW.%[4]s AND (NEW.%[3]s ISNULL OR ST_IsEmpty(NEW.%[3]s)) BEGIN DELETE FROM %[2]s WHERE id = OLD.%[4]s; END`,
+	`CREATE TRIGGER "%[5]s_update3" AFTER UPDATE ON %[1]s WHEN OLD.%[4]s != NEW.%[4]s AND (NEW.%[3]s NOTNULL AND NOT ST_IsEmpty(NEW.%[3]s)) BEGIN DELETE FROM %[2]s WHERE id = OLD.%[4]s; INSERT OR REPLACE INTO %[2]s VALUES (NEW.%[4]s,ST_MinX(NEW.%[3]s), ST_MaxX(NEW.%[3]s),ST_MinY(NEW.%[3]s), ST_MaxY(NEW.%[3]s)); END`,
+	`CREATE TRIGGER "%[5]s_update4" AFTER UPDATE ON %[1]s WHEN OLD.%[4]s != NEW.%[4]s AND (NEW.%[3]s ISNULL OR ST_IsEmpty(NEW.%[3]s)) BEGIN DELETE FROM %[2]s WHERE id IN (OLD.%[4]s, NEW.%[4]s); END`,
+	`CREATE TRIGGER "%[5]s_delete" AFTER DELETE ON %[1]s WHEN old.%[3]s NOT NULL BEGIN DELETE FROM %[2]s WHERE id = OLD.%[4]s; END`,
+}
+
+// Write writes lay to path as a GeoPackage 1.3 file, atomically: the file is
+// built under a temporary name in the same directory, synced to disk and then
+// renamed over path. On any error the file already at path is untouched and
+// the temporary file is removed.
+//
+// Each layer becomes a feature table named by its id with an EPSG:4326 geom
+// column of the layer's geometry type, followed by one column per
+// layer.Fields() entry (the feature id in column "id").
+func Write(ctx context.Context, path string, lay *layout.Layout) (err error) {
+	if lay == nil {
+		return errors.New("gpkg: write: nil layout")
+	}
+	if err := validate(lay); err != nil {
+		return err
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	tmpName := tmp.Name()
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmpName)
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+				os.Remove(tmpName + suffix)
+			}
+		}
+	}()
+
+	if err := writeDB(ctx, tmpName, lay); err != nil {
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	if err := syncFile(tmpName); err != nil {
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmpName, 0o644); err != nil {
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	// Make the rename durable. Some filesystems cannot sync a directory; the
+	// new file is in place either way, so this is best effort.
+	_ = syncFile(dir)
+	return nil
+}
+
+func syncFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// validate checks what SQL would otherwise reject halfway through, with a
+// message that names the layer or feature.
+func validate(lay *layout.Layout) error {
+	seen := map[string]bool{}
+	for _, ly := range lay.Layers {
+		if ly == nil {
+			return errors.New("gpkg: write: nil layer")
+		}
+		lower := strings.ToLower(ly.ID)
+		switch {
+		case ly.ID == "":
+			return errors.New("gpkg: write: layer with empty id")
+		case strings.HasPrefix(lower, "gpkg_"), strings.HasPrefix(lower, "rtree_"), strings.HasPrefix(lower, "sqlite_"),
+			lower == tableLayers, lower == tableMetadata:
+			return fmt.Errorf("gpkg: write: layer id %q is a reserved table name", ly.ID)
+		case seen[lower]:
+			return fmt.Errorf("gpkg: write: duplicate layer id %q", ly.ID)
+		}
+		seen[lower] = true
+		if _, err := gpkgTypeName(ly.GeometryType); err != nil {
+			return fmt.Errorf("gpkg: write: layer %q: %w", ly.ID, err)
+		}
+		cols := map[string]string{columnFID: columnFID, columnGeom: columnGeom}
+		for _, f := range fieldsOf(ly) {
+			l := strings.ToLower(f.Name)
+			if prev, ok := cols[l]; ok {
+				return fmt.Errorf("gpkg: write: layer %q: property %q clashes with column %q", ly.ID, f.Name, prev)
+			}
+			cols[l] = f.Name
+		}
+	}
+	return nil
+}
+
+// gpkgTypeName returns the GeoPackage geometry_type_name for an OGC
+// simple-feature type name such as "MultiPolygon".
+func gpkgTypeName(t string) (string, error) {
+	u := strings.ToUpper(t)
+	if _, ok := geometryTypeNames[u]; !ok {
+		return "", fmt.Errorf("unsupported geometry type %q", t)
+	}
+	return u, nil
+}
+
+// fieldsOf returns the columns of ly: layer.Fields(), with an "id" TEXT column
+// first if no feature carries an "id" property.
+func fieldsOf(ly *layout.Layer) []layout.Field {
+	fields := ly.Fields()
+	for _, f := range fields {
+		if f.Name == layout.PropID {
+			return fields
+		}
+	}
+	return append([]layout.Field{{Name: layout.PropID, Type: layout.FieldText}}, fields...)
+}
+
+func writeDB(ctx context.Context, name string, lay *layout.Layout) error {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return err
+	}
+	q := url.Values{"_journal_mode": {"DELETE"}, "_foreign_keys": {"1"}, "_txlock": {"exclusive"}}
+	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
+	db, err := sql.Open(DriverName, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	exec := func(query string, args ...any) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}
+	if err := exec(fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
+		return fmt.Errorf("setting application_id: %w", err)
+	}
+	if err := exec(fmt.Sprintf("PRAGMA user_version = %d", userVersion)); err != nil {
+		return fmt.Errorf("setting user_version: %w", err)
+	}
+	for _, s := range schema {
+		if err := exec(s); err != nil {
+			return fmt.Errorf("creating GeoPackage tables: %w", err)
+		}
+	}
+	for _, s := range spatialRefSystems {
+		if err := exec(`INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, definition, description) VALUES (?, ?, ?, ?, ?, ?)`,
+			s.name, s.id, s.organization, s.orgID, s.definition, s.description); err != nil {
+			return fmt.Errorf("inserting srs %d: %w", s.id, err)
+		}
+	}
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	for _, t := range []struct{ name, desc string }{
+		{tableLayers, "Hetang layout: layer titles, descriptions and order"},
+		{tableMetadata, "Hetang layout: data version"},
+	} {
+		if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) VALUES (?, 'attributes', ?, ?, ?)`,
+			t.name, t.name, t.desc, now); err != nil {
+			return fmt.Errorf("registering %s: %w", t.name, err)
+		}
+	}
+	if err := exec("INSERT INTO "+tableMetadata+" (key, value) VALUES (?, ?)", metaVersion, lay.Version); err != nil {
+		return fmt.Errorf("writing %s: %w", tableMetadata, err)
+	}
+	for _, ly := range lay.Layers {
+		if err := writeLayer(ctx, tx, ly, now); err != nil {
+			return fmt.Errorf("layer %q: %w", ly.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return db.Close()
+}
+
+func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string) error {
+	exec := func(query string, args ...any) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}
+	geomType, err := gpkgTypeName(ly.GeometryType)
+	if err != nil {
+		return err
+	}
+	fields := fieldsOf(ly)
+	table := quoteIdent(ly.ID)
+
+	if err := exec("INSERT INTO "+tableLayers+" (id, title_zh, title_en, description, geometry_type) VALUES (?, ?, ?, ?, ?)",
+		ly.ID, ly.TitleZH, ly.TitleEN, ly.Description, ly.GeometryType); err != nil {
+		return fmt.Errorf("writing %s: %w", tableLayers, err)
+	}
+	var minX, minY, maxX, maxY any
+	if b, ok := layerBound(ly); ok {
+		minX, minY, maxX, maxY = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+	}
+	if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ly.ID, ly.ID, ly.Description, now, minX, minY, maxX, maxY, SRSWGS84); err != nil {
+		return fmt.Errorf("registering in gpkg_contents: %w", err)
+	}
+	if err := exec(`INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?, ?, ?, ?, 0, 0)`,
+		ly.ID, columnGeom, geomType, SRSWGS84); err != nil {
+		return fmt.Errorf("registering in gpkg_geometry_columns: %w", err)
+	}
+
+	var create, insert, marks strings.Builder
+	create.WriteString("CREATE TABLE " + table + " (" + quoteIdent(columnFID) + " INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, " + quoteIdent(columnGeom) + " " + geomType)
+	insert.WriteString("INSERT INTO " + table + " (" + quoteIdent(columnGeom))
+	marks.WriteString("?")
+	for _, f := range fields {
+		create.WriteString(", " + quoteIdent(f.Name) + " " + string(f.Type))
+		insert.WriteString(", " + quoteIdent(f.Name))
+		marks.WriteString(", ?")
+	}
+	create.WriteString(")")
+	insert.WriteString(") VALUES (" + marks.String() + ")")
+	if err := exec(create.String()); err != nil {
+		return fmt.Errorf("creating table: %w", err)
+	}
+
+	// The index and its triggers come first: the triggers fill the index as
+	// the features go in, through the ST_ functions of DriverName.
+	rtree := "rtree_" + ly.ID + "_" + columnGeom
+	if err := exec("CREATE VIRTUAL TABLE " + quoteIdent(rtree) + " USING rtree(id, minx, maxx, miny, maxy)"); err != nil {
+		return fmt.Errorf("creating spatial index: %w", err)
+	}
+	for _, t := range rtreeTriggers {
+		q := fmt.Sprintf(t, table, quoteIdent(rtree), quoteIdent(columnGeom), quoteIdent(columnFID), strings.ReplaceAll(rtree, `"`, `""`))
+		if err := exec(q); err != nil {
+			return fmt.Errorf("creating spatial index trigger: %w", err)
+		}
+	}
+	if err := exec(`INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?, ?, ?, ?, ?)`,
+		ly.ID, columnGeom, extRTree, extRTreeDefinition, extRTreeScope); err != nil {
+		return fmt.Errorf("registering spatial index extension: %w", err)
+	}
+
+	stmt, err := tx.PrepareContext(ctx, insert.String())
+	if err != nil {
+		return fmt.Errorf("preparing insert: %w", err)
+	}
+	defer stmt.Close()
+	args := make([]any, len(fields)+1)
+	for _, f := range ly.Features {
+		if err := featureArgs(args, f, fields, geomType); err != nil {
+			return fmt.Errorf("feature %q: %w", f.ID, err)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("feature %q: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
+// featureArgs fills args with the geometry blob and column values of f.
+func featureArgs(args []any, f *layout.Feature, fields []layout.Field, geomType string) error {
+	if f == nil {
+		return errors.New("nil feature")
+	}
+	args[0] = nil
+	if f.Geometry != nil {
+		if got := gpkgGeometryType(f.Geometry); geomType != "GEOMETRY" && got != geomType {
+			return fmt.Errorf("geometry is %s, the layer is %s", got, geomType)
+		}
+		b, err := EncodeGeometry(f.Geometry, SRSWGS84)
+		if err != nil {
+			return err
+		}
+		args[0] = b
+	}
+	for i, fd := range fields {
+		if fd.Name == layout.PropID {
+			args[i+1] = f.ID
+			continue
+		}
+		v, err := columnValue(f.Properties[fd.Name], fd.Type)
+		if err != nil {
+			return fmt.Errorf("property %q: %w", fd.Name, err)
+		}
+		args[i+1] = v
+	}
+	return nil
+}
+
+// gpkgGeometryType is the GeoPackage geometry type name of g.
+func gpkgGeometryType(g orb.Geometry) string {
+	switch g.(type) {
+	case orb.Ring, orb.Bound:
+		return "POLYGON"
+	case orb.Collection:
+		return "GEOMETRYCOLLECTION"
+	}
+	return strings.ToUpper(g.GeoJSONType())
+}
+
+// columnValue converts a property value to the SQL value of a column of type t.
+func columnValue(v any, t layout.FieldType) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t {
+	case layout.FieldBoolean:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		}
+	case layout.FieldInteger, layout.FieldReal:
+		var x float64
+		switch n := v.(type) {
+		case int:
+			x = float64(n)
+			if t == layout.FieldInteger {
+				return int64(n), nil
+			}
+		case int32:
+			x = float64(n)
+			if t == layout.FieldInteger {
+				return int64(n), nil
+			}
+		case int64:
+			x = float64(n)
+			if t == layout.FieldInteger {
+				return n, nil
+			}
+		case float64:
+			x = n
+		default:
+			return nil, fmt.Errorf("value %v (%T) in a %s column", v, v, t)
+		}
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("non-finite number %v", x)
+		}
+		if t == layout.FieldInteger {
+			return int64(x), nil
+		}
+		return x, nil
+	}
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
+}
+
+// layerBound is the bounding box of the non-empty geometries of ly.
+func layerBound(ly *layout.Layer) (orb.Bound, bool) {
+	var b orb.Bound
+	found := false
+	for _, f := range ly.Features {
+		if f == nil || f.Geometry == nil {
+			continue
+		}
+		if n, _ := checkCoords(f.Geometry); n == 0 {
+			continue
+		}
+		if !found {
+			b, found = f.Geometry.Bound(), true
+			continue
+		}
+		b = b.Union(f.Geometry.Bound())
+	}
+	return b, found
+}

@@ -1,0 +1,284 @@
+package layout
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/project"
+	"github.com/twpayne/go-geos"
+
+	"hetang/internal/gcj02"
+	"hetang/internal/geosorb"
+)
+
+// Source file names inside the geodata file system.
+const (
+	referenceDistrict  = "reference/hetang_430202_datav_gcj02.json"
+	referenceDistricts = "reference/zhuzhou_districts_datav_gcj02.json"
+	layersDir          = "layers"
+)
+
+// Layer ids that are part of the API.
+const (
+	LayerDistrict   = "district"
+	LayerNeighbours = "neighbours"
+	LayerAreas      = "areas"
+	LayerCities     = "cities"
+	LayerAxis       = "axis"
+	LayerChain      = "chain"
+	LayerChainNodes = "chain_nodes"
+	LayerRoads      = "roads"
+	LayerCorridor   = "corridor"
+	LayerBases      = "bases"
+	LayerServices   = "services"
+	LayerAgri       = "agriculture"
+	LayerPlaces     = "places"
+)
+
+// LayerOrder is the order layers are served and stored in: context first,
+// then the plan's spatial structure, road grid, industry and services.
+var LayerOrder = []string{
+	LayerDistrict, LayerNeighbours, LayerAreas, LayerCities, LayerAxis, LayerChain,
+	LayerChainNodes, LayerRoads, LayerCorridor, LayerBases, LayerServices, LayerAgri, LayerPlaces,
+}
+
+// HetangAdcode is the administrative division code of Hetang District.
+const HetangAdcode = 430202
+
+const (
+	boundarySource   = "DataV GeoAtlas 430200/430202 (Amap administrative boundary, GCJ-02), converted to WGS84 by this project's internal/gcj02"
+	boundaryAccuracy = "approximate: generalised web-map boundary (tens of metres), not a legal or surveyed boundary"
+)
+
+// englishNames gives English names for the Zhuzhou districts and counties in the reference data.
+var englishNames = map[string]string{
+	"荷塘区": "Hetang District", "芦淞区": "Lusong District", "石峰区": "Shifeng District",
+	"天元区": "Tianyuan District", "渌口区": "Lukou District", "醴陵市": "Liling City",
+	"攸县": "You County", "茶陵县": "Chaling County", "炎陵县": "Yanling County",
+}
+
+// Build assembles the whole layout from a geodata file system (see package
+// geodata): the district boundary and its neighbours converted from the
+// GCJ-02 reference files, the authored layers under layers/, and the five
+// areas clipped from their sketches so that they partition the district.
+func Build(fsys fs.FS) (*Layout, error) {
+	h := sha256.New()
+	read := func(name string) ([]byte, error) {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("layout: reading %s: %w", name, err)
+		}
+		h.Write([]byte(name))
+		h.Write(b)
+		return b, nil
+	}
+
+	districtSrc, err := read(referenceDistrict)
+	if err != nil {
+		return nil, err
+	}
+	district, err := districtLayer(districtSrc)
+	if err != nil {
+		return nil, err
+	}
+	neighboursSrc, err := read(referenceDistricts)
+	if err != nil {
+		return nil, err
+	}
+	neighbours, err := neighboursLayer(neighboursSrc)
+	if err != nil {
+		return nil, err
+	}
+
+	byID := map[string]*Layer{LayerDistrict: district, LayerNeighbours: neighbours}
+	names, err := fs.Glob(fsys, path.Join(layersDir, "*.geojson"))
+	if err != nil {
+		return nil, fmt.Errorf("layout: listing layers: %w", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b, err := read(name)
+		if err != nil {
+			return nil, err
+		}
+		ly, err := ParseLayer(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if _, dup := byID[ly.ID]; dup {
+			return nil, fmt.Errorf("layout: %s: layer id %q defined twice", name, ly.ID)
+		}
+		byID[ly.ID] = ly
+	}
+	if areas, ok := byID[LayerAreas]; ok {
+		if err := partitionAreas(areas, district); err != nil {
+			return nil, err
+		}
+	}
+
+	lay := &Layout{Version: hex.EncodeToString(h.Sum(nil))[:16]}
+	for _, id := range LayerOrder {
+		if ly, ok := byID[id]; ok {
+			lay.Layers = append(lay.Layers, ly)
+			delete(byID, id)
+		} else {
+			return nil, fmt.Errorf("layout: layer %q is missing from the sources", id)
+		}
+	}
+	extra := make([]string, 0, len(byID))
+	for id := range byID {
+		extra = append(extra, id)
+	}
+	slices.Sort(extra)
+	for _, id := range extra {
+		lay.Layers = append(lay.Layers, byID[id])
+	}
+	return lay, nil
+}
+
+// dataVFeature reads the reference files' features (either a bare array of
+// features or a FeatureCollection) and converts their geometry to WGS84.
+func dataVFeatures(b []byte) ([]*geojson.Feature, error) {
+	var fc geojson.FeatureCollection
+	if err := json.Unmarshal(b, &fc); err == nil && len(fc.Features) > 0 {
+		return convertGCJ(fc.Features), nil
+	}
+	var arr []*geojson.Feature
+	if err := json.Unmarshal(b, &arr); err != nil {
+		return nil, fmt.Errorf("layout: reference boundary is neither a FeatureCollection nor an array of features: %w", err)
+	}
+	return convertGCJ(arr), nil
+}
+
+func convertGCJ(fs []*geojson.Feature) []*geojson.Feature {
+	for _, f := range fs {
+		f.Geometry = project.Geometry(f.Geometry, func(p orb.Point) orb.Point {
+			lon, lat := gcj02.ToWGS84(p[0], p[1])
+			return orb.Point{lon, lat}
+		})
+	}
+	return fs
+}
+
+func adcodeOf(f *geojson.Feature) int {
+	v, _ := f.Properties["adcode"].(float64)
+	return int(v)
+}
+
+func boundaryFeature(id, kind string, f *geojson.Feature) *Feature {
+	nameZH, _ := f.Properties["name"].(string)
+	nameEN := englishNames[nameZH]
+	g := f.Geometry
+	if p, ok := g.(orb.Polygon); ok {
+		g = orb.MultiPolygon{p}
+	}
+	return &Feature{
+		ID:       id,
+		Geometry: g,
+		Properties: map[string]any{
+			PropID: id, PropNameZH: nameZH, PropNameEN: nameEN, PropKind: kind,
+			PropPlanRef:     "第一章 (Ch.1) 区情; administrative division",
+			PropDescription: fmt.Sprintf("Administrative boundary of %s (adcode %d), as published on web maps.", nameEN, adcodeOf(f)),
+			PropSource:      boundarySource,
+			PropAccuracy:    boundaryAccuracy,
+			"adcode":        float64(adcodeOf(f)),
+		},
+	}
+}
+
+func districtLayer(b []byte) (*Layer, error) {
+	fs, err := dataVFeatures(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if adcodeOf(f) == HetangAdcode {
+			feat := boundaryFeature("district-hetang", "district", f)
+			feat.Properties[PropPlanRef] = "第五章 (Ch.5) 发展空间布局: the district the layout covers"
+			return &Layer{
+				ID: LayerDistrict, TitleZH: "荷塘区行政区域", TitleEN: "Hetang District boundary",
+				Description:  "The district boundary (adcode 430202), converted from the GCJ-02 web-map boundary to WGS84.",
+				GeometryType: "MultiPolygon",
+				Features:     []*Feature{feat},
+			}, nil
+		}
+	}
+	return nil, fmt.Errorf("layout: reference boundary has no feature with adcode %d", HetangAdcode)
+}
+
+func neighboursLayer(b []byte) (*Layer, error) {
+	fs, err := dataVFeatures(b)
+	if err != nil {
+		return nil, err
+	}
+	ly := &Layer{
+		ID: LayerNeighbours, TitleZH: "株洲市其他区县", TitleEN: "Neighbouring Zhuzhou districts",
+		Description:  "The other districts and counties of Zhuzhou, for context on the map (generalised boundaries).",
+		GeometryType: "MultiPolygon",
+	}
+	for _, f := range fs {
+		code := adcodeOf(f)
+		if code == HetangAdcode || code == 0 {
+			continue
+		}
+		ly.Features = append(ly.Features, boundaryFeature(fmt.Sprintf("neighbour-%d", code), "neighbour_district", f))
+	}
+	return ly, nil
+}
+
+// partitionAreas replaces each area sketch by its share of the district:
+// area_i = (sketch_i ∩ district) − ∪_{j<i} area_j, in file order, and the last
+// area takes the whole remainder. The areas therefore cover the district
+// exactly and do not overlap; each keeps its sketch's properties.
+func partitionAreas(areas, district *Layer) error {
+	if len(areas.Features) == 0 {
+		return fmt.Errorf("layout: areas layer is empty")
+	}
+	d, err := geosorb.ToGEOS(nil, district.Features[0].Geometry)
+	if err != nil {
+		return fmt.Errorf("layout: district: %w", err)
+	}
+	var taken *geos.Geom
+	last := len(areas.Features) - 1
+	for i, f := range areas.Features {
+		var part *geos.Geom
+		if i == last {
+			part = d
+		} else {
+			sketch, err := geosorb.ToGEOS(nil, f.Geometry)
+			if err != nil {
+				return fmt.Errorf("layout: area %s: %w", f.ID, err)
+			}
+			part = sketch.MakeValid().Intersection(d)
+		}
+		if taken != nil {
+			part = part.Difference(taken)
+		}
+		if taken == nil {
+			taken = part
+		} else {
+			taken = taken.Union(part)
+		}
+		og, err := geosorb.FromGEOS(part)
+		if err != nil {
+			return fmt.Errorf("layout: area %s: %w", f.ID, err)
+		}
+		poly := geosorb.Polygonal(og)
+		if poly == nil {
+			return fmt.Errorf("layout: area %s is empty after clipping to the district", f.ID)
+		}
+		if p, ok := poly.(orb.Polygon); ok {
+			poly = orb.MultiPolygon{p}
+		}
+		f.Geometry = poly
+	}
+	areas.GeometryType = "MultiPolygon"
+	return nil
+}

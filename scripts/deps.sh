@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the system packages a make target needs, when they are missing.
+#   scripts/deps.sh build   GEOS, PROJ, GDAL (ogrinfo), pkg-config
+#   scripts/deps.sh test    build + Chromium (browser tests)
+#   scripts/deps.sh bench   test + PostgreSQL/PostGIS and wrk (benchmarks against PostGIS, load tests)
+# As root it runs apt-get; otherwise it uses sudo -n if that works, and else
+# prints the exact command to run and fails.
+set -euo pipefail
+level=${1:-build}
+pkgs=(gcc pkgconf libgeos-dev libproj-dev proj-data gdal-bin sqlite3)
+case "$level" in
+  build) ;;
+  test) pkgs+=(chromium) ;;
+  bench) pkgs+=(chromium postgresql postgresql-15-postgis-3 wrk) ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing missing packages: ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  sudo=(sudo -n)
+else
+  echo "error: missing Debian packages: ${missing[*]}" >&2
+  echo "install them with:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
