@@ -3,6 +3,7 @@ module hetang
 go 1.26.8
 
 require (
+	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/labstack/echo/v4 v4.16.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
@@ -10,6 +11,7 @@ require (
 	github.com/mattn/go-isatty v0.0.22 // indirect
 	github.com/mattn/go-sqlite3 v1.14.53 // indirect
 	github.com/paulmach/orb v0.14.0 // indirect
+	github.com/paulmach/protoscan v0.2.1 // indirect
 	github.com/twpayne/go-geom v1.7.0 // indirect
 	github.com/twpayne/go-geos v0.20.4 // indirect
 	github.com/twpayne/go-proj/v11 v11.0.0 // indirect

@@ -12,6 +12,7 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
 	"hetang/internal/store"
+	"hetang/web"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,7 +66,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // mounts lists the route groups beyond the core layer service.
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
-	return nil
+	return []httpapi.Mounter{web.New(cfg)}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

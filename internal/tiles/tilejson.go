@@ -1,0 +1,128 @@
+package tiles
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"hetang/internal/apierr"
+	"hetang/internal/layout"
+)
+
+// TileJSONVersion is the TileJSON specification version served.
+const TileJSONVersion = "3.0.0"
+
+// TileJSON is a TileJSON 3.0.0 document (https://github.com/mapbox/tilejson-spec).
+type TileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name,omitempty"`
+	Description  string        `json:"description,omitempty"`
+	Version      string        `json:"version,omitempty"`
+	Attribution  string        `json:"attribution,omitempty"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []VectorLayer `json:"vector_layers"`
+}
+
+// VectorLayer describes one layer of a vector tileset.
+type VectorLayer struct {
+	ID          string            `json:"id"`
+	Description string            `json:"description,omitempty"`
+	MinZoom     int               `json:"minzoom"`
+	MaxZoom     int               `json:"maxzoom"`
+	Fields      map[string]string `json:"fields"`
+}
+
+// attribution names the data's nature, as the catalog's notice does.
+const attribution = "Hetang District 14th Five-Year Plan layout (schematic digitisation); boundary: DataV GeoAtlas"
+
+func (s *Server) getTileJSON(c echo.Context) error {
+	name, ok := strings.CutSuffix(c.Param("tileset"), ".json")
+	if !ok {
+		return apierr.NotFound("TileJSON documents are at /tiles/{layer}.json and /tiles/all.json")
+	}
+	lay := s.store.Current().Layout
+	layers, err := layersOf(lay, name)
+	if err != nil {
+		return err
+	}
+	base := c.Scheme() + "://" + c.Request().Host
+	tj := BuildTileJSON(lay, name, layers, base)
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=60, must-revalidate")
+	return c.JSON(http.StatusOK, tj)
+}
+
+// BuildTileJSON describes the tileset name made of layers, with tile URLs
+// under baseURL (scheme://host).
+func BuildTileJSON(lay *layout.Layout, name string, layers []*layout.Layer, baseURL string) *TileJSON {
+	tj := &TileJSON{
+		TileJSON:    TileJSONVersion,
+		Name:        "hetang-" + name,
+		Version:     "1.0.0",
+		Attribution: attribution,
+		Scheme:      "xyz",
+		Tiles:       []string{baseURL + "/tiles/" + name + "/{z}/{x}/{y}.mvt"},
+		MinZoom:     TileJSONMinZoom,
+		MaxZoom:     TileJSONMaxZoom,
+		Description: fmt.Sprintf("Hetang layout vector tiles, data version %s", lay.Version),
+	}
+	var b orb.Bound
+	first := true
+	for _, ly := range layers {
+		if len(ly.Features) == 0 {
+			continue
+		}
+		lb := ly.Bound()
+		if first {
+			b, first = lb, false
+		} else {
+			b = b.Union(lb)
+		}
+		tj.VectorLayers = append(tj.VectorLayers, VectorLayer{
+			ID: ly.ID, Description: ly.TitleEN + " / " + ly.TitleZH,
+			MinZoom: TileJSONMinZoom, MaxZoom: TileJSONMaxZoom, Fields: fieldsOf(ly),
+		})
+	}
+	if len(layers) == 1 {
+		tj.Description = layers[0].TitleEN + " (" + layers[0].TitleZH + "), data version " + lay.Version
+	}
+	if !first {
+		tj.Bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+		cen := b.Center()
+		tj.Center = [3]float64{cen[0], cen[1], 12}
+	}
+	return tj
+}
+
+// fieldsOf lists the tile properties a layer's features carry, with their
+// MVT-style type names.
+func fieldsOf(ly *layout.Layer) map[string]string {
+	out := map[string]string{}
+	types := map[string]layout.FieldType{}
+	for _, f := range ly.Fields() {
+		types[f.Name] = f.Type
+	}
+	for _, p := range tileProperties {
+		t, ok := types[p]
+		if !ok && p != layout.PropID {
+			continue
+		}
+		switch t {
+		case layout.FieldBoolean:
+			out[p] = "Boolean"
+		case layout.FieldInteger, layout.FieldReal:
+			out[p] = "Number"
+		default:
+			out[p] = "String"
+		}
+	}
+	return out
+}
