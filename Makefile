@@ -8,9 +8,10 @@ LDFLAGS   := -X main.version=$(VERSION)
 BIN       := bin/hetang
 ADDR      ?= :8080
 STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.9.0
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help deps deps-test web build run test vet staticcheck unit e2e browser check bench loadtest fuzz clean
+.PHONY: help deps deps-test web build run test vet staticcheck unit e2e browser check bench loadtest soak fuzz vulncheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,13 +47,32 @@ test: deps-test vet staticcheck ## everything CI runs: vet, staticcheck, unit + 
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hetang
 	$(BIN) check
 	$(GO) test -count=1 ./...
+	scripts/fuzz.sh 3s
 
 bench: ## benchmarks (in-process, HTTP, batch) with PostGIS as the peer
 	@scripts/deps.sh bench
 	scripts/bench.sh
 
+loadtest: ## load test on loopback for LOAD_DURATION (default 30s); numbers into BENCHMARKS.md; fails on any error
+	scripts/loadtest.sh
+
+soak: ## memory soak for SOAK_DURATION (default 10m); RSS samples into BENCHMARKS.md; fails if memory grows
+	scripts/soak.sh
+
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s)
 	scripts/fuzz.sh $${FUZZTIME:-10s}
+
+vulncheck: ## govulncheck ./... (needs network for vuln.go.dev or GOVULNDB=file:///mirror; offline it says so and passes)
+	@if ! $(GOBIN)/govulncheck -version 2>/dev/null | grep -q 'govulncheck@$(GOVULNCHECK_VERSION)'; then \
+		$(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION); fi
+	@out=$$(mktemp); rc=0; \
+	$(GOBIN)/govulncheck $${GOVULNDB:+-db $$GOVULNDB} ./... >$$out 2>&1 || rc=$$?; \
+	if [ $$rc -ne 0 ] && grep -qE 'fetching vulnerabilities|no such host|dial tcp|connection refused|network is unreachable|i/o timeout' $$out; then \
+		grep -m1 -E 'fetching vulnerabilities|dial tcp' $$out; \
+		echo "vulncheck: NOTICE: the vulnerability database cannot be fetched (offline?): dependencies were NOT checked."; \
+		echo "vulncheck: run 'make vulncheck' with network access, or GOVULNDB=file:///path/to/vulndb-mirror make vulncheck (see README, Operations)."; \
+		rm -f $$out; exit 0; fi; \
+	cat $$out; rm -f $$out; exit $$rc
 
 clean: ## remove build outputs
 	rm -rf bin

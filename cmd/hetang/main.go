@@ -32,10 +32,15 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"serve the layers, queries, OGC API and web page over HTTP", runServe},
-		"build":   {"build the layout GeoPackage from geodata", runBuild},
-		"check":   {"run the data checks on the layout", runCheck},
-		"version": {"print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error { _, err := fmt.Fprintln(stdout, version); return err }},
+		"serve":  {"serve the layers, queries, OGC API and web page over HTTP", runServe},
+		"build":  {"build the layout GeoPackage from geodata", runBuild},
+		"check":  {"run the data checks on the layout", runCheck},
+		"locate": {"answer where points/parcels in a GeoJSON, CSV or NDJSON file are (area, city, base, distances)", runLocate},
+		"import": {"replace a layer of a GeoPackage with authoritative data (GeoJSON, GeoPackage, zipped shapefile)", runImport},
+		"version": {"print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
+			_, err := fmt.Fprintln(stdout, version)
+			return err
+		}},
 	}
 }
 

@@ -10,8 +10,13 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/export"
 	"hetang/internal/httpapi"
+	"hetang/internal/importer"
+	"hetang/internal/locate"
+	"hetang/internal/ogcapi"
 	"hetang/internal/store"
+	"hetang/internal/tiles"
 	"hetang/web"
 )
 
@@ -66,7 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // mounts lists the route groups beyond the core layer service.
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
-	return []httpapi.Mounter{web.New(cfg)}
+	return []httpapi.Mounter{web.New(cfg), ogcapi.New(st), tiles.New(st, 0), export.New(st), importer.NewServer(cfg, st, geodata.FS), locate.New(st, log)}
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -23,11 +23,11 @@ var ErrInvalid = errors.New("config: invalid")
 type Basemap struct {
 	ID          string `json:"id"`
 	Name        string `json:"name"`
-	URL         string `json:"url"`          // Leaflet URL template, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png
-	CRS         string `json:"crs"`          // WGS84 (OSM, Tianditu) or GCJ02 (Amap); the page asks the API for matching coordinates
-	Attribution string `json:"attribution"`  // shown on the map
-	Subdomains  string `json:"subdomains"`   // e.g. "abc" or "1234"
-	MaxZoom     int    `json:"max_zoom"`     // 0 means 18
+	URL         string `json:"url"`         // Leaflet URL template, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png
+	CRS         string `json:"crs"`         // WGS84 (OSM, Tianditu) or GCJ02 (Amap); the page asks the API for matching coordinates
+	Attribution string `json:"attribution"` // shown on the map
+	Subdomains  string `json:"subdomains"`  // e.g. "abc" or "1234"
+	MaxZoom     int    `json:"max_zoom"`    // 0 means 18
 }
 
 // Config is the whole configuration of the service.
@@ -51,11 +51,15 @@ type Config struct {
 	// RequestTimeout bounds the work of one ordinary request (HETANG_REQUEST_TIMEOUT).
 	RequestTimeout Duration `json:"request_timeout"`
 	// BatchTimeout bounds one batch or import request (HETANG_BATCH_TIMEOUT).
-	BatchTimeout    Duration `json:"batch_timeout"`
-	ReadTimeout     Duration `json:"read_timeout"`
-	WriteTimeout    Duration `json:"write_timeout"`
-	IdleTimeout     Duration `json:"idle_timeout"`
-	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	BatchTimeout Duration `json:"batch_timeout"`
+	// ReadHeaderTimeout bounds how long a client may take to send the request
+	// headers, so slow clients (slowloris) cannot hold connections open
+	// (HETANG_READ_HEADER_TIMEOUT).
+	ReadHeaderTimeout Duration `json:"read_header_timeout"`
+	ReadTimeout       Duration `json:"read_timeout"`
+	WriteTimeout      Duration `json:"write_timeout"`
+	IdleTimeout       Duration `json:"idle_timeout"`
+	ShutdownTimeout   Duration `json:"shutdown_timeout"`
 	// WebDir serves the web page from disk instead of the embedded copy (development).
 	WebDir string `json:"web_dir"`
 	// Basemaps offered by the web page; none by default (works offline).
@@ -94,18 +98,19 @@ func Default() Config {
 		cache = filepath.Join(dir, "hetang")
 	}
 	return Config{
-		Addr:            ":8080",
-		CacheDir:        cache,
-		CORSOrigins:     []string{"*"},
-		MaxBodyBytes:    16 << 20,
-		BatchMaxBytes:   256 << 20,
-		RequestTimeout:  Duration(30 * time.Second),
-		BatchTimeout:    Duration(10 * time.Minute),
-		ReadTimeout:     Duration(5 * time.Minute),
-		WriteTimeout:    Duration(11 * time.Minute),
-		IdleTimeout:     Duration(2 * time.Minute),
-		ShutdownTimeout: Duration(20 * time.Second),
-		LogFormat:       "json",
+		Addr:              ":8080",
+		CacheDir:          cache,
+		CORSOrigins:       []string{"*"},
+		MaxBodyBytes:      16 << 20,
+		BatchMaxBytes:     256 << 20,
+		RequestTimeout:    Duration(30 * time.Second),
+		BatchTimeout:      Duration(10 * time.Minute),
+		ReadHeaderTimeout: Duration(10 * time.Second),
+		ReadTimeout:       Duration(5 * time.Minute),
+		WriteTimeout:      Duration(11 * time.Minute),
+		IdleTimeout:       Duration(2 * time.Minute),
+		ShutdownTimeout:   Duration(20 * time.Second),
+		LogFormat:         "json",
 	}
 }
 
@@ -154,7 +159,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			*dst = n
 		}
 	}
-	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout} {
+	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout, "HETANG_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout} {
 		if v := getenv(key); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -177,7 +182,7 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes <= 0 || c.BatchMaxBytes <= 0 {
 		return fmt.Errorf("%w: body limits must be positive", ErrInvalid)
 	}
-	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "batch_timeout": c.BatchTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout, "shutdown_timeout": c.ShutdownTimeout} {
+	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "batch_timeout": c.BatchTimeout, "read_header_timeout": c.ReadHeaderTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout, "shutdown_timeout": c.ShutdownTimeout} {
 		if d <= 0 {
 			return fmt.Errorf("%w: %s must be positive", ErrInvalid, name)
 		}

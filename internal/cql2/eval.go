@@ -2,6 +2,9 @@ package cql2
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -96,7 +99,7 @@ type Filter struct {
 
 // Compile prepares e for evaluation. Later changes to e are not seen.
 func Compile(e Expr) (*Filter, error) {
-	f := &Filter{expr: e, ctx: geos.NewContext(), prepared: map[*Intersects]*geos.PrepGeom{}}
+	f := &Filter{expr: e, ctx: geosContext(), prepared: map[*Intersects]*geos.PrepGeom{}}
 	var err error
 	walk(e, func(e Expr) {
 		x, ok := e.(*Intersects)
@@ -116,6 +119,26 @@ func Compile(e Expr) (*Filter, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// geosContexts are shared by all filters. go-geos (v0.20) never frees a
+// Context (it keeps a cgo.Handle to the Context's own error field), so a new
+// Context per Compile leaked about 2.5 KB of GEOS state per filtered request
+// (found by the memory soak, scripts/soak.sh). A Context serialises its
+// calls with a mutex, so sharing is safe; one per CPU spreads the load.
+var geosContexts = sync.OnceValue(func() []*geos.Context {
+	cs := make([]*geos.Context, runtime.GOMAXPROCS(0))
+	for i := range cs {
+		cs[i] = geos.NewContext()
+	}
+	return cs
+})
+
+var nextGEOSContext atomic.Uint32
+
+func geosContext() *geos.Context {
+	cs := geosContexts()
+	return cs[int(nextGEOSContext.Add(1)%uint32(len(cs)))]
 }
 
 // Match reports whether a feature with the given properties and geometry
@@ -358,7 +381,6 @@ func like(s, pattern string) bool {
 			pat = append(pat, elem{r, 'c'})
 		}
 	}
-	text := []rune(s)
 	// cur[j]: pattern prefix of length j matches the text prefix so far.
 	cur := make([]bool, len(pat)+1)
 	next := make([]bool, len(pat)+1)
@@ -366,7 +388,7 @@ func like(s, pattern string) bool {
 	for j := 1; j <= len(pat) && pat[j-1].kind == '%'; j++ {
 		cur[j] = true
 	}
-	for _, r := range text {
+	for _, r := range s {
 		clear(next)
 		for j := 1; j <= len(pat); j++ {
 			switch pat[j-1].kind {

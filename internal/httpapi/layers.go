@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
@@ -63,6 +64,10 @@ func (s *Server) listLayers(c echo.Context) error {
 			BBox: [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
 			Links: []Link{
 				{Rel: "items", Href: "/api/v1/layers/" + ly.ID, Type: MediaTypeGeoJSON, Title: ly.TitleEN + " as GeoJSON"},
+				{Rel: "alternate", Href: "/ogcapi/collections/" + strings.ReplaceAll(ly.ID, ".", "_") + "/items", Type: MediaTypeGeoJSON, Title: ly.TitleEN + " as OGC API Features"},
+				{Rel: "enclosure", Href: "/api/v1/download/" + ly.ID + ".geojson", Type: MediaTypeGeoJSON, Title: ly.TitleEN + " GeoJSON download (?crs=)"},
+				{Rel: "enclosure", Href: "/api/v1/download/" + ly.ID + ".shp.zip", Type: "application/zip", Title: ly.TitleEN + " zipped ESRI Shapefile (?crs=)"},
+				{Rel: "tiles", Href: "/tiles/" + ly.ID + ".json", Type: MediaTypeJSON, Title: ly.TitleEN + " vector tiles (TileJSON)"},
 			},
 		})
 	}

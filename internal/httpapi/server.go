@@ -96,11 +96,14 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	}
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	g := e.Group("/api/v1", r.Std...)
-	g.GET("/layers", s.listLayers)
-	g.GET("/layers/:layer", s.getLayer)
-	g.GET("/layers/:layer/features/:fid", s.getFeature)
-	g.GET("/download/hetang.gpkg", s.downloadGPKG)
+	// Middleware goes on each route, not on the group: a group with
+	// middleware adds a catch-all route that answers every unknown method on
+	// /api/v1/... with 404 instead of 405.
+	g := e.Group("/api/v1")
+	g.GET("/layers", s.listLayers, r.Std...)
+	g.GET("/layers/:layer", s.getLayer, r.Std...)
+	g.GET("/layers/:layer/features/:fid", s.getFeature, r.Std...)
+	g.GET("/download/hetang.gpkg", s.downloadGPKG, r.Std...)
 	for _, m := range mounts {
 		m.Mount(r)
 	}
@@ -115,7 +118,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.echo,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout.D(),
 		ReadTimeout:       s.cfg.ReadTimeout.D(),
 		WriteTimeout:      s.cfg.WriteTimeout.D(),
 		IdleTimeout:       s.cfg.IdleTimeout.D(),

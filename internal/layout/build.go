@@ -233,10 +233,19 @@ func neighboursLayer(b []byte) (*Layer, error) {
 	return ly, nil
 }
 
+// GridSize is the precision grid (in degrees, about 0.1 mm) on which the
+// district and the five areas are computed. Overlay on a fixed grid (GEOS
+// OverlayNG) is robust and removes the zero-width spikes and slivers that
+// floating-point overlay can leave where a sketch edge runs along the
+// boundary — spikes that would turn invalid after any reprojection.
+const GridSize = 1e-9
+
 // partitionAreas replaces each area sketch by its share of the district:
 // area_i = (sketch_i ∩ district) − ∪_{j<i} area_j, in file order, and the last
 // area takes the whole remainder. The areas therefore cover the district
-// exactly and do not overlap; each keeps its sketch's properties.
+// exactly and do not overlap; each keeps its sketch's properties. The
+// district itself is snapped to GridSize first so that areas and district
+// share their vertices exactly.
 func partitionAreas(areas, district *Layer) error {
 	if len(areas.Features) == 0 {
 		return fmt.Errorf("layout: areas layer is empty")
@@ -245,6 +254,13 @@ func partitionAreas(areas, district *Layer) error {
 	if err != nil {
 		return fmt.Errorf("layout: district: %w", err)
 	}
+	d = d.SetPrecision(GridSize, geos.PrecisionRuleValidOutput)
+	snapped, err := multiPolygonOf(d)
+	if err != nil {
+		return fmt.Errorf("layout: district: %w", err)
+	}
+	district.Features[0].Geometry = snapped
+
 	var taken *geos.Geom
 	last := len(areas.Features) - 1
 	for i, f := range areas.Features {
@@ -256,29 +272,37 @@ func partitionAreas(areas, district *Layer) error {
 			if err != nil {
 				return fmt.Errorf("layout: area %s: %w", f.ID, err)
 			}
-			part = sketch.MakeValid().Intersection(d)
+			part = sketch.MakeValid().IntersectionPrec(d, GridSize)
 		}
 		if taken != nil {
-			part = part.Difference(taken)
+			part = part.DifferencePrec(taken, GridSize)
 		}
 		if taken == nil {
 			taken = part
 		} else {
-			taken = taken.Union(part)
+			taken = taken.UnionPrec(part, GridSize)
 		}
-		og, err := geosorb.FromGEOS(part)
+		mp, err := multiPolygonOf(part)
 		if err != nil {
 			return fmt.Errorf("layout: area %s: %w", f.ID, err)
 		}
-		poly := geosorb.Polygonal(og)
-		if poly == nil {
-			return fmt.Errorf("layout: area %s is empty after clipping to the district", f.ID)
-		}
-		if p, ok := poly.(orb.Polygon); ok {
-			poly = orb.MultiPolygon{p}
-		}
-		f.Geometry = poly
+		f.Geometry = mp
 	}
 	areas.GeometryType = "MultiPolygon"
 	return nil
+}
+
+// multiPolygonOf returns the polygonal part of a GEOS geometry as a MultiPolygon.
+func multiPolygonOf(g *geos.Geom) (orb.MultiPolygon, error) {
+	og, err := geosorb.FromGEOS(g)
+	if err != nil {
+		return nil, err
+	}
+	switch p := geosorb.Polygonal(og).(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{p}, nil
+	case orb.MultiPolygon:
+		return p, nil
+	}
+	return nil, fmt.Errorf("empty after clipping to the district")
 }

@@ -102,12 +102,17 @@ func (ly *Layer) Feature(id string) (*Feature, error) {
 	return nil, ErrNotFound
 }
 
-// Bound returns the bounding box of all features of the layer.
+// Bound returns the bounding box of all features of the layer (features
+// without geometry are skipped).
 func (ly *Layer) Bound() orb.Bound {
 	var b orb.Bound
-	for i, f := range ly.Features {
-		if i == 0 {
-			b = f.Geometry.Bound()
+	first := true
+	for _, f := range ly.Features {
+		if f.Geometry == nil {
+			continue
+		}
+		if first {
+			b, first = f.Geometry.Bound(), false
 			continue
 		}
 		b = b.Union(f.Geometry.Bound())

@@ -9,10 +9,10 @@ import (
 // maxSegmentMeters is the longest piece a line is cut into (along its
 // geodesic) before indexing, so that a straight lon/lat chord stays within a
 // fraction of a millimetre of the geodesic it stands for.
-const maxSegmentMeters = 100
+const maxSegmentMeters = 250
 
 // segCellDeg is the cell size, in degrees, of the nearest-segment grids.
-const segCellDeg = 0.0025
+const segCellDeg = 0.002
 
 // seg is one short line piece in lon/lat.
 type seg struct{ ax, ay, bx, by float64 }
@@ -22,8 +22,20 @@ type seg struct{ ax, ay, bx, by float64 }
 // cell, the only pieces that can be nearest to a point in that cell.
 type lineSet struct {
 	segs []seg
-	grid *segGrid
+	// owner[i] is the feature (index in its layer) of segs[i], for merged
+	// line sets; nil otherwise.
+	owner []int32
+	grid  *segGrid
+	// m holds the pieces in the grid's fixed local frame (metres from
+	// (ox, oy)), precomputed for the hot nearest search.
+	m      []mseg
+	fr     localFrame
+	ox, oy float64
 }
+
+// mseg is a piece in a fixed local metric frame: start, direction and
+// 1/|direction|² (0 for a point).
+type mseg struct{ ax, ay, dx, dy, inv float64 }
 
 // segGrid is a candidate grid over a fixed box.
 type segGrid struct {
@@ -99,8 +111,11 @@ func auxVector(p orb.Point) [3]float64 {
 }
 
 // buildGrid builds the candidate grid over the box b: for each cell, the
-// pieces whose distance to the cell is at most the smallest distance that
-// some piece is guaranteed to be within from every point of the cell.
+// pieces that can be nearest to some point of the cell. With c the cell's
+// centre, h its half-diagonal and dc the distance from c to the nearest
+// piece, every point of the cell is within U ≤ dc+h of some piece, where U is
+// the least over pieces of their largest distance to a corner; so only
+// pieces within U of the cell can be nearest, and those are within U+h of c.
 func (ls *lineSet) buildGrid(b orb.Bound) {
 	if len(ls.segs) == 0 {
 		return
@@ -111,23 +126,41 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 	fr := newLocalFrame((b.Min[1] + b.Max[1]) / 2)
 	// Work in the fixed local frame; the slack covers its anisotropy (well
 	// under 1 % across the box) so no true nearest piece is left out.
-	type mseg struct{ ax, ay, bx, by, minx, miny, maxx, maxy float64 }
-	ms := make([]mseg, len(ls.segs))
+	type rawSeg struct{ ax, ay, bx, by float64 }
+	ms := make([]rawSeg, len(ls.segs))
 	for i, s := range ls.segs {
-		ax, ay := (s.ax-b.Min[0])*fr.kx, (s.ay-b.Min[1])*fr.ky
-		bx, by := (s.bx-b.Min[0])*fr.kx, (s.by-b.Min[1])*fr.ky
-		ms[i] = mseg{ax, ay, bx, by, math.Min(ax, bx), math.Min(ay, by), math.Max(ax, bx), math.Max(ay, by)}
+		ms[i] = rawSeg{(s.ax - b.Min[0]) * fr.kx, (s.ay - b.Min[1]) * fr.ky, (s.bx - b.Min[0]) * fr.kx, (s.by - b.Min[1]) * fr.ky}
 	}
 	cw, ch := segCellDeg*fr.kx, segCellDeg*fr.ky
+	h := math.Hypot(cw, ch) / 2
 	g.start = make([]int32, g.nx*g.ny+1)
 	var cand []int32
+	dist := make([]float64, len(ms))
+	var near []int32
 	for r := range g.ny {
 		for c := range g.nx {
 			x0, y0 := float64(c)*cw, float64(r)*ch
 			x1, y1 := x0+cw, y0+ch
-			corners := [4][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+			cx, cy := x0+cw/2, y0+ch/2
+			dc := math.Inf(1)
+			for i, s := range ms {
+				d := pointSegDist2(cx, cy, s.ax, s.ay, s.bx, s.by)
+				dist[i] = d
+				dc = math.Min(dc, d)
+			}
+			dc = math.Sqrt(dc)
+			lim := (dc + 2*h) * 1.01
+			lim2 := lim * lim
+			near = near[:0]
+			for i, d := range dist {
+				if d <= lim2 {
+					near = append(near, int32(i))
+				}
+			}
 			upper := math.Inf(1)
-			for _, s := range ms {
+			corners := [4][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+			for _, i := range near {
+				s := ms[i]
 				m := 0.0
 				for _, p := range corners {
 					m = math.Max(m, pointSegDist2(p[0], p[1], s.ax, s.ay, s.bx, s.by))
@@ -135,16 +168,10 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 				upper = math.Min(upper, m)
 			}
 			limit := math.Sqrt(upper)*1.01 + 1
-			limit2 := limit * limit
-			for i, s := range ms {
-				// Quick reject by bounding boxes, then the exact rectangle distance.
-				dx := math.Max(0, math.Max(s.minx-x1, x0-s.maxx))
-				dy := math.Max(0, math.Max(s.miny-y1, y0-s.maxy))
-				if dx*dx+dy*dy > limit2 {
-					continue
-				}
-				if segRectDist2(s.ax, s.ay, s.bx, s.by, x0, y0, x1, y1) <= limit2 {
-					cand = append(cand, int32(i))
+			for _, i := range near {
+				s := ms[i]
+				if segRectDist2(s.ax, s.ay, s.bx, s.by, x0, y0, x1, y1) <= limit*limit {
+					cand = append(cand, i)
 				}
 			}
 			g.start[r*g.nx+c+1] = int32(len(cand))
@@ -152,6 +179,16 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 	}
 	g.cand = cand
 	ls.grid = g
+	ls.fr, ls.ox, ls.oy = fr, b.Min[0], b.Min[1]
+	ls.m = make([]mseg, len(ms))
+	for i, s := range ms {
+		dx, dy := s.bx-s.ax, s.by-s.ay
+		inv := 0.0
+		if l2 := dx*dx + dy*dy; l2 > 0 {
+			inv = 1 / l2
+		}
+		ls.m[i] = mseg{s.ax, s.ay, dx, dy, inv}
+	}
 }
 
 // pointSegDist2 is the squared planar distance from p to the segment a–b.
@@ -204,8 +241,26 @@ func segsIntersect(ax, ay, bx, by, cx, cy, dx, dy float64) bool {
 // squared distance to it in p's local frame (approximate square metres). It
 // scans the cell's candidates when p is on the grid and every piece otherwise.
 func (ls *lineSet) nearest(p orb.Point, fr localFrame) (orb.Point, float64) {
+	q, d, _ := ls.nearestSeg(p, fr)
+	return q, d
+}
+
+// mergeLineSets concatenates the features' line sets, remembering owners.
+func mergeLineSets(sets []*lineSet) *lineSet {
+	m := &lineSet{}
+	for i, s := range sets {
+		m.segs = append(m.segs, s.segs...)
+		for range s.segs {
+			m.owner = append(m.owner, int32(i))
+		}
+	}
+	return m
+}
+
+// nearestSeg is nearest that also returns the index of the piece.
+func (ls *lineSet) nearestSeg(p orb.Point, fr localFrame) (orb.Point, float64, int) {
 	if len(ls.segs) == 0 {
-		return orb.Point{}, math.Inf(1)
+		return orb.Point{}, math.Inf(1), -1
 	}
 	var idx []int32
 	useAll := true
@@ -216,31 +271,58 @@ func (ls *lineSet) nearest(p orb.Point, fr localFrame) (orb.Point, float64) {
 			k := r*g.nx + c
 			idx = g.cand[g.start[k]:g.start[k+1]]
 			useAll = false
+			// The fixed frame's anisotropy moves the foot point by a
+			// fraction of a per mille of the distance, which changes the
+			// geodesic distance to it only in the second order.
+			px, py := (p[0]-ls.ox)*ls.fr.kx, (p[1]-ls.oy)*ls.fr.ky
+			best, bi, bt := math.Inf(1), int32(0), 0.0
+			for _, i := range idx {
+				s := &ls.m[i]
+				ax, ay := s.ax-px, s.ay-py
+				t := -(ax*s.dx + ay*s.dy) * s.inv
+				if t < 0 {
+					t = 0
+				} else if t > 1 {
+					t = 1
+				}
+				qx, qy := ax+t*s.dx, ay+t*s.dy
+				if d := qx*qx + qy*qy; d < best {
+					best, bi, bt = d, i, t
+				}
+			}
+			bs := ls.segs[bi]
+			return orb.Point{bs.ax + bt*(bs.bx-bs.ax), bs.ay + bt*(bs.by-bs.ay)}, best, int(bi)
 		}
 	}
 	best := math.Inf(1)
 	var bs seg
 	var bt float64
-	try := func(s seg) {
+	bi := -1
+	try := func(i int, s seg) {
 		ax, ay := (s.ax-p[0])*fr.kx, (s.ay-p[1])*fr.ky
 		dx, dy := (s.bx-s.ax)*fr.kx, (s.by-s.ay)*fr.ky
 		t := 0.0
 		if l2 := dx*dx + dy*dy; l2 > 0 {
-			t = math.Max(0, math.Min(1, -(ax*dx+ay*dy)/l2))
+			t = -(ax*dx + ay*dy) / l2
+			if t < 0 {
+				t = 0
+			} else if t > 1 {
+				t = 1
+			}
 		}
 		qx, qy := ax+t*dx, ay+t*dy
 		if d := qx*qx + qy*qy; d < best {
-			best, bs, bt = d, s, t
+			best, bs, bt, bi = d, s, t, i
 		}
 	}
 	if useAll {
-		for _, s := range ls.segs {
-			try(s)
+		for i, s := range ls.segs {
+			try(i, s)
 		}
 	} else {
 		for _, i := range idx {
-			try(ls.segs[i])
+			try(int(i), ls.segs[i])
 		}
 	}
-	return orb.Point{bs.ax + bt*(bs.bx-bs.ax), bs.ay + bt*(bs.by-bs.ay)}, best
+	return orb.Point{bs.ax + bt*(bs.bx-bs.ax), bs.ay + bt*(bs.by-bs.ay)}, best, bi
 }

@@ -17,6 +17,7 @@ import (
 
 	"hetang/internal/gpkg"
 	"hetang/internal/layout"
+	"hetang/internal/spatial"
 )
 
 // ErrReadOnly is returned by writes to a store opened on the embedded default data.
@@ -24,7 +25,10 @@ var ErrReadOnly = errors.New("store: read-only (serving the embedded default dat
 
 // Snapshot is one consistent version of the data.
 type Snapshot struct {
-	Layout   *layout.Layout
+	Layout *layout.Layout
+	// Index answers spatial queries about Layout (built with it: a snapshot
+	// whose index cannot be built is never served).
+	Index    *spatial.Index
 	GPKGPath string
 	LoadedAt time.Time
 }
@@ -81,7 +85,11 @@ func (s *Store) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: opening %s: %w", filepath.Base(s.path), err)
 	}
-	s.cur.Store(&Snapshot{Layout: lay, GPKGPath: s.path, LoadedAt: time.Now()})
+	ix, err := spatial.Build(ctx, lay)
+	if err != nil {
+		return fmt.Errorf("store: indexing %s: %w", filepath.Base(s.path), err)
+	}
+	s.cur.Store(&Snapshot{Layout: lay, Index: ix, GPKGPath: s.path, LoadedAt: time.Now()})
 	return nil
 }
 
@@ -114,10 +122,14 @@ func (s *Store) ReplaceLayer(ctx context.Context, ly *layout.Layer, version stri
 	if !found {
 		return nil, fmt.Errorf("store: layer %q: %w", ly.ID, layout.ErrNotFound)
 	}
+	ix, err := spatial.Build(ctx, next)
+	if err != nil {
+		return nil, fmt.Errorf("store: indexing the new %s layer: %w", ly.ID, err)
+	}
 	if err := gpkg.Write(ctx, s.path, next); err != nil {
 		return nil, fmt.Errorf("store: writing %s: %w", filepath.Base(s.path), err)
 	}
-	snap := &Snapshot{Layout: next, GPKGPath: s.path, LoadedAt: time.Now()}
+	snap := &Snapshot{Layout: next, Index: ix, GPKGPath: s.path, LoadedAt: time.Now()}
 	s.cur.Store(snap)
 	return snap, nil
 }

@@ -149,7 +149,7 @@ func (s *Server) getTile(c echo.Context) error {
 	etag := `"` + key + `"`
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=300")
-	h.Set("Vary", echo.HeaderAcceptEncoding)
+	h.Add("Vary", echo.HeaderAcceptEncoding)
 	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}

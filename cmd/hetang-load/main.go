@@ -1,0 +1,156 @@
+// Command hetang-load is the service's load generator. It runs a weighted mix
+// of requests (point locate, layer catalog and layers, OGC API items, vector
+// tiles) against a hetang server on the loopback interface at a fixed
+// concurrency, bounded in time and in request count, and reports throughput,
+// latency percentiles, errors and the server's peak memory.
+//
+//	hetang-load -target http://127.0.0.1:8080 -c 8 -d 30s -n 1000000 -pid 1234 \
+//	    -json load.json -md load.md
+//
+// It refuses targets that are not on the loopback interface (127.0.0.0/8,
+// ::1, localhost): it is a test tool, not a way to load someone else's server.
+//
+// An error is a transport error or any status other than 2xx or 304. The exit
+// status is 1 when any request failed (or, with -rss-growth-check, when the
+// server's memory grew), 2 on bad flags.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	opt, err := parseOptions(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+		return 2
+	}
+	res, err := Run(ctx, opt, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+		return 1
+	}
+	if opt.JSONOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := writeOut(opt.JSONOut, append(b, '\n'), stdout); err != nil {
+			fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+			return 1
+		}
+	}
+	if opt.MDOut != "" {
+		if err := writeOut(opt.MDOut, []byte(res.Markdown()), stdout); err != nil {
+			fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+			return 1
+		}
+	}
+	fmt.Fprint(stderr, res.Summary())
+	code := 0
+	if res.Errors > 0 {
+		fmt.Fprintf(stderr, "hetang-load: FAIL: %d of %d requests failed\n", res.Errors, res.Requests)
+		code = 1
+	}
+	if res.Memory != nil && res.Memory.Growth != nil && res.Memory.Growth.Grew {
+		fmt.Fprintf(stderr, "hetang-load: FAIL: server memory grew: %s\n", res.Memory.Growth.Verdict)
+		code = 1
+	}
+	return code
+}
+
+// writeOut writes b to path, or to stdout when path is "-".
+func writeOut(path string, b []byte, stdout io.Writer) error {
+	if path == "-" {
+		_, err := stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// Options are the command-line settings.
+type Options struct {
+	Target      string
+	Concurrency int
+	Duration    time.Duration
+	MaxRequests int64
+	Warmup      time.Duration
+	Rate        float64
+	Mix         Mix
+	PID         int
+	RSSInterval time.Duration
+	GrowthCheck bool
+	Timeout     time.Duration
+	Seed        int64
+	JSONOut     string
+	MDOut       string
+	SkipMissing bool
+}
+
+func parseOptions(args []string, stderr io.Writer) (Options, error) {
+	var o Options
+	fs := flag.NewFlagSet("hetang-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Target, "target", "http://127.0.0.1:8080", "base URL of the server (loopback only)")
+	fs.IntVar(&o.Concurrency, "c", 8, "concurrent workers (fixed)")
+	fs.DurationVar(&o.Duration, "d", 30*time.Second, "measured duration (upper bound)")
+	fs.Int64Var(&o.MaxRequests, "n", 1_000_000, "maximum number of measured requests (upper bound)")
+	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured warm-up before the run")
+	fs.Float64Var(&o.Rate, "rate", 0, "total requests per second across workers (0: as fast as possible)")
+	mix := fs.String("mix", DefaultMix, "weighted request mix, class=weight,... (classes: "+classNames()+")")
+	fs.IntVar(&o.PID, "pid", 0, "server process id: sample its RSS from /proc/<pid>/status")
+	fs.DurationVar(&o.RSSInterval, "rss-interval", time.Second, "RSS sampling interval with -pid")
+	fs.BoolVar(&o.GrowthCheck, "rss-growth-check", false, "fail when the max RSS of the last third of the samples exceeds the middle third's by more than 10% and 20 MiB")
+	fs.DurationVar(&o.Timeout, "timeout", 30*time.Second, "per-request timeout")
+	fs.Int64Var(&o.Seed, "seed", 1, "random seed for the request mix")
+	fs.StringVar(&o.JSONOut, "json", "", "write the results as JSON to this file (- for stdout)")
+	fs.StringVar(&o.MDOut, "md", "", "write the results as Markdown to this file (- for stdout)")
+	fs.BoolVar(&o.SkipMissing, "skip-missing", false, "drop request classes whose endpoint the server does not have (404 from the router) instead of counting errors")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := checkLoopback(o.Target); err != nil {
+		return o, err
+	}
+	m, err := ParseMix(*mix)
+	if err != nil {
+		return o, err
+	}
+	o.Mix = m
+	switch {
+	case o.Concurrency < 1 || o.Concurrency > 1024:
+		return o, errors.New("-c must be from 1 to 1024")
+	case o.Duration <= 0 || o.Duration > 24*time.Hour:
+		return o, errors.New("-d must be positive and at most 24h")
+	case o.MaxRequests < 1:
+		return o, errors.New("-n must be positive")
+	case o.Warmup < 0:
+		return o, errors.New("-warmup must not be negative")
+	case o.Rate < 0:
+		return o, errors.New("-rate must not be negative")
+	case o.RSSInterval <= 0:
+		return o, errors.New("-rss-interval must be positive")
+	case o.GrowthCheck && o.PID == 0:
+		return o, errors.New("-rss-growth-check needs -pid")
+	}
+	return o, nil
+}

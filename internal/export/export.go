@@ -1,0 +1,372 @@
+// Package export turns layers into files people download: GeoJSON and
+// zipped ESRI Shapefiles, in any of the service's CRSs, at
+//
+//	GET /api/v1/download/{layer}.geojson?crs=
+//	GET /api/v1/download/{layer}.shp.zip?crs=
+//
+// A zipped shapefile holds one shapefile per geometry type of the layer
+// (.shp .shx .dbf .prj .cpg; named {layer}.* when the layer has one type,
+// {layer}_{point|multipoint|line|polygon}.* otherwise) and a README.txt that
+// states the CRS, the data version and how property names were shortened to
+// DBF's 10-character field names. The shapefile and DBF bytes are written by
+// the subpackage shapefile; the .prj is the ESRI WKT1 of the CRS, and the
+// .cpg says UTF-8.
+//
+// The whole-layout GeoPackage stays at /api/v1/download/hetang.gpkg (package
+// httpapi), in EPSG:4326 only: gpkg.Write has no way to record another SRS.
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"hetang/internal/apierr"
+	"hetang/internal/crs"
+	"hetang/internal/export/shapefile"
+	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+	"hetang/internal/store"
+)
+
+// Media types of the downloads.
+const (
+	MediaTypeZip     = "application/zip"
+	MediaTypeGeoJSON = httpapi.MediaTypeGeoJSON
+)
+
+// File name suffixes of the download routes.
+const (
+	SuffixGeoJSON  = ".geojson"
+	SuffixShapeZip = ".shp.zip"
+)
+
+// ErrCRS is wrapped by errors about a CRS a format cannot carry.
+var ErrCRS = errors.New("export: unsupported CRS for this format")
+
+// Server serves the downloads of a store.
+type Server struct {
+	store *store.Store
+	now   func() time.Time
+}
+
+// New returns the download service on st.
+func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
+
+// Mount adds GET /api/v1/download/{layer}.geojson and .shp.zip.
+func (s *Server) Mount(r httpapi.Routes) {
+	r.Echo.GET("/api/v1/download/:file", s.download, r.Std...)
+}
+
+func (s *Server) download(c echo.Context) error {
+	file := c.Param("file")
+	lay := s.store.Current().Layout
+	var layerID, kind string
+	switch {
+	case strings.HasSuffix(file, SuffixShapeZip):
+		layerID, kind = strings.TrimSuffix(file, SuffixShapeZip), SuffixShapeZip
+	case strings.HasSuffix(file, SuffixGeoJSON):
+		layerID, kind = strings.TrimSuffix(file, SuffixGeoJSON), SuffixGeoJSON
+	default:
+		return apierr.NotFound("downloads are /api/v1/download/{layer}.geojson, /api/v1/download/{layer}.shp.zip and /api/v1/download/hetang.gpkg")
+	}
+	ly, err := lay.Layer(layerID)
+	if err != nil {
+		return apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET /api/v1/layers lists the layers", layerID))
+	}
+	cr, err := crs.Parse(c.QueryParam("crs"))
+	if err != nil {
+		return apierr.BadRequest(err.Error())
+	}
+	var body []byte
+	var mediaType, name string
+	switch kind {
+	case SuffixShapeZip:
+		if _, err := PRJ(cr); err != nil {
+			return apierr.BadRequest(err.Error())
+		}
+		body, err = ShapefileZip(ly, cr, lay.Version, s.now())
+		mediaType, name = MediaTypeZip, fileName(ly.ID, cr, SuffixShapeZip)
+	default:
+		body, err = GeoJSON(ly, cr, lay.Version)
+		mediaType, name = MediaTypeGeoJSON, fileName(ly.ID, cr, SuffixGeoJSON)
+	}
+	if err != nil {
+		return fmt.Errorf("export: layer %s in %s: %w", ly.ID, cr.Code, err)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	h.Set("ETag", fmt.Sprintf(`"%s.%s.%s%s"`, lay.Version, ly.ID, cr.Code, kind))
+	h.Set("Content-Crs", "<"+crsURI(cr)+">")
+	return c.Blob(http.StatusOK, mediaType, body)
+}
+
+func crsURI(c crs.CRS) string {
+	if u := c.URI(); u != "" {
+		return u
+	}
+	return c.Code
+}
+
+// fileName is the download's name: the layer, the CRS when not CRS84, the suffix.
+func fileName(layer string, c crs.CRS, suffix string) string {
+	if c.Code == crs.CRS84.Code {
+		return "hetang-" + layer + suffix
+	}
+	return "hetang-" + layer + "-" + strings.ToLower(strings.ReplaceAll(c.Code, ":", "")) + suffix
+}
+
+// GeoJSON encodes ly as a FeatureCollection in c (x-first axis order). For a
+// CRS other than CRS84 it adds the legacy (2008) "crs" member naming it, as
+// GDAL and QGIS expect, since RFC 7946 GeoJSON is CRS84 only.
+func GeoJSON(ly *layout.Layer, c crs.CRS, version string) ([]byte, error) {
+	fc := geojson.NewFeatureCollection()
+	for _, f := range ly.Features {
+		gf, err := httpapi.FeatureGeoJSON(f, c)
+		if err != nil {
+			return nil, err
+		}
+		fc.Append(gf)
+	}
+	fc.ExtraMembers = geojson.Properties{
+		"name":         ly.ID,
+		"layer":        map[string]string{"id": ly.ID, "title_zh": ly.TitleZH, "title_en": ly.TitleEN, "geometry_type": ly.GeometryType},
+		"data_version": version,
+		"crs_code":     c.Code,
+		"notice":       httpapi.Notice,
+	}
+	if c.EPSG != 0 && !c.IsWGS84() {
+		fc.ExtraMembers["crs"] = map[string]any{"type": "name", "properties": map[string]string{"name": c.Code}}
+	}
+	return json.Marshal(fc)
+}
+
+// shapeGroupNames are the file name suffixes of the shapefiles of a layer with
+// more than one geometry type.
+var shapeGroupNames = map[shapefile.ShapeType]string{
+	shapefile.Point: "point", shapefile.MultiPoint: "multipoint", shapefile.PolyLine: "line", shapefile.Polygon: "polygon",
+}
+
+// ShapefileZip builds the zipped shapefile(s) of ly in c. now stamps the DBF
+// header and the zip entries.
+func ShapefileZip(ly *layout.Layer, c crs.CRS, version string, now time.Time) ([]byte, error) {
+	prj, err := PRJ(c)
+	if err != nil {
+		return nil, err
+	}
+	type group struct {
+		geoms []orb.Geometry
+		feats []*layout.Feature
+	}
+	groups := map[shapefile.ShapeType]*group{}
+	for _, f := range ly.Features {
+		st, err := shapefile.ShapeTypeOf(f.Geometry)
+		if err != nil {
+			return nil, fmt.Errorf("export: feature %s: %w", f.ID, err)
+		}
+		if st == shapefile.NullShape {
+			st = shapefile.Polygon
+			if t, err := shapefile.ShapeTypeOf(geometryOfType(ly.GeometryType)); err == nil && t != shapefile.NullShape {
+				st = t
+			}
+		}
+		g := f.Geometry
+		if g != nil && !c.IsWGS84() {
+			if g, err = c.GeometryFromWGS84(g); err != nil {
+				return nil, fmt.Errorf("export: feature %s: %w", f.ID, err)
+			}
+		}
+		gr := groups[st]
+		if gr == nil {
+			gr = &group{}
+			groups[st] = gr
+		}
+		gr.geoms = append(gr.geoms, g)
+		gr.feats = append(gr.feats, f)
+	}
+	types := make([]shapefile.ShapeType, 0, len(groups))
+	for t := range groups {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+
+	props := ly.Fields()
+	if !slices.ContainsFunc(props, func(f layout.Field) bool { return f.Name == layout.PropID }) {
+		props = append([]layout.Field{{Name: layout.PropID, Type: layout.FieldText}}, props...)
+	}
+	names := make([]string, len(props))
+	for i, p := range props {
+		names[i] = p.Name
+	}
+	short := shapefile.FieldNames(names)
+
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	add := func(name string, b []byte) error {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	var files []string
+	truncated := 0
+	for _, t := range types {
+		gr := groups[t]
+		base := ly.ID
+		if len(types) > 1 {
+			base += "_" + shapeGroupNames[t]
+		}
+		shp, shx, err := shapefile.EncodeSHP(t, gr.geoms)
+		if err != nil {
+			return nil, fmt.Errorf("export: layer %s: %w", ly.ID, err)
+		}
+		fields, records := dbfTable(props, short, gr.feats)
+		dbf, cut, err := shapefile.EncodeDBF(fields, records, now)
+		if err != nil {
+			return nil, fmt.Errorf("export: layer %s: %w", ly.ID, err)
+		}
+		truncated += cut
+		for _, part := range []struct {
+			ext string
+			b   []byte
+		}{{".shp", shp}, {".shx", shx}, {".dbf", dbf}, {".prj", []byte(prj)}, {".cpg", []byte("UTF-8")}} {
+			if err := add(base+part.ext, part.b); err != nil {
+				return nil, fmt.Errorf("export: zipping: %w", err)
+			}
+		}
+		files = append(files, fmt.Sprintf("%s.shp  %s, %d features", base, t, len(gr.geoms)))
+	}
+	if err := add("README.txt", []byte(readme(ly, c, version, files, props, short, truncated))); err != nil {
+		return nil, fmt.Errorf("export: zipping: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("export: zipping: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// geometryOfType returns an empty geometry of an OGC type name, for typing
+// null geometries.
+func geometryOfType(name string) orb.Geometry {
+	switch name {
+	case "Point":
+		return orb.Point{}
+	case "MultiPoint":
+		return orb.MultiPoint{}
+	case "LineString", "MultiLineString":
+		return orb.LineString{}
+	case "Polygon", "MultiPolygon":
+		return orb.Polygon{}
+	}
+	return nil
+}
+
+// dbfTable lays the features' properties out as DBF fields and records.
+// Text fields are as wide as their longest value (at most 254 bytes).
+func dbfTable(props []layout.Field, short []string, feats []*layout.Feature) ([]shapefile.Field, [][]any) {
+	fields := make([]shapefile.Field, len(props))
+	records := make([][]any, len(feats))
+	for i := range records {
+		records[i] = make([]any, len(props))
+	}
+	for j, p := range props {
+		fd := shapefile.Field{Name: short[j]}
+		switch p.Type {
+		case layout.FieldBoolean:
+			fd.Type, fd.Length = shapefile.FieldLogical, 1
+		case layout.FieldInteger:
+			fd.Type, fd.Length = shapefile.FieldNumeric, 18
+		case layout.FieldReal:
+			fd.Type, fd.Length, fd.Decimals = shapefile.FieldNumeric, 24, 15
+		default:
+			fd.Type, fd.Length = shapefile.FieldChar, 1
+		}
+		for i, f := range feats {
+			v := f.Properties[p.Name]
+			if p.Name == layout.PropID {
+				v = f.ID
+			}
+			v = dbfValue(v, p.Type)
+			if s, ok := v.(string); ok && fd.Type == shapefile.FieldChar {
+				fd.Length = max(fd.Length, min(len(s), shapefile.MaxCharLen))
+			}
+			records[i][j] = v
+		}
+		fields[j] = fd
+	}
+	return fields, records
+}
+
+// dbfValue converts a property value to what the DBF column of type t takes.
+func dbfValue(v any, t layout.FieldType) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		if t == layout.FieldBoolean {
+			return x
+		}
+	case float64:
+		if t == layout.FieldInteger || t == layout.FieldReal {
+			return x
+		}
+	case int:
+		if t == layout.FieldInteger || t == layout.FieldReal {
+			return float64(x)
+		}
+	case int64:
+		if t == layout.FieldInteger || t == layout.FieldReal {
+			return float64(x)
+		}
+	case string:
+		if t == layout.FieldText {
+			return x
+		}
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func readme(ly *layout.Layer, c crs.CRS, version string, files []string, props []layout.Field, short []string, truncated int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Hetang spatial layout: layer %s (%s / %s)\n", ly.ID, ly.TitleZH, ly.TitleEN)
+	fmt.Fprintf(&b, "Data version: %s\n", version)
+	fmt.Fprintf(&b, "Coordinate reference system: %s (%s); the .prj holds its ESRI WKT.\n", c.Code, c.Name)
+	b.WriteString("Attribute encoding: UTF-8 (see the .cpg file).\n\n")
+	b.WriteString("Files:\n")
+	for _, f := range files {
+		b.WriteString("  " + f + "\n")
+	}
+	b.WriteString("\nDBF field names are limited to 10 characters. Property names were mapped\n")
+	b.WriteString("deterministically: a name of 10 characters or fewer is kept; a longer one is\n")
+	b.WriteString("cut to 10; a cut name that clashes with an earlier field is cut to 8 and given\n")
+	b.WriteString("_1, _2, ... Field order is the layer's property order.\n\n")
+	b.WriteString("DBF field   property\n")
+	for i, p := range props {
+		fmt.Fprintf(&b, "%-10s  %s (%s)\n", short[i], p.Name, p.Type)
+	}
+	if truncated > 0 {
+		fmt.Fprintf(&b, "\n%d text value(s) were longer than the DBF limit of 254 bytes and were cut at a\n", truncated)
+		b.WriteString("character boundary. The GeoJSON download (.geojson) and the GeoPackage carry them whole.\n")
+	}
+	b.WriteString("\n" + httpapi.Notice + "\n")
+	return b.String()
+}

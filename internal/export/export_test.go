@@ -1,0 +1,292 @@
+package export_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"hetang/geodata"
+	"hetang/internal/config"
+	"hetang/internal/crs"
+	"hetang/internal/export"
+	"hetang/internal/gpkg"
+	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+	"hetang/internal/store"
+)
+
+func newServer(t *testing.T) (*httptest.Server, *store.Store) {
+	t.Helper()
+	lay, err := layout.Build(geodata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "hetang.gpkg")
+	if err := gpkg.Write(context.Background(), path, lay); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpapi.New(config.Default(), st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", export.New(st))
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts, st
+}
+
+func get(t *testing.T, url string) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+func needGDAL(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"ogrinfo", "gdalsrsinfo", "gdaltransform"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+}
+
+func run(t *testing.T, stdin string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
+}
+
+func TestDownloadStatuses(t *testing.T) {
+	ts, _ := newServer(t)
+	tests := []struct {
+		name, path string
+		want       int
+		ctype      string
+	}{
+		{"geojson", "/api/v1/download/areas.geojson", 200, "application/geo+json"},
+		{"geojson 4547", "/api/v1/download/areas.geojson?crs=EPSG:4547", 200, "application/geo+json"},
+		{"geojson gcj02", "/api/v1/download/places.geojson?crs=GCJ02", 200, "application/geo+json"},
+		{"shapefile", "/api/v1/download/roads.shp.zip", 200, "application/zip"},
+		{"shapefile gcj02 has no prj", "/api/v1/download/roads.shp.zip?crs=GCJ02", 400, ""},
+		{"bad crs", "/api/v1/download/roads.shp.zip?crs=EPSG:9999", 400, ""},
+		{"unknown layer", "/api/v1/download/nosuch.geojson", 404, ""},
+		{"unknown format", "/api/v1/download/roads.kml", 404, ""},
+		{"gpkg still served", "/api/v1/download/hetang.gpkg", 200, "application/geopackage+sqlite3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := get(t, ts.URL+tc.path)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("GET %s = %d, want %d: %s", tc.path, resp.StatusCode, tc.want, body)
+			}
+			if tc.ctype != "" && !strings.HasPrefix(resp.Header.Get("Content-Type"), tc.ctype) {
+				t.Errorf("Content-Type %q, want %q", resp.Header.Get("Content-Type"), tc.ctype)
+			}
+			if tc.want == 200 && !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment; filename=") {
+				t.Errorf("Content-Disposition %q", resp.Header.Get("Content-Disposition"))
+			}
+		})
+	}
+}
+
+func TestGeoJSONDownloadCRS(t *testing.T) {
+	ts, st := newServer(t)
+	_, body := get(t, ts.URL+"/api/v1/download/chain_nodes.geojson?crs=EPSG:4547")
+	var fc struct {
+		CRS struct {
+			Properties struct{ Name string }
+		}
+		Features []struct {
+			ID       string
+			Geometry struct{ Coordinates []float64 }
+		}
+	}
+	if err := json.Unmarshal(body, &fc); err != nil {
+		t.Fatal(err)
+	}
+	if fc.CRS.Properties.Name != "EPSG:4547" {
+		t.Errorf("legacy crs member names %q", fc.CRS.Properties.Name)
+	}
+	ly, _ := st.Current().Layout.Layer("chain_nodes")
+	if len(fc.Features) != len(ly.Features) {
+		t.Fatalf("%d features, want %d", len(fc.Features), len(ly.Features))
+	}
+	want, err := crs.CGCSGK.FromWGS84(ly.Features[0].Geometry.(orb.Point))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fc.Features[0].Geometry.Coordinates
+	if math.Abs(got[0]-want[0]) > 1e-6 || math.Abs(got[1]-want[1]) > 1e-6 {
+		t.Errorf("coordinates %v, want %v", got, want)
+	}
+}
+
+// TestPRJMatchesGDAL checks the embedded .prj strings against GDAL's.
+func TestPRJMatchesGDAL(t *testing.T) {
+	needGDAL(t)
+	for _, c := range []crs.CRS{crs.CRS84, crs.WGS84, crs.CGCS, crs.CGCSGK, crs.WebMerc} {
+		epsg := c.EPSG
+		if epsg == 0 {
+			epsg = 4326
+		}
+		want := strings.TrimSpace(run(t, "", "gdalsrsinfo", "--single-line", "-o", "wkt_esri", "EPSG:"+strconv.Itoa(epsg)))
+		got, err := export.PRJ(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s:\n got %s\nwant %s", c.Code, got, want)
+		}
+	}
+}
+
+func unzip(t *testing.T, b []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name], err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestShapefileWithOGR downloads zipped shapefiles and opens them with GDAL.
+func TestShapefileWithOGR(t *testing.T) {
+	needGDAL(t)
+	ts, st := newServer(t)
+	lay := st.Current().Layout
+	dir := t.TempDir()
+	tests := []struct {
+		layer, crs string
+		geomType   string
+		epsg       string
+	}{
+		{"areas", "EPSG:4547", "Polygon", "4547"},
+		{"areas", "", "Polygon", "4326"},
+		{"roads", "EPSG:4490", "Line String", "4490"},
+		{"chain_nodes", "EPSG:4547", "Point", "4547"},
+		{"places", "EPSG:3857", "Point", "3857"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.layer+" "+tc.crs, func(t *testing.T) {
+			resp, body := get(t, ts.URL+"/api/v1/download/"+tc.layer+".shp.zip?crs="+tc.crs)
+			if resp.StatusCode != 200 {
+				t.Fatalf("status %d: %s", resp.StatusCode, body)
+			}
+			files := unzip(t, body)
+			for _, ext := range []string{".shp", ".shx", ".dbf", ".prj", ".cpg"} {
+				if _, ok := files[tc.layer+ext]; !ok {
+					t.Errorf("zip lacks %s%s", tc.layer, ext)
+				}
+			}
+			if string(files[tc.layer+".cpg"]) != "UTF-8" {
+				t.Errorf(".cpg = %q", files[tc.layer+".cpg"])
+			}
+			if !strings.Contains(string(files["README.txt"]), "descriptio  description") {
+				t.Errorf("README.txt lacks the field mapping:\n%s", files["README.txt"])
+			}
+			zipPath := filepath.Join(dir, tc.layer+strings.ReplaceAll(tc.crs, ":", "")+".shp.zip")
+			if err := os.WriteFile(zipPath, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			ly, _ := lay.Layer(tc.layer)
+			out := run(t, "", "ogrinfo", "-ro", "-al", "/vsizip/"+zipPath)
+			if want := "Feature Count: " + strconv.Itoa(len(ly.Features)); !strings.Contains(out, want) {
+				t.Errorf("ogrinfo lacks %q", want)
+			}
+			if want := "Geometry: " + tc.geomType; !strings.Contains(out, want) {
+				t.Errorf("ogrinfo lacks %q", want)
+			}
+			if want := `ID["EPSG",` + tc.epsg + `]`; !strings.Contains(out, want) {
+				t.Errorf("ogrinfo does not identify the SRS as EPSG:%s", tc.epsg)
+			}
+			for _, f := range ly.Features {
+				name, _ := f.Properties["name_zh"].(string)
+				if !strings.Contains(out, "name_zh (String) = "+name) {
+					t.Errorf("ogrinfo lacks name_zh %q", name)
+				}
+			}
+			if t.Failed() {
+				t.Log(out)
+			}
+		})
+	}
+}
+
+// TestShapefileCoordinatesMatchPROJ compares a point read by OGR from the
+// EPSG:4547 shapefile with gdaltransform's (PROJ's) conversion.
+func TestShapefileCoordinatesMatchPROJ(t *testing.T) {
+	needGDAL(t)
+	_, st := newServer(t)
+	ly, _ := st.Current().Layout.Layer("chain_nodes")
+	b, err := export.ShapefileZip(ly, crs.CGCSGK, "v", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipPath := filepath.Join(t.TempDir(), "nodes.shp.zip")
+	if err := os.WriteFile(zipPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, "", "ogrinfo", "-ro", "-al", "/vsizip/"+zipPath)
+	re := regexp.MustCompile(`POINT \(([0-9.]+) ([0-9.]+)\)`)
+	m := re.FindAllStringSubmatch(out, -1)
+	if len(m) != len(ly.Features) {
+		t.Fatalf("%d points in ogrinfo output, want %d", len(m), len(ly.Features))
+	}
+	for i, f := range ly.Features {
+		p := f.Geometry.(orb.Point)
+		pt := run(t, strconv.FormatFloat(p[0], 'f', -1, 64)+" "+strconv.FormatFloat(p[1], 'f', -1, 64)+"\n",
+			"gdaltransform", "-s_srs", "EPSG:4326", "-t_srs", "EPSG:4547")
+		fs := strings.Fields(pt)
+		wx, _ := strconv.ParseFloat(fs[0], 64)
+		wy, _ := strconv.ParseFloat(fs[1], 64)
+		gx, _ := strconv.ParseFloat(m[i][1], 64)
+		gy, _ := strconv.ParseFloat(m[i][2], 64)
+		if math.Abs(gx-wx) > 0.01 || math.Abs(gy-wy) > 0.01 {
+			t.Errorf("%s: shapefile (%.3f, %.3f), PROJ (%.3f, %.3f)", f.ID, gx, gy, wx, wy)
+		}
+		if wx < 400000 || wx > 600000 {
+			t.Errorf("%s: easting %v is not in the CM 114E zone", f.ID, wx)
+		}
+	}
+}

@@ -1,0 +1,626 @@
+// Package importer replaces a layer of the layout with authoritative data:
+// a GeoJSON file (RFC 7946 CRS84, or a legacy "crs" member, or an explicit
+// srs), a GeoPackage feature table (CRS from gpkg_spatial_ref_sys) or a
+// zipped ESRI Shapefile (CRS from the .prj through PROJ, text encoding from
+// the .cpg, UTF-8 by default).
+//
+// An import is converted to WGS84 and validated before anything is written:
+//
+//   - each geometry is converted and must land on plausible lon/lat;
+//   - its type must fit the layer (Polygon is promoted to MultiPolygon and
+//     the like; a single-part multi-geometry is accepted for a single type);
+//   - ids must be present and unique, name_zh present;
+//   - source and accuracy are filled from the import when missing
+//     (source "import: FILE by AGENT", accuracy as given or "as supplied");
+//     other common properties missing from a feature are carried over from
+//     the current feature with the same id, with a warning;
+//   - a feature whose geometry matches the stored one within NoiseTolerance
+//     (1e-9°, a round trip through a projected CRS) keeps the stored
+//     coordinates exactly, so re-importing an export does not drift;
+//   - layout.Check runs on the would-be layout: GEOS validity (reported,
+//     never repaired), the areas partition (union = district within 0.1 %,
+//     overlaps < 1 m²), containment, plan structure and gazetteer checks.
+//     Only findings the current data does not already have reject an import,
+//     so an unrelated pre-existing problem does not block every import.
+//
+// A rejected import is a *RejectedError listing every failed check. An
+// accepted one goes to store.ReplaceLayer, which writes a whole new
+// GeoPackage to a temporary file and renames it into place: on failure the
+// old data is still served and still on disk. The new data version is the
+// old one's base, "+", and a short hash of the old version and the imported
+// bytes, so it always changes.
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/paulmach/orb"
+
+	"hetang/internal/layout"
+	"hetang/internal/store"
+)
+
+// ErrInput is wrapped by errors about an input that cannot be read at all
+// (not the format it claims, an unknown CRS …).
+var ErrInput = errors.New("importer: unreadable input")
+
+// ErrRejected is matched (errors.Is) by *RejectedError.
+var ErrRejected = errors.New("importer: import rejected")
+
+// AccuracyAsSupplied is the accuracy given to features that lack one when
+// the importer does not say.
+const AccuracyAsSupplied = "as supplied"
+
+// RejectedError lists the checks an import failed.
+type RejectedError struct {
+	Layer    string
+	Findings []layout.Finding
+}
+
+func (e *RejectedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "importer: import of layer %s rejected: %d check(s) failed", e.Layer, len(e.Findings))
+	for _, f := range e.Findings {
+		b.WriteString("; " + f.String())
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrRejected) true.
+func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
+
+// Request is one import.
+type Request struct {
+	// Layer is the id of the layer to replace.
+	Layer string
+	// Format of Data; FormatOf(Filename) when empty.
+	Format Format
+	// Data is the file's bytes. For a GeoPackage, Path may be given instead.
+	Data []byte
+	// Path is a GeoPackage on disk (used instead of Data when set).
+	Path string
+	// Filename names the input in provenance and messages.
+	Filename string
+	// SRS overrides the input's own CRS (EPSG:n, CRS84, a name crs.Parse
+	// knows, or WKT).
+	SRS string
+	// Table picks the GeoPackage table (default: the layer id, or the only one).
+	Table string
+	// Accuracy fills the accuracy of features that lack one
+	// (AccuracyAsSupplied when empty).
+	Accuracy string
+	// Agent says who imported: a User-Agent or "cli".
+	Agent string
+}
+
+// Result describes an accepted import.
+type Result struct {
+	Layer           string   `json:"layer"`
+	DataVersion     string   `json:"data_version"`
+	PreviousVersion string   `json:"previous_data_version"`
+	FeatureCount    int      `json:"feature_count"`
+	Warnings        []string `json:"warnings"`
+}
+
+// Importer validates imports and applies them to a store, one at a time.
+type Importer struct {
+	store     *store.Store
+	gazetteer []layout.GazetteerPoint
+	mu        sync.Mutex
+}
+
+// New returns an importer for st whose checks use the reference gazetteer gaz.
+func New(st *store.Store, gaz []layout.GazetteerPoint) *Importer {
+	return &Importer{store: st, gazetteer: gaz}
+}
+
+// Import validates req against the current data and, if it passes, replaces
+// the layer. Errors: ErrInput (wrapped) for unreadable input, *RejectedError
+// for failed checks, layout.ErrNotFound for an unknown layer,
+// store.ErrReadOnly, or the store's write error (nothing changed).
+func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
+	if im.store.ReadOnly() {
+		return nil, store.ErrReadOnly
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	cur := im.store.Current().Layout
+	ly, version, warnings, err := Prepare(ctx, cur, im.gazetteer, req)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := im.store.ReplaceLayer(ctx, ly, version); err != nil {
+		return nil, err
+	}
+	if warnings == nil {
+		warnings = []string{}
+	}
+	return &Result{Layer: ly.ID, DataVersion: version, PreviousVersion: cur.Version, FeatureCount: len(ly.Features), Warnings: warnings}, nil
+}
+
+// Prepare reads and validates req against the layout cur without writing
+// anything: it returns the new layer, the new data version and warnings, or
+// an error as Import does.
+func Prepare(ctx context.Context, cur *layout.Layout, gaz []layout.GazetteerPoint, req Request) (*layout.Layer, string, []string, error) {
+	old, err := cur.Layer(req.Layer)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("importer: layer %q: %w", req.Layer, layout.ErrNotFound)
+	}
+	format := req.Format
+	if format == "" {
+		if format, err = FormatOf(req.Filename); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	data := req.Data
+	var src *source
+	switch format {
+	case FormatGeoJSON:
+		src, err = parseGeoJSON(data)
+	case FormatShapeZip:
+		src, err = readShapeZip(data, knownNames(old))
+	case FormatGeoPackage:
+		p := req.Path
+		if p == "" {
+			if p, err = writeTemp(data, "hetang-import-*.gpkg"); err != nil {
+				return nil, "", nil, err
+			}
+			defer os.Remove(p)
+		} else if data, err = os.ReadFile(p); err != nil {
+			return nil, "", nil, fmt.Errorf("%w: %w", ErrInput, err)
+		}
+		src, err = readGeoPackage(ctx, p, req.Table, req.Layer)
+	default:
+		return nil, "", nil, fmt.Errorf("%w: unknown format %q", ErrInput, format)
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	def := src.crsDef
+	if req.SRS != "" {
+		if def, err = srsParam(req.SRS); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	toWGS84, err := newTransformer(def)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, "", nil, err
+	}
+
+	filename := req.Filename
+	if filename == "" {
+		filename = "upload"
+	}
+	agent := req.Agent
+	if agent == "" {
+		agent = "unknown client"
+	}
+	accuracy := req.Accuracy
+	if accuracy == "" {
+		accuracy = AccuracyAsSupplied
+	}
+	ly, findings, warnings := buildLayer(old, src, toWGS84, "import: "+filename+" by "+agent, accuracy)
+	warnings = append(src.warnings, warnings...)
+
+	if len(ly.Features) > 0 {
+		next := &layout.Layout{Version: cur.Version}
+		for _, l := range cur.Layers {
+			if l.ID == ly.ID {
+				next.Layers = append(next.Layers, ly)
+			} else {
+				next.Layers = append(next.Layers, l)
+			}
+		}
+		before := map[string]bool{}
+		for _, f := range layout.Check(cur, gaz) {
+			before[f.String()] = true
+		}
+		kept := 0
+		for _, f := range layout.Check(next, gaz) {
+			if before[f.String()] {
+				kept++
+				continue
+			}
+			findings = append(findings, f)
+		}
+		if kept > 0 {
+			warnings = append(warnings, fmt.Sprintf("%d data check finding(s) the current data already has remain; `hetang check` lists them", kept))
+		}
+	}
+	if len(findings) > 0 {
+		return nil, "", nil, &RejectedError{Layer: ly.ID, Findings: findings}
+	}
+	return ly, NextVersion(cur.Version, data), warnings, nil
+}
+
+// srsParam reads an explicit srs parameter: a CRS name or WKT.
+func srsParam(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if strings.ContainsAny(t, "[(") {
+		return t, nil // WKT
+	}
+	return crsNameDef(t)
+}
+
+// NextVersion returns the data version after importing data into a layout
+// at version old: old's part before any "+", "+", and 10 hex digits of
+// SHA-256 over old and data.
+func NextVersion(old string, data []byte) string {
+	h := sha256.New()
+	h.Write([]byte(old))
+	h.Write([]byte{0})
+	h.Write(data)
+	base, _, _ := strings.Cut(old, "+")
+	return base + "+" + hex.EncodeToString(h.Sum(nil))[:10]
+}
+
+// knownNames lists the property names the layer's features use plus the
+// common ones, to restore shortened DBF field names.
+func knownNames(ly *layout.Layer) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, n := range []string{layout.PropID, layout.PropNameZH, layout.PropNameEN, layout.PropKind, layout.PropPlanRef, layout.PropDescription, layout.PropSource, layout.PropAccuracy, layout.PropExtendsBeyond} {
+		add(n)
+	}
+	for _, f := range ly.Fields() {
+		add(f.Name)
+	}
+	return out
+}
+
+// buildLayer turns the source features into the new layer, collecting the
+// per-feature findings (ids, names, CRS, geometry type) and warnings.
+func buildLayer(old *layout.Layer, src *source, toWGS84 transformer, source, accuracy string) (*layout.Layer, []layout.Finding, []string) {
+	ly := &layout.Layer{ID: old.ID, TitleZH: old.TitleZH, TitleEN: old.TitleEN, Description: old.Description, GeometryType: old.GeometryType}
+	var findings []layout.Finding
+	var warnings []string
+	add := func(check, feature, format string, args ...any) {
+		findings = append(findings, layout.Finding{Check: check, Layer: old.ID, Feature: feature, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(src.features) == 0 {
+		add("import-empty", "", "the input has no features")
+		return ly, findings, nil
+	}
+	types := map[string]layout.FieldType{}
+	for _, f := range old.Fields() {
+		types[f.Name] = f.Type
+	}
+	seen := map[string]int{}
+	carried := map[string]int{}
+	unchanged := 0
+	for i, f := range src.features {
+		where := f.ID
+		if where == "" {
+			where = "#" + strconv.Itoa(i+1)
+		}
+		if f.ID == "" {
+			add("import-id", where, "feature %d has no id (property id)", i+1)
+		} else if prev, dup := seen[f.ID]; dup {
+			add("import-id", where, "id %q is used by features %d and %d", f.ID, prev, i+1)
+			continue
+		}
+		seen[f.ID] = i + 1
+		props := coerce(f.Properties, types)
+		props[layout.PropID] = f.ID
+		if s, _ := props[layout.PropNameZH].(string); strings.TrimSpace(s) == "" {
+			add("import-name", where, "name_zh is missing or empty")
+		} else if strings.Trim(s, "? ") == "" {
+			add("import-name", where, "name_zh %q is only question marks: the text was lost to a code page that cannot hold Chinese (with GDAL, write shapefiles with -lco ENCODING=UTF-8)", s)
+		}
+		if s, _ := props[layout.PropSource].(string); strings.TrimSpace(s) == "" {
+			props[layout.PropSource] = source
+		}
+		if s, _ := props[layout.PropAccuracy].(string); strings.TrimSpace(s) == "" {
+			props[layout.PropAccuracy] = accuracy
+		}
+		if prev, err := old.Feature(f.ID); err == nil {
+			for _, p := range []string{layout.PropNameEN, layout.PropKind, layout.PropPlanRef, layout.PropDescription} {
+				if s, _ := props[p].(string); strings.TrimSpace(s) == "" {
+					if v, ok := prev.Properties[p]; ok {
+						props[p] = v
+						carried[p]++
+					}
+				}
+			}
+		}
+		if f.Geometry == nil {
+			add("import-geometry", where, "feature has no geometry")
+			continue
+		}
+		g := f.Geometry
+		if toWGS84 != nil {
+			var err error
+			if g, err = transformGeometry(g, toWGS84); err != nil {
+				add("import-crs", where, "cannot convert to WGS84: %v", err)
+				continue
+			}
+		}
+		if err := layout.CheckLonLat(g); err != nil {
+			add("import-crs", where, "%v after conversion to WGS84; is the CRS right? (give srs=EPSG:n)", err)
+			continue
+		}
+		fitted, ok := fitType(g, ly.GeometryType)
+		if !ok {
+			add("import-geometry-type", where, "a %s cannot go into layer %s of %s features", g.GeoJSONType(), ly.ID, ly.GeometryType)
+			continue
+		}
+		if prev, err := old.Feature(f.ID); err == nil && prev.Geometry != nil && sameUpToNoise(fitted, prev.Geometry) {
+			fitted = prev.Geometry
+			unchanged++
+		}
+		ly.Features = append(ly.Features, &layout.Feature{ID: f.ID, Properties: props, Geometry: fitted})
+	}
+	if unchanged > 0 {
+		warnings = append(warnings, fmt.Sprintf("%d of %d feature(s) match the stored geometry within %g° and keep its exact coordinates", unchanged, len(ly.Features), NoiseTolerance))
+	}
+	for _, p := range slices.Sorted(maps.Keys(carried)) {
+		warnings = append(warnings, fmt.Sprintf("property %s missing from %d feature(s): carried over from the current feature with the same id", p, carried[p]))
+	}
+	return ly, findings, warnings
+}
+
+// coerce converts property values to the types the layer's columns have
+// (a shapefile brings booleans as 0/1 numbers or T/F, numbers as text …);
+// values that do not convert are kept as they are.
+func coerce(props map[string]any, types map[string]layout.FieldType) map[string]any {
+	out := make(map[string]any, len(props))
+	for k, v := range props {
+		out[k] = v
+		switch types[k] {
+		case layout.FieldBoolean:
+			switch x := v.(type) {
+			case float64:
+				if x == 0 || x == 1 {
+					out[k] = x == 1
+				}
+			case string:
+				if b, err := strconv.ParseBool(strings.TrimSpace(x)); err == nil {
+					out[k] = b
+				}
+			}
+		case layout.FieldInteger, layout.FieldReal:
+			if s, ok := v.(string); ok {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+					out[k] = f
+				}
+			}
+		case layout.FieldText:
+			if f, ok := v.(float64); ok {
+				out[k] = strconv.FormatFloat(f, 'f', -1, 64)
+			}
+		}
+	}
+	return out
+}
+
+// fitType returns g as the layer's geometry type when it fits: the same
+// type, a single geometry promoted to its multi type, or a one-part
+// multi-geometry for a single type.
+func fitType(g orb.Geometry, want string) (orb.Geometry, bool) {
+	if g.GeoJSONType() == want || want == "Geometry" || want == "GeometryCollection" && g.GeoJSONType() == want {
+		return g, true
+	}
+	switch x := g.(type) {
+	case orb.Point:
+		if want == "MultiPoint" {
+			return orb.MultiPoint{x}, true
+		}
+	case orb.LineString:
+		if want == "MultiLineString" {
+			return orb.MultiLineString{x}, true
+		}
+	case orb.Polygon:
+		if want == "MultiPolygon" {
+			return orb.MultiPolygon{x}, true
+		}
+	case orb.MultiPoint:
+		if want == "Point" && len(x) == 1 {
+			return x[0], true
+		}
+	case orb.MultiLineString:
+		if want == "LineString" && len(x) == 1 {
+			return x[0], true
+		}
+	case orb.MultiPolygon:
+		if want == "Polygon" && len(x) == 1 {
+			return x[0], true
+		}
+	}
+	return nil, false
+}
+
+// NoiseTolerance is how far, in degrees (about 0.1 mm), an imported vertex
+// may be from the stored one for a feature to count as unchanged.
+//
+// A round trip through a projected CRS (export in EPSG:4547, edit, import)
+// moves every point by ~1e-14°. That is harmless except where the stored data
+// has edges a hair's breadth apart (the built areas have zero-area slivers
+// where the partition cut them): there the noise turns a touch into a
+// crossing and GEOS rightly calls the result invalid. So a feature whose
+// imported geometry has the same rings or lines as the stored one (any start
+// vertex, either direction, parts in any order) with every vertex within
+// NoiseTolerance keeps the stored coordinates exactly, and the import says
+// how many did. Changed geometry is taken as imported and validated as is.
+const NoiseTolerance = 1e-9
+
+// sameUpToNoise reports whether a and b hold the same point sequences up to
+// NoiseTolerance (see there).
+func sameUpToNoise(a, b orb.Geometry) bool {
+	pa, pb := sequences(a), sequences(b)
+	if pa == nil || len(pa) != len(pb) {
+		return false
+	}
+	used := make([]bool, len(pb))
+	for _, sa := range pa {
+		found := false
+		for j, sb := range pb {
+			if !used[j] && sa.cyclic == sb.cyclic && sameSequence(sa, sb) {
+				used[j], found = true, true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// sequence is one ring (cyclic, without its closing point) or line.
+type sequence struct {
+	pts    []orb.Point
+	cyclic bool
+}
+
+func sequences(g orb.Geometry) []sequence {
+	var out []sequence
+	ring := func(r orb.Ring) {
+		if len(r) > 1 && r.Closed() {
+			r = r[:len(r)-1]
+		}
+		out = append(out, sequence{pts: r, cyclic: true})
+	}
+	switch x := g.(type) {
+	case orb.Point:
+		out = append(out, sequence{pts: []orb.Point{x}})
+	case orb.MultiPoint:
+		for _, p := range x {
+			out = append(out, sequence{pts: []orb.Point{p}})
+		}
+	case orb.LineString:
+		out = append(out, sequence{pts: x})
+	case orb.MultiLineString:
+		for _, l := range x {
+			out = append(out, sequence{pts: l})
+		}
+	case orb.Polygon:
+		for _, r := range x {
+			ring(r)
+		}
+	case orb.MultiPolygon:
+		for _, p := range x {
+			for _, r := range p {
+				ring(r)
+			}
+		}
+	default:
+		return nil
+	}
+	return out
+}
+
+func near(p, q orb.Point) bool {
+	return math.Abs(p[0]-q[0]) <= NoiseTolerance && math.Abs(p[1]-q[1]) <= NoiseTolerance
+}
+
+// sameSequence compares two sequences forwards or backwards, from any
+// start for rings.
+func sameSequence(a, b sequence) bool {
+	n := len(a.pts)
+	if n != len(b.pts) {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	starts := []int{0}
+	if a.cyclic {
+		starts = starts[:0]
+		for j, q := range b.pts {
+			if near(a.pts[0], q) {
+				starts = append(starts, j)
+			}
+		}
+	}
+	for _, j := range starts {
+		for _, dir := range []int{1, -1} {
+			ok := true
+			for i := 0; i < n && ok; i++ {
+				k := j + dir*i
+				if a.cyclic {
+					k = ((k % n) + n) % n
+				} else if dir == -1 {
+					k = n - 1 - i
+				}
+				ok = near(a.pts[i], b.pts[k])
+			}
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func transformGeometry(g orb.Geometry, fn transformer) (orb.Geometry, error) {
+	var firstErr error
+	conv := func(p orb.Point) orb.Point {
+		if firstErr != nil {
+			return p
+		}
+		q, err := fn(p)
+		if err != nil {
+			firstErr = err
+		}
+		return q
+	}
+	out := mapPoints(orb.Clone(g), conv)
+	return out, firstErr
+}
+
+// mapPoints applies fn to every point of g in place.
+func mapPoints(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
+	switch x := g.(type) {
+	case orb.Point:
+		return fn(x)
+	case orb.MultiPoint:
+		for i := range x {
+			x[i] = fn(x[i])
+		}
+	case orb.LineString:
+		for i := range x {
+			x[i] = fn(x[i])
+		}
+	case orb.Ring:
+		for i := range x {
+			x[i] = fn(x[i])
+		}
+	case orb.MultiLineString:
+		for _, l := range x {
+			mapPoints(l, fn)
+		}
+	case orb.Polygon:
+		for _, r := range x {
+			mapPoints(r, fn)
+		}
+	case orb.MultiPolygon:
+		for _, p := range x {
+			mapPoints(p, fn)
+		}
+	case orb.Collection:
+		for i := range x {
+			x[i] = mapPoints(x[i], fn)
+		}
+	}
+	return g
+}

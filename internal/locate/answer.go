@@ -1,0 +1,345 @@
+// Package locate is the HTTP face of the spatial queries: locating a point
+// (GET /api/v1/locate) or a parcel (POST /api/v1/locate), batches of either
+// (POST /api/v1/locate/batch, streaming GeoJSON, CSV and NDJSON in and out),
+// geodesic distances (GET /api/v1/distance) and nearest features
+// (GET /api/v1/nearest). The same batch codecs serve the `hetang locate`
+// command.
+//
+// Coordinates: every input and output takes crs= (CRS84 default; EPSG:4326,
+// EPSG:4490, EPSG:4547, EPSG:3857, GCJ02, BD09) and is always in x-first
+// order: longitude then latitude, or easting then northing, whatever the
+// authority's axis order. For projected frames the lon parameter or column
+// carries the easting and lat the northing.
+package locate
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+
+	"hetang/internal/crs"
+	"hetang/internal/layout"
+	"hetang/internal/spatial"
+)
+
+// Notice is carried by every answer: the layout is schematic.
+const Notice = "schematic: the layout geometry is a digitisation of the Hetang 14th Five-Year Plan's text and schematic maps, not a survey; areas, cities, bases and roads are approximate, and so are the answers (the district boundary is generalised web-map data)"
+
+// DefaultK is the number of nearest roads when k is not given; MaxK the most.
+const (
+	DefaultK = 3
+	MaxK     = 50
+)
+
+// XY is a coordinate pair, x first. Answers hold *XY: nil (JSON null) when a
+// conversion gave no finite value (EPSG:4547 far outside its zone, say).
+type XY [2]float64
+
+func xy(x, y float64) *XY {
+	if !finite(x) || !finite(y) {
+		return nil
+	}
+	return &XY{x, y}
+}
+
+// FeatureRef names a feature in answers.
+type FeatureRef struct {
+	ID     string `json:"id"`
+	NameZH string `json:"name_zh"`
+	NameEN string `json:"name_en"`
+}
+
+// BaseRef is an industrial base with its position on the corridor.
+type BaseRef struct {
+	FeatureRef
+	Position string `json:"position"`
+}
+
+// ServiceRef is a service-industry zone with its kind (belt, centre, zone).
+type ServiceRef struct {
+	FeatureRef
+	Kind string `json:"kind"`
+}
+
+// NearestRef is a nearest feature: geodesic distance in metres and the
+// nearest point in the request's crs (x-first).
+type NearestRef struct {
+	FeatureRef
+	Kind      string  `json:"kind,omitempty"`
+	Class     string  `json:"class,omitempty"`
+	DistanceM float64 `json:"distance_m"`
+	Point     *XY     `json:"point"`
+}
+
+// NearestSet is the "nearest" member of answers.
+type NearestSet struct {
+	Axis             *NearestRef  `json:"axis"`
+	Chain            *NearestRef  `json:"chain"`
+	Corridor         *NearestRef  `json:"corridor"`
+	DistrictBoundary *NearestRef  `json:"district_boundary"`
+	Roads            []NearestRef `json:"roads"`
+}
+
+// Query echoes the request's point.
+type Query struct {
+	Lon float64 `json:"lon"`
+	Lat float64 `json:"lat"`
+	CRS string  `json:"crs"`
+}
+
+// PointAnswer is the body of GET /api/v1/locate.
+type PointAnswer struct {
+	Query               Query        `json:"query"`
+	WGS84               *XY          `json:"wgs84"`
+	EPSG4547            *XY          `json:"epsg4547"`
+	InsideDistrict      bool         `json:"inside_district"`
+	OnBoundary          bool         `json:"on_boundary"`
+	DistanceToDistrictM float64      `json:"distance_to_district_m"`
+	Area                *FeatureRef  `json:"area"`
+	Cities              []FeatureRef `json:"cities"`
+	Bases               []BaseRef    `json:"bases"`
+	InCorridor          bool         `json:"in_corridor"`
+	Services            []ServiceRef `json:"services"`
+	Agriculture         []FeatureRef `json:"agriculture"`
+	Nearest             NearestSet   `json:"nearest"`
+	Notice              string       `json:"notice"`
+}
+
+// OverlapRef is a feature a parcel overlaps.
+type OverlapRef struct {
+	FeatureRef
+	Position  string  `json:"position,omitempty"`
+	OverlapM2 float64 `json:"overlap_m2"`
+	Share     float64 `json:"share"`
+}
+
+// PolygonAnswer is the body of POST /api/v1/locate.
+type PolygonAnswer struct {
+	CRS         string       `json:"crs"`
+	Repaired    bool         `json:"repaired"`
+	RepairNote  string       `json:"repair_note"`
+	AreaM2      float64      `json:"area_m2"`
+	PrimaryArea *OverlapRef  `json:"primary_area"`
+	Areas       []OverlapRef `json:"areas"`
+	Cities      []OverlapRef `json:"cities"`
+	Bases       []OverlapRef `json:"bases"`
+	InCorridor  bool         `json:"in_corridor"`
+	Nearest     NearestSet   `json:"nearest"`
+	Notice      string       `json:"notice"`
+}
+
+// Locator answers queries on one index in one crs.
+type Locator struct {
+	Index *spatial.Index
+	CRS   crs.CRS
+	// K is the number of nearest roads (DefaultK when 0).
+	K int
+}
+
+func str(f *layout.Feature, key string) string {
+	s, _ := f.Properties[key].(string)
+	return s
+}
+
+func ref(f *layout.Feature) FeatureRef {
+	return FeatureRef{ID: f.ID, NameZH: str(f, layout.PropNameZH), NameEN: str(f, layout.PropNameEN)}
+}
+
+func (l *Locator) k() int {
+	if l.K <= 0 {
+		return DefaultK
+	}
+	return l.K
+}
+
+// ToWGS84 converts an input point in the locator's crs and checks it.
+func (l *Locator) ToWGS84(p orb.Point) (orb.Point, error) {
+	if err := checkXY(l.CRS, p); err != nil {
+		return orb.Point{}, err
+	}
+	w, err := l.CRS.ToWGS84(p)
+	if err != nil {
+		return orb.Point{}, fmt.Errorf("locate: cannot convert (%v, %v) from %s: %w", p[0], p[1], l.CRS.Code, err)
+	}
+	if !finite(w[0]) || !finite(w[1]) || w[0] < -180 || w[0] > 180 || w[1] < -90 || w[1] > 90 {
+		return orb.Point{}, fmt.Errorf("locate: (%v, %v) in %s is not on the Earth", p[0], p[1], l.CRS.Code)
+	}
+	return w, nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// checkXY checks an input coordinate pair: finite, and for geographic frames
+// longitude in [-180, 180] and latitude in [-90, 90].
+func checkXY(c crs.CRS, p orb.Point) error {
+	if !finite(p[0]) || !finite(p[1]) {
+		return fmt.Errorf("locate: coordinates must be finite numbers, got (%v, %v)", p[0], p[1])
+	}
+	if c.Projected {
+		if math.Abs(p[0]) > 1e8 || math.Abs(p[1]) > 1e8 {
+			return fmt.Errorf("locate: %s coordinates (%v, %v) are out of range (|x|,|y| ≤ 1e8 m)", c.Code, p[0], p[1])
+		}
+		return nil
+	}
+	if p[0] < -180 || p[0] > 180 {
+		return fmt.Errorf("locate: lon %v is outside [-180, 180] (x-first order: lon, then lat)", p[0])
+	}
+	if p[1] < -90 || p[1] > 90 {
+		return fmt.Errorf("locate: lat %v is outside [-90, 90] (x-first order: lon, then lat)", p[1])
+	}
+	return nil
+}
+
+func (l *Locator) out(p orb.Point) *XY {
+	q, err := l.CRS.FromWGS84(p)
+	if err != nil {
+		return nil
+	}
+	return xy(q[0], q[1])
+}
+
+func (l *Locator) nearestRef(n spatial.Nearest, ok bool) *NearestRef {
+	if !ok || n.Feature == nil || !finite(n.Meters) {
+		return nil
+	}
+	return &NearestRef{FeatureRef: ref(n.Feature), Kind: str(n.Feature, layout.PropKind), Class: str(n.Feature, "class"),
+		DistanceM: round(n.Meters, 3), Point: l.out(n.Point)}
+}
+
+func (l *Locator) nearestSet(d *spatial.Distances) NearestSet {
+	ns := NearestSet{
+		Axis:             l.nearestRef(d.Axis, d.HasAxis),
+		Chain:            l.nearestRef(d.Chain, d.HasChain),
+		Corridor:         l.nearestRef(d.Corridor, d.HasCorridor),
+		DistrictBoundary: l.nearestRef(d.DistrictBoundary, d.DistrictBoundary.Feature != nil),
+		Roads:            []NearestRef{},
+	}
+	for _, r := range d.Roads {
+		if nr := l.nearestRef(r, true); nr != nil {
+			ns.Roads = append(ns.Roads, *nr)
+		}
+	}
+	return ns
+}
+
+// round rounds to the given number of decimals (millimetres for metres).
+func round(v float64, dec int) float64 {
+	p := math.Pow(10, float64(dec))
+	return math.Round(v*p) / p
+}
+
+// Point answers for a point given in the locator's crs.
+func (l *Locator) Point(p orb.Point) (*PointAnswer, error) {
+	w, err := l.ToWGS84(p)
+	if err != nil {
+		return nil, err
+	}
+	var hit spatial.PointHit
+	var d spatial.Distances
+	l.Index.Locate(w, &hit)
+	l.Index.Distances(w, l.k(), &d)
+	gk, err := crs.CGCSGK.FromWGS84(w)
+	if err != nil {
+		gk = orb.Point{math.NaN(), math.NaN()}
+	}
+	a := &PointAnswer{
+		Query:          Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code},
+		WGS84:          xy(w[0], w[1]),
+		EPSG4547:       xy(round(gk[0], 3), round(gk[1], 3)),
+		InsideDistrict: hit.InsideDistrict,
+		OnBoundary:     hit.OnBoundary,
+		Cities:         []FeatureRef{},
+		Bases:          []BaseRef{},
+		InCorridor:     hit.InCorridor,
+		Services:       []ServiceRef{},
+		Agriculture:    []FeatureRef{},
+		Nearest:        l.nearestSet(&d),
+		Notice:         Notice,
+	}
+	if !hit.InsideDistrict && finite(d.DistrictBoundary.Meters) {
+		a.DistanceToDistrictM = round(d.DistrictBoundary.Meters, 3)
+	}
+	if hit.Area != nil {
+		r := ref(hit.Area)
+		a.Area = &r
+	}
+	for _, f := range hit.Cities {
+		a.Cities = append(a.Cities, ref(f))
+	}
+	for _, f := range hit.Bases {
+		a.Bases = append(a.Bases, BaseRef{ref(f), str(f, "position")})
+	}
+	for _, f := range hit.Services {
+		a.Services = append(a.Services, ServiceRef{ref(f), str(f, layout.PropKind)})
+	}
+	for _, f := range hit.Agriculture {
+		a.Agriculture = append(a.Agriculture, ref(f))
+	}
+	return a, nil
+}
+
+// Polygon answers for a parcel given in the locator's crs.
+func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, error) {
+	var err error
+	if err := layoutCheck(l.CRS, g); err != nil {
+		return nil, err
+	}
+	w := g
+	if !l.CRS.IsWGS84() {
+		if w, err = l.CRS.GeometryToWGS84(g); err != nil {
+			return nil, fmt.Errorf("locate: cannot convert the parcel from %s: %w", l.CRS.Code, err)
+		}
+	}
+	hit, err := l.Index.LocatePolygon(ctx, w, l.k())
+	if err != nil {
+		return nil, err
+	}
+	ov := func(os []spatial.Overlap) []OverlapRef {
+		out := []OverlapRef{}
+		for _, o := range os {
+			out = append(out, OverlapRef{FeatureRef: ref(o.Feature), Position: str(o.Feature, "position"),
+				OverlapM2: round(o.SquareMeters, 2), Share: round(o.Share, 6)})
+		}
+		return out
+	}
+	a := &PolygonAnswer{
+		CRS: l.CRS.Code, Repaired: hit.Repaired, RepairNote: hit.RepairNote, AreaM2: round(hit.SquareMeters, 2),
+		Areas: ov(hit.Areas), Cities: ov(hit.Cities), Bases: ov(hit.Bases), InCorridor: hit.InCorridor,
+		Nearest: l.nearestSet(&hit.Distances), Notice: Notice,
+	}
+	if len(a.Areas) > 0 {
+		p := a.Areas[0]
+		a.PrimaryArea = &p
+	}
+	return a, nil
+}
+
+// layoutCheck checks every coordinate of an input geometry.
+func layoutCheck(c crs.CRS, g orb.Geometry) error {
+	var bad error
+	eachPoint(g, func(p orb.Point) {
+		if bad == nil {
+			bad = checkXY(c, p)
+		}
+	})
+	return bad
+}
+
+func eachPoint(g orb.Geometry, fn func(orb.Point)) {
+	switch x := g.(type) {
+	case orb.Point:
+		fn(x)
+	case orb.Polygon:
+		for _, r := range x {
+			for _, p := range r {
+				fn(p)
+			}
+		}
+	case orb.MultiPolygon:
+		for _, p := range x {
+			eachPoint(p, fn)
+		}
+	}
+}

@@ -1,0 +1,403 @@
+package locate
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"hetang/internal/apierr"
+	"hetang/internal/crs"
+	"hetang/internal/httpapi"
+	"hetang/internal/spatial"
+	"hetang/internal/store"
+)
+
+// Query parameter names.
+const (
+	ParamLon   = "lon"
+	ParamLat   = "lat"
+	ParamCRS   = "crs"
+	ParamK     = "k"
+	ParamLayer = "layer"
+	ParamFrom  = "from"
+	ParamTo    = "to"
+	ParamFmt   = "format"
+)
+
+// Server serves the query endpoints from the store's current snapshot.
+type Server struct {
+	store *store.Store
+	log   *slog.Logger
+}
+
+// New returns the query endpoints' server.
+func New(st *store.Store, log *slog.Logger) *Server { return &Server{store: st, log: log} }
+
+// Mount registers the routes: ordinary limits for single queries, batch
+// limits (size, time) for the batch endpoint.
+func (s *Server) Mount(r httpapi.Routes) {
+	e := r.Echo
+	e.GET("/api/v1/locate", s.getLocate, r.Std...)
+	e.POST("/api/v1/locate", s.postLocate, r.Std...)
+	e.POST("/api/v1/locate/batch", s.postBatch, r.Batch...)
+	e.GET("/api/v1/distance", s.getDistance, r.Std...)
+	e.GET("/api/v1/nearest", s.getNearest, r.Std...)
+}
+
+func (s *Server) index() *spatial.Index { return s.store.Current().Index }
+
+// ParseCRS reads the crs parameter (default CRS84).
+func ParseCRS(q url.Values) (crs.CRS, error) {
+	c, err := crs.Parse(q.Get(ParamCRS))
+	if err != nil {
+		return crs.CRS{}, apierr.BadRequest("crs: " + strings.TrimPrefix(err.Error(), "crs: "))
+	}
+	return c, nil
+}
+
+// ParseK reads k (1..50, default def).
+func ParseK(q url.Values, def int) (int, error) {
+	v := q.Get(ParamK)
+	if v == "" {
+		return def, nil
+	}
+	k, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || k < 1 || k > MaxK {
+		return 0, apierr.BadRequest(fmt.Sprintf("k %q must be a whole number from 1 to %d", truncate(v), MaxK))
+	}
+	return k, nil
+}
+
+// ParsePoint reads lon and lat (x and y for projected frames) and checks
+// them against the crs.
+func ParsePoint(q url.Values, c crs.CRS) (orb.Point, error) {
+	var p orb.Point
+	for i, name := range []string{ParamLon, ParamLat} {
+		v, ok := q[name]
+		if !ok || len(v) == 0 || strings.TrimSpace(v[0]) == "" {
+			return p, apierr.BadRequest(fmt.Sprintf("%s is required: %s", name, axisHelp(c)))
+		}
+		x, err := parseCoord(name, v[0])
+		if err != nil {
+			return p, apierr.BadRequest(err.Error() + "; " + axisHelp(c))
+		}
+		p[i] = x
+	}
+	if err := checkXY(c, p); err != nil {
+		return p, apierr.BadRequest(strings.TrimPrefix(err.Error(), "locate: "))
+	}
+	return p, nil
+}
+
+func axisHelp(c crs.CRS) string {
+	if c.Projected {
+		return fmt.Sprintf("in %s give lon=easting and lat=northing in metres", c.Code)
+	}
+	return fmt.Sprintf("in %s give lon in [-180, 180] and lat in [-90, 90] decimal degrees", c.Code)
+}
+
+// ParsePair reads "x,y" (from=, to=).
+func ParsePair(q url.Values, name string, c crs.CRS) (orb.Point, error) {
+	v := q.Get(name)
+	if strings.TrimSpace(v) == "" {
+		return orb.Point{}, apierr.BadRequest(fmt.Sprintf("%s is required as lon,lat (x-first): %s", name, axisHelp(c)))
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) != 2 {
+		return orb.Point{}, apierr.BadRequest(fmt.Sprintf("%s %q must be two numbers lon,lat separated by a comma", name, truncate(v)))
+	}
+	var p orb.Point
+	for i, part := range parts {
+		x, err := parseCoord(name, part)
+		if err != nil {
+			return p, apierr.BadRequest(err.Error() + "; " + axisHelp(c))
+		}
+		p[i] = x
+	}
+	if err := checkXY(c, p); err != nil {
+		return p, apierr.BadRequest(name + ": " + strings.TrimPrefix(err.Error(), "locate: "))
+	}
+	return p, nil
+}
+
+func (s *Server) locator(q url.Values) (*Locator, error) {
+	c, err := ParseCRS(q)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ParseK(q, DefaultK)
+	if err != nil {
+		return nil, err
+	}
+	return &Locator{Index: s.index(), CRS: c, K: k}, nil
+}
+
+func (s *Server) getLocate(c echo.Context) error {
+	q := c.QueryParams()
+	l, err := s.locator(q)
+	if err != nil {
+		return err
+	}
+	p, err := ParsePoint(q, l.CRS)
+	if err != nil {
+		return err
+	}
+	a, err := l.Point(p)
+	if err != nil {
+		return apierr.BadRequest(strings.TrimPrefix(err.Error(), "locate: "))
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+// ParseParcel decodes a POST /locate body: a GeoJSON Feature, Polygon or
+// MultiPolygon.
+func ParseParcel(b []byte) (orb.Geometry, error) {
+	var probe struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return nil, apierr.BadRequest("the body must be a GeoJSON Feature, Polygon or MultiPolygon: " + err.Error())
+	}
+	var g orb.Geometry
+	switch probe.Type {
+	case "Feature":
+		geom, _, _, err := featureFromJSON(b)
+		if err != nil {
+			return nil, apierr.BadRequest(err.Error())
+		}
+		g = geom
+	case "Polygon", "MultiPolygon":
+		gg, err := geojson.UnmarshalGeometry(b)
+		if err != nil {
+			return nil, apierr.BadRequest("malformed GeoJSON geometry: " + err.Error())
+		}
+		g = gg.Coordinates
+	case "":
+		return nil, apierr.BadRequest(`the body must be a GeoJSON Feature, Polygon or MultiPolygon (no "type" member)`)
+	default:
+		return nil, apierr.BadRequest(fmt.Sprintf("a GeoJSON %s has no area: POST a Feature, Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", truncate(probe.Type)))
+	}
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		return g, nil
+	case nil:
+		return nil, apierr.BadRequest("the geometry is empty")
+	}
+	return nil, apierr.BadRequest(fmt.Sprintf("a %s has no area: POST a Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", g.GeoJSONType()))
+}
+
+func (s *Server) postLocate(c echo.Context) error {
+	q := c.QueryParams()
+	l, err := s.locator(q)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // *http.MaxBytesError → 413 in apierr
+	}
+	g, err := ParseParcel(body)
+	if err != nil {
+		return err
+	}
+	a, err := l.Polygon(c.Request().Context(), g)
+	if err != nil {
+		if errors.Is(err, spatial.ErrNotAreal) {
+			return apierr.BadRequest(strings.TrimPrefix(err.Error(), "spatial: "))
+		}
+		if strings.HasPrefix(err.Error(), "locate: ") || strings.HasPrefix(err.Error(), "spatial: coordinate") {
+			return apierr.BadRequest(err.Error())
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, a)
+}
+
+func (s *Server) postBatch(c echo.Context) error {
+	req := c.Request()
+	q := c.QueryParams()
+	l, err := s.locator(q)
+	if err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(req.Body, 64<<10)
+	in, ok := ParseFormat(req.Header.Get(echo.HeaderContentType))
+	if f := q.Get(ParamFmt); f != "" {
+		if in, ok = ParseFormat(f); !ok {
+			return apierr.BadRequest(fmt.Sprintf("format %q must be geojson, csv or ndjson", truncate(f)))
+		}
+	}
+	if !ok || req.Header.Get(echo.HeaderContentType) == "application/json" {
+		head, _ := br.Peek(4096)
+		in = Sniff(head)
+	}
+	out := in
+	if acc := req.Header.Get(echo.HeaderAccept); acc != "" {
+		for _, part := range strings.Split(acc, ",") {
+			if f, ok := ParseFormat(part); ok && strings.TrimSpace(part) != "text/plain" {
+				out = f
+				break
+			}
+		}
+	}
+	resp := c.Response()
+	// Answers stream out while the body is still being read: HTTP/1.x
+	// needs full duplex for that, or the server discards unread body
+	// bytes when the response starts.
+	if err := http.NewResponseController(resp).EnableFullDuplex(); err != nil {
+		s.log.Warn("batch: full duplex unavailable; records after the first response bytes may be lost", "err", err.Error())
+	}
+	w := &lazyWriter{c: c, ctype: out.MediaType(), crs: l.CRS.Code}
+	b := &Batch{Locator: l, In: in, Out: out, Flush: func() {
+		if w.wrote {
+			resp.Flush()
+		}
+	}}
+	n, _, err := b.Run(req.Context(), br, w)
+	if err != nil {
+		if w.wrote {
+			s.log.Info("batch stopped", "records", n, "err", err.Error())
+			return nil
+		}
+		var ie *InputError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return err
+		case errors.As(err, &ie):
+			return apierr.BadRequest(strings.TrimPrefix(ie.Error(), "locate: ") + fmt.Sprintf(" (read as %s; set Content-Type to application/geo+json, text/csv or application/x-ndjson)", in))
+		}
+		return err
+	}
+	return nil
+}
+
+// lazyWriter writes the status line only with the first output bytes, so an
+// error found before them can still become a 4xx.
+type lazyWriter struct {
+	c          echo.Context
+	ctype, crs string
+	wrote      bool
+}
+
+func (w *lazyWriter) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.wrote = true
+		h := w.c.Response().Header()
+		h.Set(echo.HeaderContentType, w.ctype)
+		h.Set("Content-Crs", w.crs)
+		w.c.Response().WriteHeader(http.StatusOK)
+	}
+	return w.c.Response().Write(p)
+}
+
+// DistanceAnswer is the body of GET /api/v1/distance.
+type DistanceAnswer struct {
+	From        [2]float64 `json:"from"`
+	To          [2]float64 `json:"to"`
+	CRS         string     `json:"crs"`
+	DistanceM   float64    `json:"distance_m"`
+	AzimuthFwd  float64    `json:"azimuth_fwd_deg"`
+	AzimuthBack float64    `json:"azimuth_back_deg"`
+	Ellipsoid   string     `json:"ellipsoid"`
+	Method      string     `json:"method"`
+	FromWGS84   [2]float64 `json:"from_wgs84"`
+	ToWGS84     [2]float64 `json:"to_wgs84"`
+}
+
+func (s *Server) getDistance(c echo.Context) error {
+	q := c.QueryParams()
+	cr, err := ParseCRS(q)
+	if err != nil {
+		return err
+	}
+	l := &Locator{CRS: cr}
+	from, err := ParsePair(q, ParamFrom, cr)
+	if err != nil {
+		return err
+	}
+	to, err := ParsePair(q, ParamTo, cr)
+	if err != nil {
+		return err
+	}
+	a, err := l.ToWGS84(from)
+	if err != nil {
+		return apierr.BadRequest("from: " + strings.TrimPrefix(err.Error(), "locate: "))
+	}
+	b, err := l.ToWGS84(to)
+	if err != nil {
+		return apierr.BadRequest("to: " + strings.TrimPrefix(err.Error(), "locate: "))
+	}
+	d, az1, az2, err := spatial.Geodesic(a, b)
+	if err != nil {
+		return err
+	}
+	// PROJ gives the azimuth at b as the direction of travel; the back
+	// azimuth points from b towards a.
+	back := az2 + 180
+	if back > 180 {
+		back -= 360
+	}
+	return c.JSON(http.StatusOK, DistanceAnswer{
+		From: [2]float64{from[0], from[1]}, To: [2]float64{to[0], to[1]}, CRS: cr.Code,
+		DistanceM: round(d, 4), AzimuthFwd: round(az1, 9), AzimuthBack: round(back, 9),
+		Ellipsoid: "WGS84", Method: "geodesic (Karney) via PROJ proj_geod",
+		FromWGS84: [2]float64{a[0], a[1]}, ToWGS84: [2]float64{b[0], b[1]},
+	})
+}
+
+// NearestAnswer is the body of GET /api/v1/nearest.
+type NearestAnswer struct {
+	Query    Query        `json:"query"`
+	Layer    string       `json:"layer"`
+	Features []NearestRef `json:"features"`
+	Notice   string       `json:"notice"`
+}
+
+func (s *Server) getNearest(c echo.Context) error {
+	q := c.QueryParams()
+	l, err := s.locator(q)
+	if err != nil {
+		return err
+	}
+	if q.Get(ParamK) == "" {
+		l.K = 5
+	}
+	p, err := ParsePoint(q, l.CRS)
+	if err != nil {
+		return err
+	}
+	layer := q.Get(ParamLayer)
+	if layer == "" {
+		layer = "roads"
+	}
+	w, err := l.ToWGS84(p)
+	if err != nil {
+		return apierr.BadRequest(strings.TrimPrefix(err.Error(), "locate: "))
+	}
+	ns, err := l.Index.NearestInLayer(layer, w, l.K)
+	if err != nil {
+		if errors.Is(err, spatial.ErrUnknownLayer) {
+			return apierr.BadRequest(fmt.Sprintf("layer %q does not exist; GET /api/v1/layers lists the layer ids", truncate(layer)))
+		}
+		return err
+	}
+	a := NearestAnswer{Query: Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code}, Layer: layer, Features: []NearestRef{}, Notice: Notice}
+	for _, n := range ns {
+		if nr := l.nearestRef(n, true); nr != nil {
+			a.Features = append(a.Features, *nr)
+		}
+	}
+	return c.JSON(http.StatusOK, a)
+}

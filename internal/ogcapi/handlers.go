@@ -1,0 +1,430 @@
+package ogcapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb/geojson"
+
+	"hetang/internal/apierr"
+	"hetang/internal/cql2"
+	"hetang/internal/crs"
+	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+)
+
+// Link is a typed hyperlink.
+type Link = httpapi.Link
+
+// Landing is the body of the landing page.
+type Landing struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Links       []Link `json:"links"`
+}
+
+// Conformance is the body of /conformance.
+type Conformance struct {
+	ConformsTo []string `json:"conformsTo"`
+}
+
+// Collections is the body of /collections.
+type Collections struct {
+	Links       []Link       `json:"links"`
+	Collections []Collection `json:"collections"`
+}
+
+// Collection describes one collection.
+type Collection struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Links       []Link   `json:"links"`
+	Extent      Extent   `json:"extent"`
+	ItemType    string   `json:"itemType"`
+	CRS         []string `json:"crs"`
+	StorageCRS  string   `json:"storageCrs"`
+	// Not part of the standard: handy for people and the HTML page.
+	TitleZH      string `json:"title_zh,omitempty"`
+	GeometryType string `json:"geometry_type,omitempty"`
+	FeatureCount int    `json:"feature_count"`
+}
+
+// Extent is a collection's extent.
+type Extent struct {
+	Spatial SpatialExtent `json:"spatial"`
+}
+
+// SpatialExtent is a collection's spatial extent in CRS84.
+type SpatialExtent struct {
+	BBox [][4]float64 `json:"bbox"`
+	CRS  string       `json:"crs"`
+}
+
+// Feature is a GeoJSON feature as served by the API.
+type Feature struct {
+	Type       string            `json:"type"`
+	ID         string            `json:"id"`
+	Geometry   *geojson.Geometry `json:"geometry"`
+	Properties map[string]any    `json:"properties"`
+	Links      []Link            `json:"links,omitempty"`
+}
+
+// FeatureCollection is the body of an items response.
+type FeatureCollection struct {
+	Type           string    `json:"type"`
+	NumberMatched  int       `json:"numberMatched"`
+	NumberReturned int       `json:"numberReturned"`
+	Links          []Link    `json:"links"`
+	Features       []Feature `json:"features"`
+}
+
+func (s *Server) landing(c echo.Context) error {
+	if err := checkParams(c, []string{ParamF}, nil); err != nil {
+		return err
+	}
+	f, err := format(c, false)
+	if err != nil {
+		return err
+	}
+	base := baseURL(c)
+	body := Landing{
+		Title:       "Hetang District spatial layout — OGC API Features",
+		Description: "The spatial layout of the Hetang District (株洲市荷塘区) 14th Five-Year Plan as OGC API – Features. " + httpapi.Notice,
+		Links: []Link{
+			{Rel: RelSelf, Href: base + "/?f=json", Type: MediaTypeJSON, Title: "This document"},
+			{Rel: RelAlternate, Href: base + "/?f=html", Type: MediaTypeHTML, Title: "This document as HTML"},
+			{Rel: RelServiceDesc, Href: base + "/api", Type: MediaTypeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+			{Rel: RelConformance, Href: base + "/conformance", Type: MediaTypeJSON, Title: "Conformance classes implemented"},
+			{Rel: RelData, Href: base + "/collections", Type: MediaTypeJSON, Title: "The feature collections"},
+			{Rel: RelEnclosure, Href: "/api/v1/download/hetang.gpkg", Type: MediaTypeGPKG, Title: "The whole layout as one GeoPackage"},
+		},
+	}
+	ver := s.store.Current().Layout.Version
+	body.Links = selfFor(f, body.Links)
+	return s.respond(c, f, etag(ver, "landing", base, f), MediaTypeJSON, body, "landing", body)
+}
+
+func (s *Server) conformance(c echo.Context) error {
+	if err := checkParams(c, []string{ParamF}, nil); err != nil {
+		return err
+	}
+	f, err := format(c, false)
+	if err != nil {
+		return err
+	}
+	body := Conformance{ConformsTo: conformance}
+	return s.respond(c, f, etag(s.store.Current().Layout.Version, "conformance", f), MediaTypeJSON, body, "conformance", body)
+}
+
+func (s *Server) openAPI(c echo.Context) error {
+	if err := checkParams(c, []string{ParamF}, nil); err != nil {
+		return err
+	}
+	if f := c.QueryParam(ParamF); f != "" && f != FormatJSON {
+		return apierr.BadRequest(fmt.Sprintf("the API definition is served as JSON only; use f=json, not f=%q", f))
+	}
+	lay := s.store.Current().Layout
+	base := baseURL(c)
+	return s.cache.serve(c, etag(lay.Version, "api", base), MediaTypeOpenAPI, func() ([]byte, error) {
+		return marshal(OpenAPI(lay, base))
+	})
+}
+
+func (s *Server) collectionInfo(base string, ly *layout.Layer) Collection {
+	id := collectionID(ly)
+	b := ly.Bound()
+	href := base + "/collections/" + id
+	return Collection{
+		ID: id, Title: ly.TitleEN, TitleZH: ly.TitleZH, Description: ly.Description,
+		Links: []Link{
+			{Rel: RelSelf, Href: href + "?f=json", Type: MediaTypeJSON, Title: "This collection"},
+			{Rel: RelAlternate, Href: href + "?f=html", Type: MediaTypeHTML, Title: "This collection as HTML"},
+			{Rel: RelItems, Href: href + "/items?f=geojson", Type: MediaTypeGeoJSON, Title: ly.TitleEN + " as GeoJSON"},
+			{Rel: RelItems, Href: href + "/items?f=html", Type: MediaTypeHTML, Title: ly.TitleEN + " as HTML"},
+			{Rel: RelQueryables, Href: href + "/queryables", Type: MediaTypeSchemaJSON, Title: "Properties usable in filters"},
+		},
+		Extent:       Extent{Spatial: SpatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs.CRS84URI}},
+		ItemType:     "feature",
+		CRS:          crsURIs(),
+		StorageCRS:   crs.CRS84URI,
+		GeometryType: ly.GeometryType,
+		FeatureCount: len(ly.Features),
+	}
+}
+
+func (s *Server) collections(c echo.Context) error {
+	if err := checkParams(c, []string{ParamF}, nil); err != nil {
+		return err
+	}
+	f, err := format(c, false)
+	if err != nil {
+		return err
+	}
+	lay := s.store.Current().Layout
+	base := baseURL(c)
+	body := Collections{Links: []Link{
+		{Rel: RelSelf, Href: base + "/collections?f=json", Type: MediaTypeJSON, Title: "This document"},
+		{Rel: RelAlternate, Href: base + "/collections?f=html", Type: MediaTypeHTML, Title: "This document as HTML"},
+	}}
+	for _, ly := range lay.Layers {
+		body.Collections = append(body.Collections, s.collectionInfo(base, ly))
+	}
+	body.Links = selfFor(f, body.Links)
+	return s.respond(c, f, etag(lay.Version, "collections", base, f), MediaTypeJSON, body, "collections", body)
+}
+
+func (s *Server) collection(c echo.Context) error {
+	lay, ly, err := s.snapshotLayer(c)
+	if err != nil {
+		return err
+	}
+	if err := checkParams(c, []string{ParamF}, nil); err != nil {
+		return err
+	}
+	f, err := format(c, false)
+	if err != nil {
+		return err
+	}
+	base := baseURL(c)
+	body := s.collectionInfo(base, ly)
+	body.Links = selfFor(f, body.Links)
+	return s.respond(c, f, etag(lay.Version, "collection", ly.ID, base, f), MediaTypeJSON, body, "collection", body)
+}
+
+// Queryables returns the JSON Schema of the properties of ly usable in
+// filters and as query parameters.
+func Queryables(ly *layout.Layer, base string) map[string]any {
+	props := map[string]any{
+		GeometryProperty: map[string]any{
+			"title":       "Geometry",
+			"format":      "geometry-" + geometryFormat(ly.GeometryType),
+			"x-ogc-role":  "primary-geometry",
+			"description": "The feature's geometry; use it in S_INTERSECTS.",
+		},
+	}
+	for _, f := range ly.Fields() {
+		props[f.Name] = map[string]any{"title": f.Name, "type": jsonType(f.Type)}
+	}
+	return map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"$id":                  base + "/collections/" + collectionID(ly) + "/queryables",
+		"type":                 "object",
+		"title":                ly.TitleEN,
+		"properties":           props,
+		"additionalProperties": false,
+	}
+}
+
+func geometryFormat(t string) string {
+	switch t {
+	case "Point":
+		return "point"
+	case "MultiPoint":
+		return "multipoint"
+	case "LineString":
+		return "linestring"
+	case "MultiLineString":
+		return "multilinestring"
+	case "Polygon":
+		return "polygon"
+	case "MultiPolygon":
+		return "multipolygon"
+	}
+	return "any"
+}
+
+func jsonType(t layout.FieldType) string {
+	switch t {
+	case layout.FieldInteger:
+		return "integer"
+	case layout.FieldReal:
+		return "number"
+	case layout.FieldBoolean:
+		return "boolean"
+	}
+	return "string"
+}
+
+func (s *Server) queryables(c echo.Context) error {
+	lay, ly, err := s.snapshotLayer(c)
+	if err != nil {
+		return err
+	}
+	if err := checkParams(c, []string{ParamF}, nil); err != nil {
+		return err
+	}
+	if f := c.QueryParam(ParamF); f != "" && f != FormatJSON {
+		return apierr.BadRequest(fmt.Sprintf("queryables are served as JSON Schema only; use f=json, not f=%q", f))
+	}
+	base := baseURL(c)
+	return s.cache.serve(c, etag(lay.Version, "queryables", ly.ID, base), MediaTypeSchemaJSON, func() ([]byte, error) {
+		return marshal(Queryables(ly, base))
+	})
+}
+
+func (s *Server) items(c echo.Context) error {
+	lay, ly, err := s.snapshotLayer(c)
+	if err != nil {
+		return err
+	}
+	q, err := parseItemsQuery(c, ly)
+	if err != nil {
+		return err
+	}
+	f, err := format(c, true)
+	if err != nil {
+		return err
+	}
+	base := baseURL(c)
+	tag := etag(lay.Version, "items", ly.ID, base, c.QueryParams().Encode(), f)
+	c.Response().Header().Set(HeaderContentCRS, "<"+q.crs.URI()+">")
+	selected := ly.Features
+	if q.filter != nil {
+		flt, err := cql2.Compile(q.filter)
+		if err != nil {
+			return apierr.BadRequest("filter: " + err.Error())
+		}
+		selected = nil
+		for _, ft := range ly.Features {
+			if flt.Match(ft.Properties, ft.Geometry) {
+				selected = append(selected, ft)
+			}
+		}
+	}
+	page := selected[min(q.offset, len(selected)):min(q.offset+q.limit, len(selected))]
+	href := base + "/collections/" + collectionID(ly) + "/items"
+	params := c.QueryParams()
+	body := FeatureCollection{
+		Type: "FeatureCollection", NumberMatched: len(selected), NumberReturned: len(page),
+		Links: []Link{
+			{Rel: RelSelf, Href: withQuery(href, params, map[string]string{ParamF: FormatGeoJSON}), Type: MediaTypeGeoJSON, Title: "This page"},
+			{Rel: RelAlternate, Href: withQuery(href, params, map[string]string{ParamF: FormatHTML}), Type: MediaTypeHTML, Title: "This page as HTML"},
+			{Rel: RelCollection, Href: base + "/collections/" + collectionID(ly), Type: MediaTypeJSON, Title: ly.TitleEN},
+		},
+		Features: make([]Feature, 0, len(page)),
+	}
+	pageFormat := FormatGeoJSON
+	pageType := MediaTypeGeoJSON
+	if f == FormatHTML {
+		pageFormat, pageType = FormatHTML, MediaTypeHTML
+	}
+	lim := strconv.Itoa(q.limit)
+	if q.offset+q.limit < len(selected) {
+		body.Links = append(body.Links, Link{Rel: RelNext, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(q.offset + q.limit), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Next page"})
+	}
+	if q.offset > 0 {
+		body.Links = append(body.Links, Link{Rel: RelPrev, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(max(0, q.offset-q.limit)), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Previous page"})
+	}
+	for _, ft := range page {
+		jf, err := featureJSON(ft, q.crs)
+		if err != nil {
+			return err
+		}
+		body.Features = append(body.Features, jf)
+	}
+	body.Links = selfFor(f, body.Links)
+	return s.respond(c, f, tag, MediaTypeGeoJSON, body, "items", itemsPage{Collection: s.collectionInfo(base, ly), Page: body, Offset: q.offset, CRS: q.crs.Code})
+}
+
+func (s *Server) item(c echo.Context) error {
+	lay, ly, err := s.snapshotLayer(c)
+	if err != nil {
+		return err
+	}
+	ft, err := ly.Feature(c.Param("featureId"))
+	if err != nil {
+		return apierr.NotFound(fmt.Sprintf("collection %q has no feature %q; GET %s/collections/%s/items lists its features", collectionID(ly), c.Param("featureId"), Prefix, collectionID(ly)))
+	}
+	if err := checkParams(c, []string{ParamF, ParamCRS}, nil); err != nil {
+		return err
+	}
+	cr, err := parseCRSParam(c, ParamCRS)
+	if err != nil {
+		return err
+	}
+	f, err := format(c, true)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(HeaderContentCRS, "<"+cr.URI()+">")
+	base := baseURL(c)
+	jf, err := featureJSON(ft, cr)
+	if err != nil {
+		return err
+	}
+	href := base + "/collections/" + collectionID(ly) + "/items/" + url.PathEscape(ft.ID)
+	q := c.QueryParams()
+	jf.Links = []Link{
+		{Rel: RelSelf, Href: withQuery(href, q, map[string]string{ParamF: FormatGeoJSON}), Type: MediaTypeGeoJSON, Title: "This feature"},
+		{Rel: RelAlternate, Href: withQuery(href, q, map[string]string{ParamF: FormatHTML}), Type: MediaTypeHTML, Title: "This feature as HTML"},
+		{Rel: RelCollection, Href: base + "/collections/" + collectionID(ly), Type: MediaTypeJSON, Title: ly.TitleEN},
+	}
+	jf.Links = selfFor(f, jf.Links)
+	tag := etag(lay.Version, "item", ly.ID, ft.ID, base, q.Encode(), f)
+	return s.respond(c, f, tag, MediaTypeGeoJSON, jf, "item", itemPage{Collection: s.collectionInfo(base, ly), Feature: jf, CRS: cr.Code})
+}
+
+// selfFor makes the HTML link "self" and the JSON one "alternate" when the
+// response is HTML (links are built JSON-first).
+func selfFor(f string, links []Link) []Link {
+	if f != FormatHTML {
+		return links
+	}
+	out := make([]Link, len(links))
+	for i, l := range links {
+		switch {
+		case l.Rel == RelSelf:
+			l.Rel = RelAlternate
+		case l.Rel == RelAlternate && l.Type == MediaTypeHTML:
+			l.Rel = RelSelf
+		}
+		out[i] = l
+	}
+	return out
+}
+
+// featureJSON converts a feature to its GeoJSON form in cr, in the axis order of cr's authority.
+func featureJSON(ft *layout.Feature, cr crs.CRS) (Feature, error) {
+	g := ft.Geometry
+	if !cr.IsWGS84() {
+		var err error
+		if g, err = cr.GeometryFromWGS84(g); err != nil {
+			return Feature{}, fmt.Errorf("ogcapi: feature %s to %s: %w", ft.ID, cr.Code, err)
+		}
+	}
+	props := ft.Properties
+	if props == nil {
+		props = map[string]any{}
+	}
+	return Feature{Type: "Feature", ID: ft.ID, Geometry: geojson.NewGeometry(toAuthority(g, cr)), Properties: props}, nil
+}
+
+// respond writes body as JSON (with the given media type) or renders the
+// named HTML template with page, through the ETag cache.
+func (s *Server) respond(c echo.Context, f, tag, jsonType string, body any, tmpl string, page any) error {
+	if f == FormatHTML {
+		return s.cache.serve(c, tag, MediaTypeHTML+"; charset=utf-8", func() ([]byte, error) {
+			var buf bytes.Buffer
+			if err := renderHTML(&buf, tmpl, page); err != nil {
+				return nil, fmt.Errorf("ogcapi: rendering %s: %w", tmpl, err)
+			}
+			return buf.Bytes(), nil
+		})
+	}
+	return s.cache.serve(c, tag, jsonType, func() ([]byte, error) { return marshal(body) })
+}
+
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("ogcapi: encoding JSON: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

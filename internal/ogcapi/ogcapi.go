@@ -1,0 +1,290 @@
+// Package ogcapi serves the layout as OGC API – Features under /ogcapi:
+// Part 1 Core with the GeoJSON, HTML and OpenAPI 3.0 conformance classes,
+// Part 2 (coordinate reference systems by reference) and Part 3 (filtering
+// with Basic CQL2 text plus S_INTERSECTS, and queryables).
+//
+// Every layer of the layout is one collection, named by the layer id (dots,
+// which OGC API clients treat as format suffixes, become underscores). Data
+// is stored in CRS84; responses can be requested in EPSG:4326, EPSG:4490,
+// EPSG:4547 and EPSG:3857, with coordinates in the axis order of the CRS
+// authority as Part 2 requires (latitude/northing first for 4326, 4490 and
+// 4547; CRS84 and 3857 x first).
+//
+// Behaviour the standards leave to the server:
+//   - limit defaults to 10; values above 10000 are clamped to 10000 (Part 1
+//     forbids an error there); values below 1 or not integers are a 400.
+//   - paging is offset-based (offset=N), with next/prev links.
+//   - bbox takes exactly 4 numbers; a box whose minimum exceeds its maximum
+//     (including antimeridian-crossing boxes) is a 400.
+//   - datetime is accepted and ignored: the layout has no temporal data, so
+//     every feature matches.
+//   - unknown query parameters are a 400 that names the parameter.
+//   - crs, bbox-crs and filter-crs take OGC URIs and, leniently, short names
+//     such as EPSG:4547; GCJ-02 and BD-09 are not offered here (no URI).
+//   - a property name as query parameter selects features whose property
+//     equals the value (queryables-query-parameters).
+package ogcapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"hetang/internal/apierr"
+	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+	"hetang/internal/store"
+)
+
+// Prefix is the path under which the API is mounted.
+const Prefix = "/ogcapi"
+
+// Media types.
+const (
+	MediaTypeJSON       = "application/json"
+	MediaTypeGeoJSON    = "application/geo+json"
+	MediaTypeHTML       = "text/html"
+	MediaTypeOpenAPI    = "application/vnd.oai.openapi+json;version=3.0"
+	MediaTypeSchemaJSON = "application/schema+json"
+	MediaTypeGPKG       = "application/geopackage+sqlite3"
+)
+
+// Link relations.
+const (
+	RelSelf        = "self"
+	RelAlternate   = "alternate"
+	RelServiceDesc = "service-desc"
+	RelServiceDoc  = "service-doc"
+	RelConformance = "conformance"
+	RelData        = "data"
+	RelItems       = "items"
+	RelNext        = "next"
+	RelPrev        = "prev"
+	RelCollection  = "collection"
+	RelEnclosure   = "enclosure"
+	RelQueryables  = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+)
+
+// Conformance classes declared at /conformance.
+const (
+	ConfCore                  = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+	ConfGeoJSON               = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson"
+	ConfHTML                  = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html"
+	ConfOAS30                 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
+	ConfCRS                   = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+	ConfQueryables            = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables"
+	ConfQueryablesQueryParams = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters"
+	ConfFilter                = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter"
+	ConfFeaturesFilter        = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter"
+	ConfCQL2Text              = "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text"
+	ConfBasicCQL2             = "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2"
+	ConfBasicSpatialFunctions = "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions"
+	// ConfBasicSpatialOperators is the draft name of basic-spatial-functions,
+	// still looked for by some clients.
+	ConfBasicSpatialOperators = "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators"
+)
+
+// conformance is the list served at /conformance.
+var conformance = []string{
+	ConfCore, ConfGeoJSON, ConfHTML, ConfOAS30, ConfCRS,
+	ConfQueryables, ConfQueryablesQueryParams, ConfFilter, ConfFeaturesFilter,
+	ConfCQL2Text, ConfBasicCQL2, ConfBasicSpatialFunctions, ConfBasicSpatialOperators,
+}
+
+// Query parameter names.
+const (
+	ParamF          = "f"
+	ParamLimit      = "limit"
+	ParamOffset     = "offset"
+	ParamBBox       = "bbox"
+	ParamBBoxCRS    = "bbox-crs"
+	ParamCRS        = "crs"
+	ParamDatetime   = "datetime"
+	ParamFilter     = "filter"
+	ParamFilterLang = "filter-lang"
+	ParamFilterCRS  = "filter-crs"
+)
+
+// Values of the f parameter.
+const (
+	FormatJSON    = "json"
+	FormatGeoJSON = "geojson"
+	FormatHTML    = "html"
+)
+
+// FilterLangCQL2Text is the only supported filter-lang.
+const FilterLangCQL2Text = "cql2-text"
+
+// Paging limits.
+const (
+	DefaultLimit = 10
+	MaxLimit     = 10000
+)
+
+// GeometryProperty is the name of the geometry queryable used in filters.
+const GeometryProperty = "geometry"
+
+// HeaderContentCRS is the Part 2 response header naming the CRS of the coordinates.
+const HeaderContentCRS = "Content-Crs"
+
+// Server serves the OGC API from a store.
+type Server struct {
+	store *store.Store
+	cache *responseCache
+}
+
+// New returns the OGC API server for st.
+func New(st *store.Store) *Server {
+	return &Server{store: st, cache: newResponseCache()}
+}
+
+// Mount registers the routes under /ogcapi with the standard middleware.
+func (s *Server) Mount(r httpapi.Routes) {
+	e := r.Echo
+	// "/ogcapi/" is exempt from trailing-slash removal; "/ogcapi" is the same page.
+	e.GET(Prefix+"/", s.landing, r.Std...)
+	e.GET(Prefix, s.landing, r.Std...)
+	g := e.Group(Prefix, r.Std...)
+	g.GET("/conformance", s.conformance)
+	g.GET("/api", s.openAPI)
+	g.GET("/collections", s.collections)
+	g.GET("/collections/:collectionId", s.collection)
+	g.GET("/collections/:collectionId/queryables", s.queryables)
+	g.GET("/collections/:collectionId/items", s.items)
+	g.GET("/collections/:collectionId/items/:featureId", s.item)
+}
+
+// baseURL is the absolute URL of the API root as the client reached it.
+func baseURL(c echo.Context) string {
+	return c.Scheme() + "://" + c.Request().Host + Prefix
+}
+
+// collectionID is the collection id of a layer.
+func collectionID(ly *layout.Layer) string { return strings.ReplaceAll(ly.ID, ".", "_") }
+
+func (s *Server) snapshotLayer(c echo.Context) (*layout.Layout, *layout.Layer, error) {
+	lay := s.store.Current().Layout
+	id := c.Param("collectionId")
+	for _, ly := range lay.Layers {
+		if collectionID(ly) == id {
+			return lay, ly, nil
+		}
+	}
+	return nil, nil, apierr.NotFound(fmt.Sprintf("collection %q does not exist; GET %s/collections lists the collections", id, Prefix))
+}
+
+// format picks the representation: the f parameter first, then the Accept
+// header (HTML only when the client prefers text/html to JSON, as browsers
+// do), else JSON. allowGeoJSON says whether f=geojson is meaningful here.
+func format(c echo.Context, allowGeoJSON bool) (string, error) {
+	switch f := c.QueryParam(ParamF); f {
+	case FormatJSON, FormatHTML:
+		return f, nil
+	case FormatGeoJSON:
+		if allowGeoJSON {
+			return f, nil
+		}
+		return FormatJSON, nil
+	case "":
+	default:
+		allowed := "json or html"
+		if allowGeoJSON {
+			allowed = "json, geojson or html"
+		}
+		return "", apierr.BadRequest(fmt.Sprintf("unsupported format f=%q; use %s", f, allowed))
+	}
+	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
+		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
+		switch {
+		case mt == MediaTypeHTML || mt == "application/xhtml+xml":
+			return FormatHTML, nil
+		case strings.HasSuffix(mt, "json"):
+			return FormatJSON, nil
+		}
+	}
+	return FormatJSON, nil
+}
+
+// checkParams refuses query parameters outside allowed (and extra).
+func checkParams(c echo.Context, allowed []string, extra func(string) bool) error {
+	for name := range c.QueryParams() {
+		if slices.Contains(allowed, name) || (extra != nil && extra(name)) {
+			continue
+		}
+		return apierr.BadRequest(fmt.Sprintf("unknown query parameter %q; this resource accepts %s", name, strings.Join(allowed, ", ")))
+	}
+	return nil
+}
+
+// etag is a weak ETag keyed by the data version and everything else the
+// response depends on.
+func etag(version string, parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return fmt.Sprintf(`W/"%s.%s"`, version, hex.EncodeToString(h.Sum(nil))[:16])
+}
+
+// responseCache keeps encoded responses by ETag. The ETag names the data
+// version, so entries for replaced data are never served again.
+type responseCache struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func newResponseCache() *responseCache { return &responseCache{m: map[string][]byte{}} }
+
+// Cache bounds: at most maxCacheEntries bodies of at most maxCachedBody bytes
+// each (larger ones are rebuilt per request).
+const (
+	maxCacheEntries = 256
+	maxCachedBody   = 512 << 10
+)
+
+// serve answers 304 when If-None-Match matches tag, else the cached or newly
+// built body.
+func (rc *responseCache) serve(c echo.Context, tag, mediaType string, build func() ([]byte, error)) error {
+	h := c.Response().Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "public, max-age=60, must-revalidate")
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	rc.mu.Lock()
+	b, ok := rc.m[tag]
+	rc.mu.Unlock()
+	if !ok {
+		var err error
+		if b, err = build(); err != nil {
+			return err
+		}
+		if len(b) <= maxCachedBody {
+			rc.mu.Lock()
+			if len(rc.m) >= maxCacheEntries {
+				clear(rc.m)
+			}
+			rc.m[tag] = b
+			rc.mu.Unlock()
+		}
+	}
+	return c.Blob(http.StatusOK, mediaType, b)
+}
+
+func etagMatch(header, tag string) bool {
+	want := strings.TrimPrefix(tag, "W/")
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == want {
+			return true
+		}
+	}
+	return false
+}

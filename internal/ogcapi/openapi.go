@@ -1,0 +1,159 @@
+package ogcapi
+
+import (
+	"hetang/internal/apierr"
+	"hetang/internal/layout"
+)
+
+// obj is a JSON object in the OpenAPI document (encoding/json sorts its keys,
+// so the document is stable).
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/" + name} }
+
+// OpenAPI returns the OpenAPI 3.0 document of the API for the given data,
+// with servers[0] = base. Every collection has its own items path whose
+// parameters include the collection's queryable properties, so that clients
+// such as GDAL's OAPIF driver can send attribute filters to the server.
+func OpenAPI(lay *layout.Layout, base string) obj {
+	jsonContent := func(schema obj) obj { return obj{MediaTypeJSON: obj{"schema": schema}} }
+	htmlContent := obj{MediaTypeHTML: obj{"schema": obj{"type": "string"}}}
+	errResp := func(desc string) obj {
+		return obj{"description": desc, "content": obj{apierr.MediaTypeProblem: obj{"schema": ref("schemas/problem")}}}
+	}
+	meta := func(summary, opID string, params []any, content obj) obj {
+		return obj{"get": obj{
+			"summary": summary, "operationId": opID, "parameters": params,
+			"responses": obj{
+				"200": obj{"description": summary, "content": content},
+				"400": errResp("Bad request: the detail says which parameter is wrong and how."),
+				"404": errResp("No such resource."),
+			},
+		}}
+	}
+	withHTML := func(c obj) obj {
+		out := obj{}
+		for k, v := range c {
+			out[k] = v
+		}
+		for k, v := range htmlContent {
+			out[k] = v
+		}
+		return out
+	}
+	fParam := []any{ref("parameters/f")}
+
+	paths := obj{
+		"/": meta("Landing page", "getLandingPage", fParam, withHTML(jsonContent(ref("schemas/landingPage")))),
+		"/conformance": meta("Conformance classes implemented by the server", "getConformance", fParam,
+			withHTML(jsonContent(ref("schemas/conformance")))),
+		"/api": meta("This API definition", "getAPI", []any{},
+			obj{MediaTypeOpenAPI: obj{"schema": obj{"type": "object"}}}),
+		"/collections": meta("The feature collections", "getCollections", fParam,
+			withHTML(jsonContent(ref("schemas/collections")))),
+	}
+	geoJSONContent := func(schema obj) obj {
+		return withHTML(obj{MediaTypeGeoJSON: obj{"schema": schema}})
+	}
+	for _, ly := range lay.Layers {
+		id := collectionID(ly)
+		p := "/collections/" + id
+		paths[p] = meta(ly.TitleEN+": collection metadata", "describeCollection_"+id, fParam,
+			withHTML(jsonContent(ref("schemas/collection"))))
+		paths[p+"/queryables"] = meta(ly.TitleEN+": queryable properties", "getQueryables_"+id, []any{},
+			obj{MediaTypeSchemaJSON: obj{"schema": obj{"type": "object"}}})
+		params := []any{
+			ref("parameters/f"), ref("parameters/limit"), ref("parameters/offset"), ref("parameters/bbox"),
+			ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
+			ref("parameters/filter"), ref("parameters/filter-lang"), ref("parameters/filter-crs"),
+		}
+		for _, f := range ly.Fields() {
+			params = append(params, obj{
+				"name": f.Name, "in": "query", "required": false, "style": "form", "explode": false,
+				"description": "Select the features whose " + f.Name + " equals this value.",
+				"schema":      obj{"type": jsonType(f.Type)},
+			})
+		}
+		items := meta(ly.TitleEN+": features", "getFeatures_"+id, params, geoJSONContent(ref("schemas/featureCollectionGeoJSON")))
+		items["get"].(obj)["responses"].(obj)["200"].(obj)["headers"] = obj{"Content-Crs": ref("headers/Content-Crs")}
+		paths[p+"/items"] = items
+		item := meta(ly.TitleEN+": one feature", "getFeature_"+id,
+			[]any{ref("parameters/featureId"), ref("parameters/f"), ref("parameters/crs")},
+			geoJSONContent(ref("schemas/featureGeoJSON")))
+		item["get"].(obj)["responses"].(obj)["200"].(obj)["headers"] = obj{"Content-Crs": ref("headers/Content-Crs")}
+		paths[p+"/items/{featureId}"] = item
+	}
+
+	crsEnum := crsURIs()
+	link := obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
+		"href": obj{"type": "string"}, "rel": obj{"type": "string"},
+		"type": obj{"type": "string"}, "title": obj{"type": "string"},
+	}}
+	links := obj{"type": "array", "items": ref("schemas/link")}
+	queryParam := func(name, desc string, schema obj, explode bool) obj {
+		return obj{"name": name, "in": "query", "required": false, "style": "form", "explode": explode, "description": desc, "schema": schema}
+	}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title":       "Hetang District spatial layout — OGC API Features",
+			"version":     "1.0.0",
+			"description": "OGC API – Features (Parts 1, 2 and 3) over the layout of the Hetang 14th Five-Year Plan. Data version " + lay.Version + ".",
+			"license":     obj{"name": "see the data's provenance properties"},
+		},
+		"servers": []any{obj{"url": base}},
+		"paths":   paths,
+		"components": obj{
+			"parameters": obj{
+				"f": queryParam(ParamF, "Response format (default: by the Accept header, else JSON).",
+					obj{"type": "string", "enum": []string{FormatJSON, FormatGeoJSON, FormatHTML}}, false),
+				"limit": queryParam(ParamLimit, "Maximum number of features in the page; larger values are reduced to the maximum.",
+					obj{"type": "integer", "minimum": 1, "maximum": MaxLimit, "default": DefaultLimit}, false),
+				"offset": queryParam(ParamOffset, "Number of matching features to skip (paging).",
+					obj{"type": "integer", "minimum": 0, "default": 0}, false),
+				"bbox": queryParam(ParamBBox, "Only features intersecting the box xmin,ymin,xmax,ymax in bbox-crs (in that CRS's authority axis order).",
+					obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}}, false),
+				"bbox-crs": queryParam(ParamBBoxCRS, "CRS of bbox (default CRS84).",
+					obj{"type": "string", "format": "uri", "enum": crsEnum}, false),
+				"crs": queryParam(ParamCRS, "CRS of the response coordinates (default CRS84), in the CRS's authority axis order.",
+					obj{"type": "string", "format": "uri", "enum": crsEnum}, false),
+				"datetime": queryParam(ParamDatetime, "Accepted and ignored: the layout has no temporal data.",
+					obj{"type": "string"}, false),
+				"filter": queryParam(ParamFilter, "A CQL2 text filter (Basic CQL2 plus S_INTERSECTS).",
+					obj{"type": "string"}, false),
+				"filter-lang": queryParam(ParamFilterLang, "The filter language; only cql2-text.",
+					obj{"type": "string", "enum": []string{FilterLangCQL2Text}, "default": FilterLangCQL2Text}, false),
+				"filter-crs": queryParam(ParamFilterCRS, "CRS of geometry literals in filter (default CRS84).",
+					obj{"type": "string", "format": "uri", "enum": crsEnum}, false),
+				"featureId": obj{"name": "featureId", "in": "path", "required": true, "description": "Feature id.", "schema": obj{"type": "string"}},
+			},
+			"headers": obj{
+				"Content-Crs": obj{"description": "The CRS of the coordinates in the response, as <URI>.", "schema": obj{"type": "string"}},
+			},
+			"schemas": obj{
+				"link":        link,
+				"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": links}},
+				"conformance": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{"conformsTo": obj{"type": "array", "items": obj{"type": "string"}}}},
+				"collection": obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{
+					"id": obj{"type": "string"}, "title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": links,
+					"extent": obj{"type": "object"}, "itemType": obj{"type": "string"},
+					"crs": obj{"type": "array", "items": obj{"type": "string"}}, "storageCrs": obj{"type": "string"},
+				}},
+				"collections": obj{"type": "object", "required": []string{"links", "collections"}, "properties": obj{
+					"links": links, "collections": obj{"type": "array", "items": ref("schemas/collection")},
+				}},
+				"featureGeoJSON": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
+					"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"type": "string"},
+					"geometry": obj{"type": "object", "nullable": true}, "properties": obj{"type": "object", "nullable": true}, "links": links,
+				}},
+				"featureCollectionGeoJSON": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
+					"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": ref("schemas/featureGeoJSON")},
+					"links": links, "numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0},
+				}},
+				"problem": obj{"type": "object", "properties": obj{
+					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"},
+				}},
+			},
+		},
+	}
+}

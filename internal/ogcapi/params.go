@@ -1,0 +1,285 @@
+package ogcapi
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
+
+	"hetang/internal/apierr"
+	"hetang/internal/cql2"
+	"hetang/internal/crs"
+	"hetang/internal/layout"
+)
+
+// supportedCRS are the systems offered by every collection, storage CRS first.
+var supportedCRS = []crs.CRS{crs.CRS84, crs.WGS84, crs.CGCS, crs.CGCSGK, crs.WebMerc}
+
+func crsURIs() []string {
+	out := make([]string, len(supportedCRS))
+	for i, c := range supportedCRS {
+		out[i] = c.URI()
+	}
+	return out
+}
+
+// parseCRSParam reads a CRS parameter (crs, bbox-crs, filter-crs); empty means CRS84.
+func parseCRSParam(c echo.Context, name string) (crs.CRS, error) {
+	v := c.QueryParam(name)
+	cr, err := crs.Parse(v)
+	if err == nil {
+		for _, s := range supportedCRS {
+			if s.Code == cr.Code {
+				return cr, nil
+			}
+		}
+	}
+	return crs.CRS{}, apierr.BadRequest(fmt.Sprintf("unsupported %s %q; use one of %s", name, v, strings.Join(crsURIs(), ", ")))
+}
+
+// toAuthority puts g's coordinates in the axis order of cr's authority
+// (a copy, swapped, for latitude/northing-first systems).
+func toAuthority(g orb.Geometry, cr crs.CRS) orb.Geometry {
+	if !cr.AuthorityYX {
+		return g
+	}
+	return project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
+}
+
+// fromCRS converts a geometry given in cr (authority axis order) to CRS84.
+// A bounding box becomes the polygon its densified edges map to.
+func fromCRS(g orb.Geometry, cr crs.CRS) (orb.Geometry, error) {
+	if b, ok := g.(orb.Bound); ok {
+		if cr.AuthorityYX {
+			b = orb.Bound{Min: orb.Point{b.Min[1], b.Min[0]}, Max: orb.Point{b.Max[1], b.Max[0]}}
+		}
+		if cr.IsWGS84() {
+			return b, nil
+		}
+		return cr.GeometryToWGS84(densify(b))
+	}
+	g = toAuthority(g, cr) // swapping is its own inverse
+	if cr.IsWGS84() {
+		return g, nil
+	}
+	return cr.GeometryToWGS84(g)
+}
+
+// densify returns b as a polygon with 20 points per edge, so that its image
+// in another CRS follows the curved edges.
+func densify(b orb.Bound) orb.Polygon {
+	const steps = 20
+	var ring orb.Ring
+	corners := []orb.Point{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
+	for i := 0; i < 4; i++ {
+		a, z := corners[i], corners[i+1]
+		for k := 0; k < steps; k++ {
+			t := float64(k) / steps
+			ring = append(ring, orb.Point{a[0] + t*(z[0]-a[0]), a[1] + t*(z[1]-a[1])})
+		}
+	}
+	ring = append(ring, b.Min)
+	return orb.Polygon{ring}
+}
+
+// itemsQuery is a validated items request.
+type itemsQuery struct {
+	limit, offset int
+	crs           crs.CRS
+	// filter is the conjunction of bbox, filter and property parameters, or nil.
+	filter cql2.Expr
+}
+
+// itemsParams are the parameters of the items resource besides queryables.
+var itemsParams = []string{ParamF, ParamLimit, ParamOffset, ParamBBox, ParamBBoxCRS, ParamCRS, ParamDatetime, ParamFilter, ParamFilterLang, ParamFilterCRS}
+
+func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
+	fields := ly.Fields()
+	fieldType := map[string]layout.FieldType{}
+	for _, f := range fields {
+		fieldType[f.Name] = f.Type
+	}
+	if err := checkParams(c, itemsParams, func(name string) bool { _, ok := fieldType[name]; return ok }); err != nil {
+		return nil, apierr.BadRequest(err.(*apierr.Error).Detail + ", and the queryables of the collection (GET " + Prefix + "/collections/" + collectionID(ly) + "/queryables)")
+	}
+	q := &itemsQuery{limit: DefaultLimit}
+	var err error
+	if v := c.QueryParam(ParamLimit); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, apierr.BadRequest(fmt.Sprintf("bad limit %q; give a whole number from 1 to %d (larger values are reduced to %d)", v, MaxLimit, MaxLimit))
+		}
+		q.limit = min(n, MaxLimit)
+	}
+	if v := c.QueryParam(ParamOffset); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, apierr.BadRequest(fmt.Sprintf("bad offset %q; give a whole number of features to skip, 0 or more", v))
+		}
+		q.offset = n
+	}
+	if q.crs, err = parseCRSParam(c, ParamCRS); err != nil {
+		return nil, err
+	}
+	var conj []cql2.Expr
+	if v := c.QueryParam(ParamBBox); v != "" {
+		bcrs, err := parseCRSParam(c, ParamBBoxCRS)
+		if err != nil {
+			return nil, err
+		}
+		b, err := parseBBox(v, bcrs)
+		if err != nil {
+			return nil, err
+		}
+		g, err := fromCRS(b, bcrs)
+		if err != nil {
+			return nil, apierr.BadRequest(fmt.Sprintf("bbox %q cannot be converted from %s: %v", v, bcrs.Code, err))
+		}
+		conj = append(conj, &cql2.Intersects{Property: GeometryProperty, Geometry: g})
+	} else if c.QueryParam(ParamBBoxCRS) != "" {
+		if _, err := parseCRSParam(c, ParamBBoxCRS); err != nil {
+			return nil, err
+		}
+	}
+	if lang := c.QueryParam(ParamFilterLang); lang != "" && lang != FilterLangCQL2Text {
+		return nil, apierr.BadRequest(fmt.Sprintf("unsupported filter-lang %q; only %s is supported", lang, FilterLangCQL2Text))
+	}
+	if v := c.QueryParam(ParamFilter); v != "" {
+		e, err := parseFilter(c, v, ly, fieldType)
+		if err != nil {
+			return nil, err
+		}
+		conj = append(conj, e)
+	} else if c.QueryParam(ParamFilterCRS) != "" {
+		if _, err := parseCRSParam(c, ParamFilterCRS); err != nil {
+			return nil, err
+		}
+	}
+	// Property parameters, in a stable order.
+	for _, f := range fields {
+		v, ok := c.QueryParams()[f.Name]
+		if !ok {
+			continue
+		}
+		lit, err := literalOf(f, v[0])
+		if err != nil {
+			return nil, err
+		}
+		conj = append(conj, &cql2.Comparison{Op: "=", Left: cql2.Property{Name: f.Name}, Right: lit})
+	}
+	switch len(conj) {
+	case 0:
+	case 1:
+		q.filter = conj[0]
+	default:
+		q.filter = &cql2.And{Args: conj}
+	}
+	return q, nil
+}
+
+func literalOf(f layout.Field, v string) (cql2.Literal, error) {
+	switch f.Type {
+	case layout.FieldInteger, layout.FieldReal:
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return cql2.Literal{}, apierr.BadRequest(fmt.Sprintf("property %s is a number; %q is not", f.Name, v))
+		}
+		return cql2.Literal{Value: n}, nil
+	case layout.FieldBoolean:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return cql2.Literal{}, apierr.BadRequest(fmt.Sprintf("property %s is true or false; %q is neither", f.Name, v))
+		}
+		return cql2.Literal{Value: b}, nil
+	}
+	return cql2.Literal{Value: v}, nil
+}
+
+func parseBBox(v string, cr crs.CRS) (orb.Bound, error) {
+	order := "minimum x, minimum y, maximum x, maximum y"
+	if cr.AuthorityYX {
+		order = "minimum latitude/northing, minimum longitude/easting, maximum latitude/northing, maximum longitude/easting (the axis order of " + cr.Code + ")"
+	} else if !cr.Projected {
+		order = "west, south, east, north in degrees"
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) != 4 {
+		return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: give 4 comma-separated numbers (%s); got %d values", v, order, len(parts)))
+	}
+	var n [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: %q is not a number; give %s", v, p, order))
+		}
+		n[i] = f
+	}
+	if n[0] > n[2] || n[1] > n[3] {
+		return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: a minimum exceeds its maximum; give %s (boxes crossing the antimeridian are not supported)", v, order))
+	}
+	if !cr.Projected {
+		lat0, lat1, lon0, lon1 := n[1], n[3], n[0], n[2]
+		if cr.AuthorityYX {
+			lat0, lat1, lon0, lon1 = n[0], n[2], n[1], n[3]
+		}
+		if lat0 < -90 || lat1 > 90 || lon0 < -180 || lon1 > 180 {
+			return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: outside the range of %s; give %s", v, cr.Code, order))
+		}
+	}
+	return orb.Bound{Min: orb.Point{n[0], n[1]}, Max: orb.Point{n[2], n[3]}}, nil
+}
+
+func parseFilter(c echo.Context, v string, ly *layout.Layer, fieldType map[string]layout.FieldType) (cql2.Expr, error) {
+	e, err := cql2.Parse(v)
+	if err != nil {
+		var se *cql2.SyntaxError
+		if errors.As(err, &se) {
+			return nil, apierr.BadRequest(fmt.Sprintf("filter: CQL2 syntax error at character %d (%s): %s", se.Pos+1, caret(v, se.Pos), se.Msg))
+		}
+		return nil, apierr.BadRequest("filter: " + err.Error())
+	}
+	for _, name := range cql2.Properties(e) {
+		if _, ok := fieldType[name]; !ok {
+			return nil, apierr.BadRequest(fmt.Sprintf("filter: unknown property %q; GET %s/collections/%s/queryables lists the queryables", name, Prefix, collectionID(ly)))
+		}
+	}
+	for _, name := range cql2.GeometryProperties(e) {
+		if name != GeometryProperty {
+			return nil, apierr.BadRequest(fmt.Sprintf("filter: %q is not a geometry property; use %q", name, GeometryProperty))
+		}
+	}
+	fcrs, err := parseCRSParam(c, ParamFilterCRS)
+	if err != nil {
+		return nil, err
+	}
+	if err := cql2.TransformGeometries(e, func(g orb.Geometry) (orb.Geometry, error) { return fromCRS(g, fcrs) }); err != nil {
+		return nil, apierr.BadRequest(fmt.Sprintf("filter: a geometry cannot be converted from %s: %v", fcrs.Code, err))
+	}
+	return e, nil
+}
+
+// caret shows the filter text around pos with a marker, for error messages.
+func caret(s string, pos int) string {
+	pos = min(max(pos, 0), len(s))
+	start, end := max(0, pos-30), min(len(s), pos+30)
+	return strings.ToValidUTF8(s[start:pos]+"⟨here⟩"+s[pos:end], "?")
+}
+
+// withQuery returns u with the query parameters in set replaced.
+func withQuery(base string, q url.Values, set map[string]string) string {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	for k, v := range set {
+		out.Set(k, v)
+	}
+	return base + "?" + out.Encode()
+}

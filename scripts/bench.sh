@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Benchmarks the spatial queries against PostGIS doing the same point-in-area
+# query on the same data, in the same run, and prints ratios (ours / PostGIS):
+#   1. in-process point-in-area (Go benchmark, one core) vs one PostGIS
+#      backend running ST_Intersects with the GiST index over 1,000,000 points;
+#   2. HTTP GET /api/v1/locate (wrk) vs pgbench over PostgreSQL's wire
+#      protocol, same concurrency, req/s and p50/p99 latency;
+#   3. 1,000,000 CSV points through POST /api/v1/locate/batch (curl) vs COPY
+#      of the same points into PostGIS plus the ST_Intersects join.
+# A throwaway PostgreSQL cluster lives in a temp dir (unix socket only) and is
+# removed at exit. Every step is bounded with timeout. Needs GEOS/PROJ/GDAL,
+# PostgreSQL 15 + PostGIS 3, wrk (make bench installs them via scripts/deps.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONC=${CONC:-8}          # concurrent clients for HTTP and pgbench
+DUR=${DUR:-10}           # seconds per load test
+NPTS=${NPTS:-1000000}    # batch size
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PORT=${PORT:-$((20000 + RANDOM % 20000))}
+
+tmp=$(mktemp -d /tmp/hetang-bench.XXXXXX)
+chmod 755 "$tmp"
+srv_pid=""
+pg_started=""
+as_pg=()
+if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
+
+cleanup() {
+  set +e
+  [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+  [ -n "$pg_started" ] && "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate -w stop >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+log() { printf '\n== %s\n' "$*" >&2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+log "build"
+go build -o "$tmp/hetang" ./cmd/hetang
+"$tmp/hetang" build -o "$tmp/hetang.gpkg" >&2
+
+log "PostgreSQL cluster in $tmp/pg (socket only, port $PORT)"
+mkdir -p "$tmp/pg" "$tmp/sock"
+[ ${#as_pg[@]} -gt 0 ] && chown postgres "$tmp/pg" "$tmp/sock"
+timeout 60 "${as_pg[@]}" "$PGBIN/initdb" -D "$tmp/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+timeout 60 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -w -l "$tmp/sock/pg.log" \
+  -o "-p $PORT -k $tmp/sock -c listen_addresses='' -c shared_buffers=128MB -c fsync=off -c max_connections=100" start >/dev/null
+pg_started=1
+PSQL=(timeout 300 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$tmp/sock" -p "$PORT" -U postgres)
+"${PSQL[@]}" -c "CREATE DATABASE bench" >/dev/null
+PSQL+=(-d bench)
+"${PSQL[@]}" -c "CREATE EXTENSION postgis" >/dev/null
+
+log "load the layers from the service's GeoPackage with ogr2ogr, GiST indexes"
+timeout 120 ogr2ogr -f PostgreSQL "PG:host=$tmp/sock port=$PORT dbname=bench user=postgres" "$tmp/hetang.gpkg" \
+  -lco GEOMETRY_NAME=geom -lco FID=ogc_fid -lco SPATIAL_INDEX=GIST -overwrite
+"${PSQL[@]}" -c "CREATE INDEX IF NOT EXISTS areas_geom_gist ON areas USING gist (geom); ANALYZE;" >/dev/null
+"${PSQL[@]}" -At -c "SELECT count(*) || ' areas, GiST: ' || count(*) FILTER (WHERE true) FROM areas" >&2
+
+# Random points over the district's bounding box, the same box for both sides.
+read -r XMIN YMIN XMAX YMAX < <("${PSQL[@]}" -At -F' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom)::geometry e FROM district) s")
+echo "district bbox: $XMIN $YMIN $XMAX $YMAX" >&2
+
+log "1. in-process point-in-area"
+ours_inproc=$(timeout 300 go test -run '^$' -bench '^BenchmarkAreaOf$' -benchtime 2s -cpu 1 ./internal/spatial/ | awk '/BenchmarkAreaOf/ { for (i = 1; i <= NF; i++) if ($(i+1) == "points/s") print $i }')
+pg_sql="SELECT count(a.id) FROM (SELECT $XMIN + random() * ($XMAX - $XMIN) AS x, $YMIN + random() * ($YMAX - $YMIN) AS y FROM generate_series(1, $NPTS)) p
+  LEFT JOIN LATERAL (SELECT id FROM areas WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(p.x, p.y), 4326)) LIMIT 1) a ON true"
+t0=$(date +%s.%N)
+"${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 0; $pg_sql" >/dev/null
+t1=$(date +%s.%N)
+pg_inproc=$(awk -v n="$NPTS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+echo "ours: $ours_inproc points/s (one core)   PostGIS: $pg_inproc points/s (one backend)" >&2
+
+log "2. single-point HTTP locate vs PostGIS over its wire protocol, $CONC clients, ${DUR}s"
+addr="127.0.0.1:$((PORT + 1))"
+HETANG_CACHE_DIR="$tmp/cache" HETANG_LOG_FORMAT=text "$tmp/hetang" serve -addr "$addr" -data "$tmp/hetang.gpkg" >/dev/null 2>"$tmp/serve.log" &
+srv_pid=$!
+for _ in $(seq 100); do curl -fs "http://$addr/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+cat > "$tmp/locate.lua" <<LUA
+math.randomseed(42)
+request = function()
+  local x = $XMIN + math.random() * ($XMAX - $XMIN)
+  local y = $YMIN + math.random() * ($YMAX - $YMIN)
+  return wrk.format("GET", string.format("/api/v1/locate?lon=%.6f&lat=%.6f", x, y))
+end
+LUA
+wrk_out=$(timeout $((DUR + 30)) wrk -t2 -c"$CONC" -d"${DUR}s" --latency -s "$tmp/locate.lua" "http://$addr" 2>&1)
+echo "$wrk_out" >&2
+ours_rps=$(echo "$wrk_out" | awk '/Requests\/sec/ { print $2 }')
+to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }'; }
+ours_p50=$(echo "$wrk_out" | awk '$1 == "50%" { print $2 }' | to_ms)
+ours_p99=$(echo "$wrk_out" | awk '$1 == "99%" { print $2 }' | to_ms)
+
+cat > "$tmp/pip.sql" <<SQL
+\set xi random(0, 1000000)
+\set yi random(0, 1000000)
+SELECT id FROM areas WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($XMIN + :xi * ($XMAX - $XMIN) / 1000000.0, $YMIN + :yi * ($YMAX - $YMIN) / 1000000.0), 4326)) LIMIT 1;
+SQL
+(cd "$tmp" && timeout $((DUR + 60)) "$PGBIN/pgbench" -n -h "$tmp/sock" -p "$PORT" -U postgres -c "$CONC" -j 2 -T "$DUR" -M prepared \
+  -f "$tmp/pip.sql" -l --log-prefix="$tmp/pgb" bench > "$tmp/pgbench.out" 2>&1) || true
+cat "$tmp/pgbench.out" >&2
+pg_tps=$(awk '/^tps/ { print $3; exit }' "$tmp/pgbench.out")
+# Per-transaction log: 3rd field is the latency in µs.
+cat "$tmp"/pgb* 2>/dev/null | awk '{ print $3 }' | sort -n > "$tmp/lat.txt"
+nlat=$(wc -l < "$tmp/lat.txt")
+pct() { awk -v p="$1" -v n="$nlat" 'NR == int(n * p / 100) + 1 { printf "%.3f", $1 / 1000; exit }' "$tmp/lat.txt"; }
+pg_p50=$(pct 50); pg_p99=$(pct 99)
+
+log "3. batch: $NPTS CSV points"
+awk -v n="$NPTS" -v x0="$XMIN" -v y0="$YMIN" -v x1="$XMAX" -v y1="$YMAX" 'BEGIN { srand(7); print "lon,lat,id"; for (i = 1; i <= n; i++) printf "%.6f,%.6f,%d\n", x0 + rand() * (x1 - x0), y0 + rand() * (y1 - y0), i }' > "$tmp/points.csv"
+t_ours=$(timeout 300 curl -fsS -o "$tmp/out.csv" -w '%{time_total}' -H 'Content-Type: text/csv' --data-binary @"$tmp/points.csv" "http://$addr/api/v1/locate/batch")
+rows=$(($(wc -l < "$tmp/out.csv") - 1))
+ours_batch=$(awk -v n="$rows" -v t="$t_ours" 'BEGIN { printf "%.0f", n / t }')
+echo "ours: $rows points in ${t_ours}s (answers with area, cities, bases, corridor and 4 geodesic distances)" >&2
+t0=$(date +%s.%N)
+"${PSQL[@]}" >/dev/null <<SQL
+CREATE TEMP TABLE pts (lon float8, lat float8, id int);
+\copy pts FROM '$tmp/points.csv' WITH (FORMAT csv, HEADER true)
+CREATE TEMP TABLE ans AS SELECT p.id, a.id AS area FROM pts p LEFT JOIN LATERAL
+  (SELECT id FROM areas WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) LIMIT 1) a ON true;
+SQL
+t1=$(date +%s.%N)
+pg_batch=$(awk -v n="$NPTS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+echo "PostGIS: COPY + ST_Intersects join of $NPTS points in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s (area only)" >&2
+
+cat <<OUT
+
+Queries benchmark ($(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); concurrency $CONC)
+                                   ours            PostGIS         ours/PostGIS
+in-process point-in-area points/s  ${ours_inproc:-?}  ${pg_inproc:-?}  $(ratio "${ours_inproc:-0}" "${pg_inproc:-0}")
+HTTP locate req/s                  ${ours_rps:-?}  ${pg_tps:-?}  $(ratio "${ours_rps:-0}" "${pg_tps:-0}")
+HTTP locate p50 ms                 ${ours_p50:-?}  ${pg_p50:-?}  $(ratio "${ours_p50:-0}" "${pg_p50:-0}")
+HTTP locate p99 ms                 ${ours_p99:-?}  ${pg_p99:-?}  $(ratio "${ours_p99:-0}" "${pg_p99:-0}")
+batch points/s ($NPTS)          ${ours_batch:-?}  ${pg_batch:-?}  $(ratio "${ours_batch:-0}" "${pg_batch:-0}")
+OUT

@@ -1,0 +1,151 @@
+package web_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// chromiumPath is the browser the test drives: Debian's Chromium, installed by
+// `make deps-test`.
+const chromiumPath = "/usr/bin/chromium"
+
+// TestBrowser builds the real binary, serves the embedded page and data on a
+// free loopback port and runs web/test/browser.mjs (playwright-core driving
+// headless Chromium) against it. Screenshots land in test-results/web/ under
+// the module root.
+func TestBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	webDir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Dir(webDir)
+	need := func(what, path string) {
+		if _, err := os.Stat(path); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing (%s); run make deps-test", what, path)
+			}
+			t.Skipf("%s is missing (%s); run make deps-test", what, path)
+		}
+	}
+	need("Chromium", chromiumPath)
+	need("playwright-core", filepath.Join(webDir, "node_modules", "playwright-core"))
+	need("Leaflet in web/static/vendor", filepath.Join(webDir, "static", "vendor", "leaflet", "leaflet.js"))
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("node is missing; run make deps-test")
+		}
+		t.Skip("node is missing")
+	}
+
+	bin := filepath.Join(t.TempDir(), "hetang")
+	build := exec.Command("go", "build", "-ldflags", "-X main.version=browser-test", "-o", bin, "./cmd/hetang")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	addr := freeAddr(t)
+	srv := exec.Command(bin, "serve", "-addr", addr)
+	srv.Env = append(os.Environ(), "HETANG_CACHE_DIR="+t.TempDir(), "HETANG_LOG_FORMAT=text")
+	logs := &syncBuffer{}
+	srv.Stdout, srv.Stderr = logs, logs
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- srv.Wait() }()
+	t.Cleanup(func() {
+		_ = srv.Process.Kill()
+		<-exited
+	})
+	base := "http://" + addr
+	waitReady(t, base, exited, logs)
+
+	out := filepath.Join(root, "test-results", "web")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	run := exec.CommandContext(ctx, node, filepath.Join(webDir, "test", "browser.mjs"), base, out)
+	run.Dir = webDir
+	res, err := run.CombinedOutput()
+	t.Logf("browser.mjs:\n%s", res)
+	t.Logf("screenshots: %s", out)
+	if err != nil {
+		t.Fatalf("browser test failed: %v\nserver log (tail):\n%s", err, tail(logs.String(), 4000))
+	}
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+func waitReady(t *testing.T, base string, exited <-chan error, logs *syncBuffer) {
+	t.Helper()
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("server exited: %v\n%s", err, logs)
+		default:
+		}
+		if resp, err := client.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready within 60 s\n%s", logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// syncBuffer collects the server's output; the test reads it while the
+// server may still be writing.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
