@@ -7,7 +7,9 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+
 	"github.com/paulmach/orb/encoding/wkb"
+	"hetang/internal/layout"
 )
 
 // ErrInvalidGeometry is wrapped by every error DecodeGeometry returns for a
@@ -245,43 +247,7 @@ func checkCoords(g orb.Geometry) (int, error) {
 			bad = fmt.Errorf("gpkg: cannot encode geometry: non-finite coordinate %v", p)
 		}
 	}
-	var walk func(orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch g := g.(type) {
-		case orb.Point:
-			visit(g)
-		case orb.MultiPoint:
-			for _, p := range g {
-				visit(p)
-			}
-		case orb.LineString:
-			for _, p := range g {
-				visit(p)
-			}
-		case orb.MultiLineString:
-			for _, ls := range g {
-				walk(ls)
-			}
-		case orb.Polygon:
-			for _, r := range g {
-				walk(orb.LineString(r))
-			}
-		case orb.MultiPolygon:
-			for _, p := range g {
-				walk(p)
-			}
-		case orb.Collection:
-			for _, c := range g {
-				walk(c)
-			}
-		case orb.Ring:
-			walk(orb.LineString(g))
-		case orb.Bound:
-			walk(g.Min)
-			walk(g.Max)
-		}
-	}
-	walk(g)
+	layout.EachPoint(g, visit)
 	return n, bad
 }
 

@@ -46,6 +46,7 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/project"
 
 	"hetang/internal/layout"
 	"hetang/internal/store"
@@ -584,43 +585,6 @@ func transformGeometry(g orb.Geometry, fn transformer) (orb.Geometry, error) {
 		}
 		return q
 	}
-	out := mapPoints(orb.Clone(g), conv)
+	out := project.Geometry(orb.Clone(g), conv)
 	return out, firstErr
-}
-
-// mapPoints applies fn to every point of g in place.
-func mapPoints(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
-	switch x := g.(type) {
-	case orb.Point:
-		return fn(x)
-	case orb.MultiPoint:
-		for i := range x {
-			x[i] = fn(x[i])
-		}
-	case orb.LineString:
-		for i := range x {
-			x[i] = fn(x[i])
-		}
-	case orb.Ring:
-		for i := range x {
-			x[i] = fn(x[i])
-		}
-	case orb.MultiLineString:
-		for _, l := range x {
-			mapPoints(l, fn)
-		}
-	case orb.Polygon:
-		for _, r := range x {
-			mapPoints(r, fn)
-		}
-	case orb.MultiPolygon:
-		for _, p := range x {
-			mapPoints(p, fn)
-		}
-	case orb.Collection:
-		for i := range x {
-			x[i] = mapPoints(x[i], fn)
-		}
-	}
-	return g
 }

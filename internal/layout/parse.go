@@ -94,7 +94,7 @@ func featureFromGeoJSON(gf *geojson.Feature) (*Feature, error) {
 // not a plausible WGS84 longitude/latitude.
 func CheckLonLat(g orb.Geometry) error {
 	var bad error
-	eachPoint(g, func(p orb.Point) {
+	EachPoint(g, func(p orb.Point) {
 		if bad != nil {
 			return
 		}
@@ -109,7 +109,8 @@ func CheckLonLat(g orb.Geometry) error {
 	return bad
 }
 
-func eachPoint(g orb.Geometry, fn func(orb.Point)) {
+// EachPoint calls fn for every coordinate of g, in order (both corners of a Bound).
+func EachPoint(g orb.Geometry, fn func(orb.Point)) {
 	switch x := g.(type) {
 	case orb.Point:
 		fn(x)
@@ -127,19 +128,22 @@ func eachPoint(g orb.Geometry, fn func(orb.Point)) {
 		}
 	case orb.MultiLineString:
 		for _, l := range x {
-			eachPoint(l, fn)
+			EachPoint(l, fn)
 		}
 	case orb.Polygon:
 		for _, r := range x {
-			eachPoint(r, fn)
+			EachPoint(r, fn)
 		}
 	case orb.MultiPolygon:
 		for _, p := range x {
-			eachPoint(p, fn)
+			EachPoint(p, fn)
 		}
 	case orb.Collection:
 		for _, c := range x {
-			eachPoint(c, fn)
+			EachPoint(c, fn)
 		}
+	case orb.Bound:
+		fn(x.Min)
+		fn(x.Max)
 	}
 }
