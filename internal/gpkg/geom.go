@@ -7,8 +7,8 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
-
 	"github.com/paulmach/orb/encoding/wkb"
+
 	"hetang/internal/layout"
 )
 
