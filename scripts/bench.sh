@@ -41,12 +41,12 @@ log "build"
 go build -o "$tmp/hetang" ./cmd/hetang
 "$tmp/hetang" build -o "$tmp/hetang.gpkg" >&2
 
-log "PostgreSQL cluster in $tmp/pg (socket only, port $PORT)"
+log "PostgreSQL cluster in $tmp/pg (unix socket for set-up; pgbench over TCP 127.0.0.1:$PORT, the same loopback transport as the HTTP side)"
 mkdir -p "$tmp/pg" "$tmp/sock"
 [ ${#as_pg[@]} -gt 0 ] && chown postgres "$tmp/pg" "$tmp/sock"
 timeout 60 "${as_pg[@]}" "$PGBIN/initdb" -D "$tmp/pg" -U postgres --auth=trust -E UTF8 >/dev/null
 timeout 60 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -w -l "$tmp/sock/pg.log" \
-  -o "-p $PORT -k $tmp/sock -c listen_addresses='' -c shared_buffers=128MB -c fsync=off -c max_connections=100" start >/dev/null
+  -o "-p $PORT -k $tmp/sock -c listen_addresses='127.0.0.1' -c shared_buffers=128MB -c fsync=off -c max_connections=100" start >/dev/null
 pg_started=1
 PSQL=(timeout 300 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$tmp/sock" -p "$PORT" -U postgres)
 "${PSQL[@]}" -c "CREATE DATABASE bench" >/dev/null
@@ -98,7 +98,7 @@ cat > "$tmp/pip.sql" <<SQL
 \set yi random(0, 1000000)
 SELECT id FROM areas WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($XMIN + :xi * ($XMAX - $XMIN) / 1000000.0, $YMIN + :yi * ($YMAX - $YMIN) / 1000000.0), 4326)) LIMIT 1;
 SQL
-(cd "$tmp" && timeout $((DUR + 60)) "$PGBIN/pgbench" -n -h "$tmp/sock" -p "$PORT" -U postgres -c "$CONC" -j 2 -T "$DUR" -M prepared \
+(cd "$tmp" && timeout $((DUR + 60)) "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PORT" -U postgres -c "$CONC" -j 2 -T "$DUR" -M prepared \
   -f "$tmp/pip.sql" -l --log-prefix="$tmp/pgb" bench > "$tmp/pgbench.out" 2>&1) || true
 cat "$tmp/pgbench.out" >&2
 pg_tps=$(awk '/^tps/ { print $3; exit }' "$tmp/pgbench.out")

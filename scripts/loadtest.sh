@@ -11,8 +11,9 @@
 #   LOAD_DURATION=30s LOAD_CONCURRENCY=8 scripts/loadtest.sh
 #   SOAK_DURATION=10m SOAK_CONCURRENCY=4 SOAK_RATE=300 scripts/loadtest.sh soak
 #
-# LOAD_MIX overrides the weighted mix; LOAD_STRICT=1 counts request classes
-# whose endpoint the server lacks as errors instead of skipping them;
+# LOAD_MIX overrides the weighted mix; LOAD_SKIP_MISSING=1 skips request
+# classes whose endpoint the server lacks (a partial build) instead of
+# counting their 404s as errors;
 # BENCHMARKS=FILE writes elsewhere (BENCHMARKS=/dev/null: nowhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -86,8 +87,8 @@ if [[ -z $base ]]; then
 fi
 echo "loadtest: server pid $server_pid at $base; $mode for $duration at concurrency $concurrency" >&2
 
-skip=(-skip-missing)
-[[ ${LOAD_STRICT:-0} == 1 ]] && skip=()
+skip=()
+[[ ${LOAD_SKIP_MISSING:-0} == 1 ]] && skip=(-skip-missing)
 status=0
 "$work/hetang-load" -target "$base" -c "$concurrency" -d "$duration" -n "${LOAD_MAX_REQUESTS:-5000000}" \
 	-rate "$rate" -warmup "${LOAD_WARMUP:-3s}" -mix "$mix" -pid "$server_pid" -rss-interval "$interval" \

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -196,6 +197,11 @@ func badRequests() []badRequest {
 	batchOversized := strings.Repeat(" ", testBatchBody+1)
 	degenerate := `{"type":"Polygon","coordinates":[[` + strings.TrimSuffix(strings.Repeat("[113.2,27.87],", 20_000), ",") + `]]}`
 	csv := map[string]string{"Content-Type": "text/csv"}
+	// Oversized bodies go with Expect: 100-continue, as careful clients send
+	// them: the server answers 413 before the body is sent. Without it the
+	// server still answers 413 at once, but closes the connection while the
+	// client is writing, and the client may see the reset instead.
+	expect100 := map[string]string{"Expect": "100-continue"}
 	ok := bearer(testToken)
 	return []badRequest{
 		// The layer service.
@@ -211,7 +217,7 @@ func badRequests() []badRequest {
 		{name: "HEAD on the catalog", method: "HEAD", path: "/api/v1/layers", status: 405, needs: "core"},
 		{name: "HEAD a layer", method: "HEAD", path: "/api/v1/layers/nope", status: 405, needs: "core"},
 		{name: "POST on healthz", method: "POST", path: "/healthz", status: 405, detail: "method not allowed"},
-		{name: "oversized body on a GET", path: "/api/v1/layers", body: oversized, status: 413, detail: "exceeds the limit", needs: "core"},
+		{name: "oversized body on a GET", path: "/api/v1/layers", header: expect100, body: oversized, status: 413, detail: "exceeds the limit", needs: "core"},
 		{name: "unknown path", path: "/api/v2/layers", status: 404, detail: "no such resource"},
 
 		// The web page and its files: no traversal, no listing.
@@ -278,7 +284,7 @@ func badRequests() []badRequest {
 		{name: "parcel out of range", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"Polygon","coordinates":[[[500,27.87],[113.21,27.87],[113.21,27.88],[500,27.87]]]}`, status: 400, detail: "outside [-180, 180]", needs: "locate"},
 		{name: "parcel of 20k identical points", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON}, body: degenerate, status: 400, detail: "no area", needs: "locate"},
 		{name: "parcel empty body", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON}, status: 400, detail: "GeoJSON", needs: "locate"},
-		{name: "parcel oversized", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON}, body: oversized, status: 413, detail: "exceeds the limit", needs: "locate"},
+		{name: "parcel oversized", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON, "Expect": "100-continue"}, body: oversized, status: 413, detail: "exceeds the limit", needs: "locate"},
 		{name: "batch malformed CSV", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "id,lon,lat\n1,113.2,27.87\n3,\"unterminated\n", status: 400, detail: "malformed CSV", needs: "batch"},
 		{name: "batch CSV without coordinates", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "a,b\n1,2\n", status: 400, detail: "neither lon and lat", needs: "batch"},
 		{name: "batch empty CSV", method: "POST", path: "/api/v1/locate/batch", header: csv, status: 400, detail: "CSV input is empty", needs: "batch"},
@@ -286,7 +292,7 @@ func badRequests() []badRequest {
 		{name: "batch truncated GeoJSON", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"FeatureCollection","features":[{"type":"Feature"`, status: 400, detail: "malformed GeoJSON", needs: "batch"},
 		{name: "batch GeoJSON not a FeatureCollection", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"Point","coordinates":[1,2]}`, status: 400, detail: "must be a FeatureCollection", needs: "batch"},
 		{name: "batch deeply nested JSON", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": geoJSON}, body: nested, status: 400, detail: "FeatureCollection", needs: "batch"},
-		{name: "batch oversized", method: "POST", path: "/api/v1/locate/batch", header: csv, body: batchOversized, status: 413, detail: "exceeds the limit", needs: "batch"},
+		{name: "batch oversized", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": "text/csv", "Expect": "100-continue"}, body: batchOversized, status: 413, detail: "exceeds the limit", needs: "batch"},
 		{name: "GET the batch endpoint", path: "/api/v1/locate/batch", status: 405, detail: "method not allowed", needs: "batch"},
 
 		// Vector tiles.
@@ -324,12 +330,14 @@ func badRequests() []badRequest {
 		{name: "import NaN coordinate", server: onRW, method: "PUT", path: "/api/v1/layers/places", header: ok, body: fc(`{"type":"Feature","id":"a","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":[NaN,1]}}`), status: 400, detail: "GeoJSON", needs: "import"},
 		{name: "import out-of-range coordinate", server: onRW, method: "PUT", path: "/api/v1/layers/places", header: ok, body: fc(`{"type":"Feature","id":"a","properties":{"id":"a","name_zh":"甲"},"geometry":{"type":"Point","coordinates":[500,1]}}`), status: 422, detail: "outside longitude", needs: "import"},
 		{name: "import wrong geometry type", server: onRW, method: "PUT", path: "/api/v1/layers/areas", header: ok, body: fc(`{"type":"Feature","id":"a","properties":{"id":"a","name_zh":"甲"},"geometry":{"type":"LineString","coordinates":[[113.1,27.8],[113.2,27.9]]}}`), status: 422, detail: "cannot go into layer areas", needs: "import"},
-		{name: "import huge coordinate array over the limit", server: onRW, method: "PUT", path: "/api/v1/layers/roads", header: ok, body: fc(hugeLine.String()), status: 413, detail: "exceeds the limit", needs: "import"},
+		{name: "import huge coordinate array over the limit", server: onRW, method: "PUT", path: "/api/v1/layers/roads", header: map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": geoJSON, "Expect": "100-continue"}, body: fc(hugeLine.String()), status: 413, detail: "exceeds the limit", needs: "import"},
 		{name: "import garbage GeoPackage", server: onRW, method: "PUT", path: "/api/v1/layers/areas", header: map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/geopackage+sqlite3"}, body: "not a database", status: 400, detail: "not a GeoPackage", needs: "import",
 			bug: "the import error for a broken GeoPackage upload names the server's temporary file (\"gpkg: not a GeoPackage: /tmp/hetang-import-NNN.gpkg: ...\"): internal/importer readGeoPackage should not pass the temp path to the client"},
 		{name: "import garbage zip", server: onRW, method: "PUT", path: "/api/v1/layers/areas", header: map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/zip"}, body: "PK garbage", status: 400, detail: "not a zip file", needs: "import"},
 	}
 }
+
+var noKeepAlive = &http.Client{Transport: &http.Transport{DisableKeepAlives: true, ExpectContinueTimeout: 10 * time.Second}}
 
 // leaks are strings no error body may contain.
 var leaks = []string{"/tmp/", "/root/", "/home/", ".go:", "goroutine", "panic"}
@@ -353,7 +361,9 @@ func doRaw(t *testing.T, base string, r badRequest) (*http.Response, []byte) {
 	for k, v := range r.header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// A fresh connection per row keeps the rows independent (see
+	// TestRejectedBodyKeepsConnection for connection reuse).
+	resp, err := noKeepAlive.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, r.path, err)
 	}
@@ -684,7 +694,7 @@ func TestAccessLogRequestID(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+// syncBuffer is a strings.Builder safe for the server's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  strings.Builder
@@ -700,4 +710,83 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestRejectedBodyKeepsConnection sends a large body that is rejected early
+// (before the server read it all) and then an ordinary request on the same
+// kept-alive connection: the second request is answered, and the server's
+// error log shows no panic.
+func TestRejectedBodyKeepsConnection(t *testing.T) {
+	var errLog syncBuffer
+	start := func(cfg config.Config, st *store.Store) string {
+		srv := httptest.NewUnstartedServer(newTestHandler(t, cfg, st))
+		srv.Config.ErrorLog = stdlog.New(&errLog, "", 0)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	cfg := testConfig(t)
+	cfg.AdminToken = testToken
+	ro := start(cfg, openDefaultStore(t, cfg.CacheDir))
+	st, err := store.Open(context.Background(), writableCopy(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := start(cfg, st)
+	have := routed(t, ro)
+	big := strings.Repeat("[", 100_000)
+	for _, tc := range []struct {
+		name, needs, method, path, bug string
+		base                           string
+	}{
+		{name: "parcel", needs: "locate", method: "POST", path: "/api/v1/locate", base: ro},
+		{name: "import", needs: "import", method: "PUT", path: "/api/v1/layers/areas", base: rw},
+		{name: "batch", needs: "batch", method: "POST", path: "/api/v1/locate/batch", base: ro,
+			bug: "POST /api/v1/locate/batch enables full duplex and answers 400 with most of the body unread; net/http then panics " +
+				"(\"http: panic serving ...: invalid concurrent Body.Read call\") and drops the connection: a client's next request on it fails " +
+				"(Go's client retries idempotent requests, curl/python do not)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !have[tc.needs] {
+				t.Skipf("endpoint group %q is not routed yet", tc.needs)
+			}
+			before := errLog.String()
+			client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+			defer client.CloseIdleConnections()
+			req, _ := http.NewRequest(tc.method, tc.base+tc.path, strings.NewReader(big))
+			req.Header.Set("Content-Type", geoJSON)
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 400 {
+				t.Fatalf("%s %s: %d, want 400", tc.method, tc.path, resp.StatusCode)
+			}
+			var fail []string
+			resp, err = client.Get(tc.base + "/healthz")
+			if err != nil {
+				fail = append(fail, "next request: "+err.Error())
+			} else {
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					fail = append(fail, fmt.Sprintf("next request: status %d", resp.StatusCode))
+				}
+			}
+			if logged := strings.TrimPrefix(errLog.String(), before); strings.Contains(logged, "panic") {
+				first, _, _ := strings.Cut(logged, "\n")
+				fail = append(fail, "server error log: "+first)
+			}
+			switch {
+			case len(fail) > 0 && tc.bug != "":
+				t.Skipf("KNOWN BUG (reported): %s\n%s", tc.bug, strings.Join(fail, "\n"))
+			case len(fail) > 0:
+				t.Errorf("after a rejected %s body: %s", tc.name, strings.Join(fail, "\n"))
+			case tc.bug != "":
+				t.Errorf("row is marked as a known bug but passes now: remove the mark")
+			}
+		})
+	}
 }

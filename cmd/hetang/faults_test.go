@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -676,4 +677,70 @@ func TestStartupCorruptGeoPackage(t *testing.T) {
 			t.Errorf("rebuilt cache serves %d layers", n)
 		}
 	})
+}
+
+// TestSIGTERMDrainsInFlight sends SIGTERM while a batch request is still
+// streaming its body: the request completes with every record answered, new
+// connections are refused, and the server exits 0.
+func TestSIGTERMDrainsInFlight(t *testing.T) {
+	bin := buildBinary(t)
+	srv := startServer(t, bin, nil)
+	if !routeExists(t, srv.base, http.MethodPost, "/api/v1/locate/batch") {
+		t.Skip("POST /api/v1/locate/batch is not routed yet")
+	}
+	const rows = 2000
+	pr, pw := io.Pipe()
+	go func() {
+		defer pw.Close()
+		fmt.Fprintln(pw, "id,lon,lat")
+		for i := range rows {
+			fmt.Fprintf(pw, "%d,113.2,27.87\n", i)
+			if i%200 == 0 {
+				time.Sleep(150 * time.Millisecond) // about 1.5 s in all
+			}
+		}
+	}()
+	req, _ := http.NewRequest(http.MethodPost, srv.base+"/api/v1/locate/batch", pr)
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Accept", "text/csv")
+	type result struct {
+		status int
+		lines  int
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- result{status: resp.StatusCode, lines: strings.Count(string(b), "\n"), err: err}
+	}()
+	time.Sleep(400 * time.Millisecond)
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-got:
+		if r.err != nil || r.status != 200 || r.lines != rows+1 {
+			t.Errorf("in-flight batch after SIGTERM: status %d, %d lines (want 200 and %d), err %v", r.status, r.lines, rows+1, r.err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the in-flight request did not finish within 30 s of SIGTERM")
+	}
+	select {
+	case err := <-srv.done:
+		srv.done <- err
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, srv.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not exit within 30 s of SIGTERM")
+	}
+	if _, err := http.Get(srv.base + "/healthz"); err == nil {
+		t.Error("the server still accepts connections after draining")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"time"
 
 	"hetang/geodata"
 	"hetang/internal/config"
@@ -14,6 +15,7 @@ import (
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
 	"hetang/internal/locate"
+	"hetang/internal/logging"
 	"hetang/internal/ogcapi"
 	"hetang/internal/store"
 	"hetang/internal/tiles"
@@ -46,7 +48,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
-	log := newLogger(cfg, stderr)
+	logw := logging.NewWriter(stderr, 100*time.Millisecond)
+	defer logw.Close()
+	log := logging.New(cfg.LogFormat, logw)
 
 	var st *store.Store
 	var err error
@@ -71,14 +75,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // mounts lists the route groups beyond the core layer service.
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
-	return []httpapi.Mounter{web.New(cfg), ogcapi.New(st), tiles.New(st, 0), export.New(st), importer.NewServer(cfg, st, geodata.FS), locate.New(st, log)}
-}
-
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, nil))
+	return []httpapi.Mounter{
+		locate.New(st, log),                     // /api/v1/locate, /distance, /nearest
+		export.New(st),                          // /api/v1/download/{layer}.geojson|.shp.zip
+		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)
+		ogcapi.New(st),                          // /ogcapi/
+		tiles.New(st, 0),                        // /tiles/
+		web.New(cfg),                            // / and /static/
 	}
-	return slog.New(slog.NewJSONHandler(w, nil))
 }
 
 func displayAddr(a net.Addr) string {

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"log/slog"
@@ -81,8 +82,11 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfNoneMatch, echo.HeaderAccept},
 		ExposeHeaders: []string{headerETag, "Content-Crs", echo.HeaderXRequestID},
 	}))
+	// Small answers (a point locate is about 2 KB) are not worth compressing;
+	// layers and batches are, at the fastest level.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
-		MinLength: 1024,
+		Level:     gzip.BestSpeed,
+		MinLength: 8 << 10,
 		Skipper: func(c echo.Context) bool {
 			p := c.Request().URL.Path
 			return strings.HasSuffix(p, ".gpkg") || strings.HasSuffix(p, ".zip") || strings.HasSuffix(p, ".mvt")

@@ -80,15 +80,22 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 		return 0, false, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	readerDone := make(chan struct{})
+	// The reader goroutine must have stopped reading in before Run returns:
+	// an HTTP server reuses the connection once the handler is done.
+	defer func() {
+		cancel()
+		<-readerDone
+	}()
 	work := make(chan *chunk, 4)
 	order := make(chan *chunk, 8)
 	go func() {
+		defer close(readerDone)
 		defer close(work)
 		defer close(order)
 		for {
 			c := &chunk{done: make(chan struct{})}
-			for len(c.recs) < chunkSize {
+			for len(c.recs) < chunkSize && ctx.Err() == nil {
 				rec, err := rd.next()
 				if err != nil {
 					if !errors.Is(err, io.EOF) {

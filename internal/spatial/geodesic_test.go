@@ -70,6 +70,42 @@ func TestGeodesicAgreesWithGeodCLI(t *testing.T) {
 	}
 }
 
+// TestLineMetersAgreesWithGeodCLI checks the short-distance formula of the
+// nearest-feature answers against PROJ's geod: within 1e-6 of the distance.
+func TestLineMetersAgreesWithGeodCLI(t *testing.T) {
+	geodBin, err := exec.LookPath("geod")
+	if err != nil {
+		t.Skip("geod (proj-bin) not installed")
+	}
+	r := rand.New(rand.NewPCG(21, 22))
+	var in bytes.Buffer
+	var pairs [][2]orb.Point
+	for range 2000 {
+		a := orb.Point{113.0 + r.Float64()*0.4, 27.7 + r.Float64()*0.4}
+		b := orb.Point{a[0] + (r.Float64()-0.5)*0.2, a[1] + (r.Float64()-0.5)*0.2}
+		pairs = append(pairs, [2]orb.Point{a, b})
+		fmt.Fprintf(&in, "%.12f %.12f %.12f %.12f\n", a[1], a[0], b[1], b[0])
+	}
+	cmd := exec.Command(geodBin, "+ellps=WGS84", "-I", "-f", "%.12f")
+	cmd.Stdin = &in
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		want, _ := strconv.ParseFloat(strings.Fields(line)[2], 64)
+		got := lineMeters(pairs[i][0], pairs[i][1])
+		// geod prints distances to the millimetre.
+		rel := math.Abs(got-want) / want
+		worst = math.Max(worst, rel)
+		if math.Abs(got-want) > 1e-6*want+0.0006 {
+			t.Errorf("lineMeters %v→%v = %.4f m, geod %.4f m (rel %.1e)", pairs[i][0], pairs[i][1], got, want, rel)
+		}
+	}
+	t.Logf("worst relative error %.1e", worst)
+}
+
 // TestGeodesicKnownValues checks zero distance and a meridian arc.
 func TestGeodesicKnownValues(t *testing.T) {
 	if d := GeodesicMeters(orb.Point{113.2, 27.9}, orb.Point{113.2, 27.9}); d != 0 {

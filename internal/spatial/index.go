@@ -12,7 +12,13 @@
 // row with exact orientation predicates (see polyGrid). Nearest-point queries
 // use per-feature candidate grids over lines densified to 100 m pieces along
 // their geodesics; the nearest point is found in a local metric frame and the
-// distance reported is the geodesic distance to it on the WGS84 ellipsoid.
+// distance reported is the geodesic distance to it on the WGS84 ellipsoid
+// (the mean-latitude ellipsoidal formula below about 11 km, good to 1e-6 of
+// the distance; Vincenty beyond). Parcel overlays (LocatePolygon) use GEOS in
+// EPSG:4547 with polygon edges taken as geodesics (as PostGIS geography
+// does) and areas corrected for the projection's scale; point-in-polygon
+// takes edges as straight in lon/lat (as GEOS and GeoJSON do): the two differ
+// by centimetres for the layout's edges.
 //
 // Boundary rule (deterministic, tested): a point exactly on the boundary of a
 // polygon is covered by it (it counts as in the city, base, corridor, zone or
@@ -336,7 +342,7 @@ func (li *layerIndex) nearestOne(p orb.Point, fr localFrame) (Nearest, bool) {
 		if si < 0 {
 			return Nearest{}, false
 		}
-		return Nearest{Feature: li.feats[m.owner[si]].f, Point: q, Meters: GeodesicMeters(p, q)}, true
+		return Nearest{Feature: li.feats[m.owner[si]].f, Point: q, Meters: lineMeters(p, q)}, true
 	}
 	var best *featIndex
 	var bq orb.Point
@@ -349,7 +355,7 @@ func (li *layerIndex) nearestOne(p orb.Point, fr localFrame) (Nearest, bool) {
 	if best == nil {
 		return Nearest{}, false
 	}
-	return Nearest{Feature: best.f, Point: bq, Meters: GeodesicMeters(p, bq)}, true
+	return Nearest{Feature: best.f, Point: bq, Meters: lineMeters(p, bq)}, true
 }
 
 // Distances are the nearest-feature answers for one point.
@@ -454,7 +460,7 @@ func (li *layerIndex) kNearest(p orb.Point, fr localFrame, k int, dst []Nearest)
 		}
 		m := 0.0
 		if c.d2 > 0 {
-			m = GeodesicMeters(p, c.q)
+			m = lineMeters(p, c.q)
 		}
 		dst = append(dst, Nearest{Feature: li.feats[c.i].f, Point: c.q, Meters: m})
 		for j := len(dst) - 1; j > start && dst[j].Meters < dst[j-1].Meters; j-- {
