@@ -48,6 +48,9 @@ const DriverName = "sqlite3_gpkg"
 // a wrong application_id, or the mandatory gpkg_ tables missing.
 var ErrNotGeoPackage = errors.New("gpkg: not a GeoPackage")
 
+// ErrCorrupt is returned when a GeoPackage fails SQLite's integrity check.
+var ErrCorrupt = errors.New("gpkg: damaged file (SQLite integrity check failed); restore it from a backup or rebuild it with hetang build")
+
 // GeoPackage header values (GeoPackage 1.3 §1.1.1.1.1).
 const (
 	applicationID = 0x47504B47 // "GPKG"
@@ -182,6 +185,15 @@ func checkGeoPackage(ctx context.Context, db *sql.DB, path string) error {
 	}
 	if uint32(id) != applicationID && uint32(id) != applicationIDGP10 && uint32(id) != applicationIDGP11 {
 		return fmt.Errorf("%w: %s: application_id is %#x, want %#x", ErrNotGeoPackage, path, uint32(id), applicationID)
+	}
+	// A damaged page can leave the header and catalog readable; SQLite's
+	// quick_check reads every page (cheap at these sizes) and catches it.
+	var verdict string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&verdict); err != nil {
+		return fmt.Errorf("%w: %s: integrity check failed: %w", ErrCorrupt, path, err)
+	}
+	if verdict != "ok" {
+		return fmt.Errorf("%w: %s: %s", ErrCorrupt, path, verdict)
 	}
 	for _, t := range []string{"gpkg_spatial_ref_sys", "gpkg_contents", "gpkg_geometry_columns"} {
 		ok, err := tableExists(ctx, db, t)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -668,4 +669,35 @@ func listDir(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// TestReadDamagedPages overwrites pages in the middle of a valid file, which
+// leaves its header and catalog readable: Read must still refuse it.
+func TestReadDamagedPages(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "damaged.gpkg")
+	big := testLayout()
+	ly := big.Layers[0]
+	for i := range 3000 {
+		f := *ly.Features[0]
+		f.ID = fmt.Sprintf("copy-%d", i)
+		f.Properties = map[string]any{"id": f.ID, "name_zh": fmt.Sprintf("副本%d", i)}
+		ly.Features = append(ly.Features, &f)
+	}
+	if err := Write(context.Background(), path, big); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := len(b) / 2
+	for i := mid; i < mid+8192 && i < len(b); i++ {
+		b[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(context.Background(), path); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Read of a damaged file: %v, want ErrCorrupt", err)
+	}
 }

@@ -67,6 +67,27 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		Skipper: func(c echo.Context) bool { p := c.Request().URL.Path; return p == "/" || p == "/ogcapi/" },
 	}))
+	// HEAD is routed as GET (echo routes by the request's method before
+	// route middleware runs), then turned back into HEAD for the handler, so
+	// that net/http sends the headers and drops the body.
+	const headKey = "hetang.head"
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if req := c.Request(); req.Method == http.MethodHead {
+				req.Method = http.MethodGet
+				c.Set(headKey, true)
+			}
+			return next(c)
+		}
+	})
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Get(headKey) != nil {
+				c.Request().Method = http.MethodHead
+			}
+			return next(c)
+		}
+	})
 	e.Use(middleware.RequestID())
 	e.Use(s.accessLog())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{

@@ -188,3 +188,22 @@ func TestGCJ02LayerIsConverted(t *testing.T) {
 		}
 	}
 }
+
+// TestHEAD checks that HEAD is answered like GET, without a body.
+func TestHEAD(t *testing.T) {
+	ts, _ := newServer(t)
+	for path, want := range map[string]int{"/api/v1/layers": 200, "/api/v1/layers/areas": 200, "/api/v1/layers/nope": 404} {
+		resp, err := http.Head(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || len(b) != 0 {
+			t.Errorf("HEAD %s: %d with %d body bytes, want %d and none", path, resp.StatusCode, len(b), want)
+		}
+		if want == 200 && resp.Header.Get("ETag") == "" && path != "/api/v1/layers" {
+			t.Errorf("HEAD %s: no ETag", path)
+		}
+	}
+}

@@ -182,6 +182,10 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []layout.GazetteerPoin
 			return nil, "", nil, fmt.Errorf("%w: %w", ErrInput, err)
 		}
 		src, err = readGeoPackage(ctx, p, req.Table, req.Layer)
+		if err != nil && req.Path == "" {
+			// Never show a client the server's temporary file name.
+			err = &renamedPathError{err: err, path: p, name: "the uploaded GeoPackage"}
+		}
 	default:
 		return nil, "", nil, fmt.Errorf("%w: unknown format %q", ErrInput, format)
 	}
@@ -588,3 +592,13 @@ func transformGeometry(g orb.Geometry, fn transformer) (orb.Geometry, error) {
 	out := project.Geometry(orb.Clone(g), conv)
 	return out, firstErr
 }
+
+// renamedPathError shows err with a file path replaced by a description,
+// keeping err's identity for errors.Is/As.
+type renamedPathError struct {
+	err        error
+	path, name string
+}
+
+func (e *renamedPathError) Error() string { return strings.ReplaceAll(e.err.Error(), e.path, e.name) }
+func (e *renamedPathError) Unwrap() error { return e.err }

@@ -252,13 +252,7 @@ func (s *Server) postBatch(c echo.Context) error {
 		}
 	}
 	resp := c.Response()
-	// Answers stream out while the body is still being read: HTTP/1.x
-	// needs full duplex for that, or the server discards unread body
-	// bytes when the response starts.
-	if err := http.NewResponseController(resp).EnableFullDuplex(); err != nil {
-		s.log.Warn("batch: full duplex unavailable; records after the first response bytes may be lost", "err", err.Error())
-	}
-	w := &lazyWriter{c: c, ctype: out.MediaType(), crs: l.CRS.Code}
+	w := &lazyWriter{c: c, ctype: out.MediaType(), crs: l.CRS.Code, log: s.log}
 	b := &Batch{Locator: l, In: in, Out: out, Flush: func() {
 		if w.wrote {
 			resp.Flush()
@@ -285,15 +279,26 @@ func (s *Server) postBatch(c echo.Context) error {
 
 // lazyWriter writes the status line only with the first output bytes, so an
 // error found before them can still become a 4xx.
+//
+// Answers stream out while the body is still being read: HTTP/1.x needs full
+// duplex for that, or the server discards unread body bytes when the response
+// starts. Full duplex is switched on only with the first output bytes: a
+// batch refused before them leaves the connection to net/http's ordinary
+// handling of an unread body (discard a little, else close), which is safe
+// to reuse.
 type lazyWriter struct {
 	c          echo.Context
 	ctype, crs string
+	log        *slog.Logger
 	wrote      bool
 }
 
 func (w *lazyWriter) Write(p []byte) (int, error) {
 	if !w.wrote {
 		w.wrote = true
+		if err := http.NewResponseController(w.c.Response()).EnableFullDuplex(); err != nil {
+			w.log.Warn("batch: full duplex unavailable; records after the first response bytes may be lost", "err", err.Error())
+		}
 		h := w.c.Response().Header()
 		h.Set(echo.HeaderContentType, w.ctype)
 		h.Set("Content-Crs", w.crs)

@@ -150,14 +150,19 @@ func (s *Server) Mount(r httpapi.Routes) {
 	// "/ogcapi/" is exempt from trailing-slash removal; "/ogcapi" is the same page.
 	e.GET(Prefix+"/", s.landing, r.Std...)
 	e.GET(Prefix, s.landing, r.Std...)
-	g := e.Group(Prefix, r.Std...)
-	g.GET("/conformance", s.conformance)
-	g.GET("/api", s.openAPI)
-	g.GET("/collections", s.collections)
-	g.GET("/collections/:collectionId", s.collection)
-	g.GET("/collections/:collectionId/queryables", s.queryables)
-	g.GET("/collections/:collectionId/items", s.items)
-	g.GET("/collections/:collectionId/items/:featureId", s.item)
+	// Middleware goes on each route, not on a group: an echo group with
+	// middleware adds catch-all routes, which would turn 405 into 404.
+	for path, h := range map[string]echo.HandlerFunc{
+		"/conformance":                                s.conformance,
+		"/api":                                        s.openAPI,
+		"/collections":                                s.collections,
+		"/collections/:collectionId":                  s.collection,
+		"/collections/:collectionId/queryables":       s.queryables,
+		"/collections/:collectionId/items":            s.items,
+		"/collections/:collectionId/items/:featureId": s.item,
+	} {
+		e.GET(Prefix+path, h, r.Std...)
+	}
 }
 
 // baseURL is the absolute URL of the API root as the client reached it.

@@ -207,6 +207,8 @@ func TestItems(t *testing.T) {
 			[]string{"p04", "p05", "p06"}, 12, "f=geojson&limit=3&offset=6", "f=geojson&limit=3&offset=0"},
 		{"limit above maximum is clamped", "/ogcapi/collections/places/items?limit=20000",
 			[]string{"p01", "p02", "p03", "p04", "p05", "p06", "p07", "p08", "p09", "p10", "p11", "p12"}, 12, "", ""},
+		{"limit beyond int range is clamped", "/ogcapi/collections/places/items?limit=100000000000000000000000",
+			[]string{"p01", "p02", "p03", "p04", "p05", "p06", "p07", "p08", "p09", "p10", "p11", "p12"}, 12, "", ""},
 		{"offset past the end", "/ogcapi/collections/places/items?offset=50", nil, 12, "", "f=geojson&limit=10&offset=40"},
 		{"bbox", "/ogcapi/collections/places/items?bbox=113.205,27.905,113.225,27.925",
 			[]string{"p06", "p07", "p10", "p11"}, 4, "", ""},

@@ -113,6 +113,9 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 	var err error
 	if v := c.QueryParam(ParamLimit); v != "" {
 		n, err := strconv.Atoi(v)
+		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+			n, err = MaxLimit, nil // a whole number too large for an int is reduced like any other
+		}
 		if err != nil || n < 1 {
 			return nil, apierr.BadRequest(fmt.Sprintf("bad limit %q; give a whole number from 1 to %d (larger values are reduced to %d)", v, MaxLimit, MaxLimit))
 		}
