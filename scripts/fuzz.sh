@@ -45,9 +45,20 @@ for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"
 	echo "fuzz: $pkg $name" >&2
 	out=$(mktemp)
+	dir=$($GO list -f '{{.Dir}}' "$pkg")
+	before=$(ls "$dir/testdata/fuzz/$name" 2>/dev/null | sort || true)
 	if ! $GO test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel=1 "$pkg" >"$out" 2>&1; then
+		after=$(ls "$dir/testdata/fuzz/$name" 2>/dev/null | sort || true)
+		# Go's fuzz coordinator can fail a run with a bare "context deadline
+		# exceeded" when -fuzztime ends while a worker is mid-call, most often
+		# on a loaded machine (golang/go#75804, fixed in Go 1.27). That is not
+		# a crash: no input is written. Count it as a pass, say so.
+		if [[ $before == "$after" ]] && grep -q '^    context deadline exceeded$' "$out" && ! grep -q 'Failing input written' "$out"; then
+			echo "fuzz: $pkg $name stopped by the fuzz-time deadline race (golang/go#75804), no crashing input; not a failure" >&2
+			rm -f "$out"
+			continue
+		fi
 		cat "$out" >&2
-		dir=$($GO list -f '{{.Dir}}' "$pkg")
 		crasher=$(grep -o 'testdata/fuzz/[^ ]*' "$out" | head -1 || true)
 		if [[ -n $crasher ]]; then
 			echo "fuzz: CRASH in $pkg $name: $dir/$crasher" >&2
