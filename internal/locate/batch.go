@@ -241,8 +241,8 @@ func (l *Locator) flatFast(w orb.Point) flat {
 	if hit.Area != nil {
 		f.areaID, f.areaZH, f.areaEN = hit.Area.ID, str(hit.Area, "name_zh"), str(hit.Area, "name_en")
 	}
-	f.cities = joinIDs(hit.Cities)
-	f.bases = joinIDs(hit.Bases)
+	f.cities = joinIDs(hit.Cities, featureID)
+	f.bases = joinIDs(hit.Bases, featureID)
 	f.dAxis, f.dChain, f.dCorr, f.dRoad = math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	if d.HasAxis {
 		f.dAxis = d.Axis.Meters
@@ -259,35 +259,27 @@ func (l *Locator) flatFast(w orb.Point) flat {
 	return f
 }
 
-func joinIDs(fs []*layout.Feature) string {
-	switch len(fs) {
-	case 0:
-		return ""
-	case 1:
-		return fs[0].ID
-	}
-	ids := make([]string, len(fs))
-	for i, f := range fs {
-		ids[i] = f.ID
+// joinIDs joins the ids of xs with ";" (the batch's list separator).
+func joinIDs[T any](xs []T, id func(T) string) string {
+	ids := make([]string, len(xs))
+	for i, x := range xs {
+		ids[i] = id(x)
 	}
 	return strings.Join(ids, ";")
 }
+
+func featureID(f *layout.Feature) string { return f.ID }
+func refID(r FeatureRef) string          { return r.ID }
+func baseID(r BaseRef) string            { return r.ID }
+func overlapID(r OverlapRef) string      { return r.ID }
 
 func flatPoint(a *PointAnswer) flat {
 	f := flat{inside: a.InsideDistrict, onBoundary: a.OnBoundary, inCorridor: a.InCorridor, share: math.NaN()}
 	if a.Area != nil {
 		f.areaID, f.areaZH, f.areaEN = a.Area.ID, a.Area.NameZH, a.Area.NameEN
 	}
-	var ids []string
-	for _, c := range a.Cities {
-		ids = append(ids, c.ID)
-	}
-	f.cities = strings.Join(ids, ";")
-	ids = ids[:0]
-	for _, c := range a.Bases {
-		ids = append(ids, c.ID)
-	}
-	f.bases = strings.Join(ids, ";")
+	f.cities = joinIDs(a.Cities, refID)
+	f.bases = joinIDs(a.Bases, baseID)
 	flatNearest(&f, &a.Nearest)
 	return f
 }
@@ -297,16 +289,8 @@ func flatPolygon(a *PolygonAnswer) flat {
 	if p := a.PrimaryArea; p != nil {
 		f.areaID, f.areaZH, f.areaEN, f.share = p.ID, p.NameZH, p.NameEN, p.Share
 	}
-	var ids []string
-	for _, c := range a.Cities {
-		ids = append(ids, c.ID)
-	}
-	f.cities = strings.Join(ids, ";")
-	ids = ids[:0]
-	for _, c := range a.Bases {
-		ids = append(ids, c.ID)
-	}
-	f.bases = strings.Join(ids, ";")
+	f.cities = joinIDs(a.Cities, overlapID)
+	f.bases = joinIDs(a.Bases, overlapID)
 	flatNearest(&f, &a.Nearest)
 	return f
 }
