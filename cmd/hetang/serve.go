@@ -77,7 +77,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
 	return []httpapi.Mounter{
 		locate.New(st, log),                     // /api/v1/locate, /distance, /nearest
-		export.New(st),                          // /api/v1/download/{layer}.geojson|.shp.zip
+		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip (crs=)
 		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)
 		ogcapi.New(st),                          // /ogcapi/
 		tiles.New(st, 0),                        // /tiles/

@@ -1,8 +1,10 @@
 // Package export turns layers into files people download: GeoJSON and
-// zipped ESRI Shapefiles, in any of the service's CRSs, at
+// zipped ESRI Shapefiles, in any of the service's CRSs, and the whole layout
+// as one GeoPackage, at
 //
 //	GET /api/v1/download/{layer}.geojson?crs=
 //	GET /api/v1/download/{layer}.shp.zip?crs=
+//	GET /api/v1/download/hetang.gpkg?crs=
 //
 // A zipped shapefile holds one shapefile per geometry type of the layer
 // (.shp .shx .dbf .prj .cpg; named {layer}.* when the layer has one type,
@@ -12,8 +14,13 @@
 // the subpackage shapefile; the .prj is the ESRI WKT1 of the CRS, and the
 // .cpg says UTF-8.
 //
-// The whole-layout GeoPackage stays at /api/v1/download/hetang.gpkg (package
-// httpapi), in EPSG:4326 only: gpkg.Write has no way to record another SRS.
+// The GeoPackage without ?crs (or with CRS84 or EPSG:4326) is the store's own
+// file, served as is (ETag: the data version). With EPSG:4490, EPSG:4547 or
+// EPSG:3857 it is built from the current layout with every geometry
+// converted and that srs_id recorded (gpkg.WriteSRS), and kept in memory for
+// the data version. GCJ-02 and BD-09 cannot be described by a GeoPackage SRS,
+// nor by a .prj, so the GeoPackage and shapefile downloads refuse them (400);
+// the GeoJSON download carries them.
 package export
 
 import (
@@ -58,18 +65,23 @@ var ErrCRS = errors.New("export: unsupported CRS for this format")
 type Server struct {
 	store *store.Store
 	now   func() time.Time
+	gpkgs gpkgCache
 }
 
 // New returns the download service on st.
 func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
 
-// Mount adds GET /api/v1/download/{layer}.geojson and .shp.zip.
+// Mount adds GET /api/v1/download/{layer}.geojson, {layer}.shp.zip and
+// hetang.gpkg.
 func (s *Server) Mount(r httpapi.Routes) {
 	r.Echo.GET("/api/v1/download/:file", s.download, r.Std...)
 }
 
 func (s *Server) download(c echo.Context) error {
 	file := c.Param("file")
+	if file == GPKGFile {
+		return s.downloadGPKG(c)
+	}
 	lay := s.store.Current().Layout
 	var layerID, kind string
 	switch {

@@ -101,6 +101,9 @@ func TestDownloadStatuses(t *testing.T) {
 		{"unknown layer", "/api/v1/download/nosuch.geojson", 404, ""},
 		{"unknown format", "/api/v1/download/roads.kml", 404, ""},
 		{"gpkg still served", "/api/v1/download/hetang.gpkg", 200, "application/geopackage+sqlite3"},
+		{"gpkg 4547", "/api/v1/download/hetang.gpkg?crs=EPSG:4547", 200, "application/geopackage+sqlite3"},
+		{"gpkg gcj02 has no srs", "/api/v1/download/hetang.gpkg?crs=GCJ02", 400, ""},
+		{"gpkg bad crs", "/api/v1/download/hetang.gpkg?crs=EPSG:9999", 400, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,7 +3,8 @@
 // QGIS.
 //
 // A written file is a plain, valid GeoPackage: one feature table per layer
-// (named by the layer id, geometry in column geom, EPSG:4326), an R*Tree
+// (named by the layer id, geometry in column geom, EPSG:4326 from Write or
+// one of EPSG:4490, 4547, 3857 from WriteSRS), an R*Tree
 // spatial index per table with the standard triggers, and two attribute
 // tables of our own, hetang_layers and hetang_metadata, that carry what
 // GeoPackage has no place for (Chinese and English titles, layer order, the
@@ -431,11 +432,16 @@ func propertyValue(v any, ft layout.FieldType, declType string) any {
 	return v
 }
 
-// Read reads a GeoPackage written by Write: every feature table listed in
+// Read reads a GeoPackage written by Write (EPSG:4326): every feature table listed in
 // gpkg_contents becomes a layer, in the order they were written, with the
 // titles, description, declared geometry type and data version restored
 // exactly. A GeoPackage from elsewhere is read too: its feature tables come in
 // name order, titled by their gpkg_contents identifier, with an empty Version.
+//
+// Read does not reproject and does not report the SRS: coordinates come back
+// as stored, so a layout read from a file written by WriteSRS with another
+// srs_id is in that SRS, not in WGS 84. Use ReadTable, whose Table.SRSID says
+// the SRS, for such files and for GeoPackages from elsewhere.
 //
 // The file is opened immutable (no locking, no WAL lookup), so it must not be
 // changed while being read; use ReadTable for files other programs may be writing.

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/paulmach/orb"
 
+	"hetang/internal/crs"
 	"hetang/internal/layout"
 )
 
@@ -699,5 +700,141 @@ func TestReadDamagedPages(t *testing.T) {
 	}
 	if _, err := Read(context.Background(), path); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Read of a damaged file: %v, want ErrCorrupt", err)
+	}
+}
+
+// projectedTestLayout is testLayout with every geometry converted to c.
+func projectedTestLayout(t *testing.T, c crs.CRS) *layout.Layout {
+	t.Helper()
+	lay := testLayout()
+	for _, ly := range lay.Layers {
+		for _, f := range ly.Features {
+			g, err := c.GeometryFromWGS84(f.Geometry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Geometry = g
+		}
+	}
+	return lay
+}
+
+// TestWriteSRS writes a layout in EPSG:4547 and checks that every place a
+// GeoPackage records the SRS says so, that Read returns the coordinates as
+// stored, and that GDAL sees EPSG:4547 and an extent in metres.
+func TestWriteSRS(t *testing.T) {
+	ctx := context.Background()
+	want := projectedTestLayout(t, crs.CGCSGK)
+	path := filepath.Join(t.TempDir(), "layout-4547.gpkg")
+	if err := WriteSRS(ctx, path, want, SRSCGCS2000GK114E); err != nil {
+		t.Fatalf("WriteSRS: %v", err)
+	}
+	got, err := Read(ctx, path)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Read after WriteSRS mismatch (-want +got):\n%s", diff)
+	}
+
+	db := openTestDB(t, path)
+	for _, ly := range want.Layers {
+		tab, err := ReadTable(ctx, path, ly.ID)
+		if err != nil {
+			t.Fatalf("ReadTable %s: %v", ly.ID, err)
+		}
+		if tab.SRSID != 4547 {
+			t.Errorf("ReadTable(%s).SRSID = %d, want 4547", ly.ID, tab.SRSID)
+		}
+		var contentsSRS, columnSRS int
+		var minX, minY, maxX, maxY float64
+		mustQueryRow(t, db, "SELECT srs_id, min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", &contentsSRS, &minX, &minY, &maxX, &maxY, ly.ID)
+		mustQueryRow(t, db, "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?", &columnSRS, ly.ID)
+		if contentsSRS != 4547 || columnSRS != 4547 {
+			t.Errorf("%s: gpkg_contents.srs_id = %d, gpkg_geometry_columns.srs_id = %d, want 4547", ly.ID, contentsSRS, columnSRS)
+		}
+		wb, _ := layerBound(ly)
+		if minX != wb.Min[0] || minY != wb.Min[1] || maxX != wb.Max[0] || maxY != wb.Max[1] {
+			t.Errorf("%s: gpkg_contents extent (%v %v, %v %v), want %v", ly.ID, minX, minY, maxX, maxY, wb)
+		}
+		if minX < 1e5 || maxY < 1e6 {
+			t.Errorf("%s: gpkg_contents extent (%v %v, %v %v) is not in metres", ly.ID, minX, minY, maxX, maxY)
+		}
+		rows, err := db.Query("SELECT geom FROM " + quoteIdent(ly.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			if _, srs, err := DecodeGeometry(b); err != nil || srs != 4547 {
+				t.Errorf("%s: geometry blob srs_id %d (%v), want 4547", ly.ID, srs, err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+
+	requireTool(t, "ogrinfo")
+	out, stderr := run(t, "ogrinfo", "-ro", "-so", "-al", path)
+	assertNoGDALWarnings(t, stderr)
+	extent := regexp.MustCompile(`Extent: \(([-0-9.]+), ([-0-9.]+)\) - \(([-0-9.]+), ([-0-9.]+)\)`)
+	for _, ly := range want.Layers {
+		sec := layerSection(out, ly.ID)
+		if sec == "" {
+			t.Errorf("ogrinfo does not list layer %s:\n%s", ly.ID, out)
+			continue
+		}
+		if !strings.Contains(sec, `ID["EPSG",4547]`) {
+			t.Errorf("layer %s: ogrinfo does not report EPSG:4547:\n%s", ly.ID, sec)
+		}
+		if want := "Feature Count: " + strconv.Itoa(len(ly.Features)); !strings.Contains(sec, want) {
+			t.Errorf("layer %s: ogrinfo lacks %q:\n%s", ly.ID, want, sec)
+		}
+		m := extent.FindStringSubmatch(sec)
+		if m == nil {
+			t.Errorf("layer %s: ogrinfo reports no extent:\n%s", ly.ID, sec)
+			continue
+		}
+		wb, _ := layerBound(ly)
+		for i, w := range []float64{wb.Min[0], wb.Min[1], wb.Max[0], wb.Max[1]} {
+			g, _ := strconv.ParseFloat(m[i+1], 64)
+			if math.Abs(g-w) > 1e-3 {
+				t.Errorf("layer %s: ogrinfo extent %s, want %v (metres)", ly.ID, m[0], wb)
+				break
+			}
+		}
+	}
+	if py, script, ok := gpkgValidator(); ok {
+		out, stderr := run(t, py, script, path)
+		if strings.TrimSpace(out+stderr) != "" {
+			t.Errorf("validate_gpkg.py reports:\n%s%s", out, stderr)
+		}
+	}
+}
+
+func TestWriteSRSUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	for _, id := range []int{SRSUndefinedCartesian, SRSUndefinedGeographic, 9999, 4490 + 1} {
+		path := filepath.Join(dir, fmt.Sprintf("srs%d.gpkg", id))
+		err := WriteSRS(context.Background(), path, testLayout(), id)
+		if !errors.Is(err, ErrUnsupportedSRS) {
+			t.Errorf("WriteSRS(srs %d) = %v, want ErrUnsupportedSRS", id, err)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("WriteSRS(srs %d) left %s behind", id, path)
+		}
+	}
+	if entries := listDir(t, dir); len(entries) != 0 {
+		t.Errorf("files left behind: %v", entries)
+	}
+	for _, id := range []int{4326, 4490, 4547, 3857} {
+		if !SupportedSRS(id) {
+			t.Errorf("SupportedSRS(%d) = false", id)
+		}
 	}
 }

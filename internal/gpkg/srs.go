@@ -4,7 +4,7 @@ package gpkg
 // are the WKT1 that `gdalsrsinfo -o wkt1 EPSG:n` prints (GDAL 3.6 / PROJ 9.1,
 // with the EPSG axis order), which is what GDAL itself writes into a GeoPackage.
 const (
-	// SRSWGS84 is EPSG:4326, the CRS of every layer this package writes.
+	// SRSWGS84 is EPSG:4326, the CRS Write writes and the store keeps.
 	SRSWGS84 = 4326
 	// SRSCGCS2000 is EPSG:4490, China Geodetic Coordinate System 2000.
 	SRSCGCS2000 = 4490

@@ -55,17 +55,50 @@ var rtreeTriggers = []string{
 	`CREATE TRIGGER "%[5]s_delete" AFTER DELETE ON %[1]s WHEN old.%[3]s NOT NULL BEGIN DELETE FROM %[2]s WHERE id = OLD.%[4]s; END`,
 }
 
-// Write writes lay to path as a GeoPackage 1.3 file, atomically: the file is
-// built under a temporary name in the same directory, synced to disk and then
-// renamed over path. On any error the file already at path is untouched and
-// the temporary file is removed.
+// Write writes lay, whose geometries are WGS 84 longitude/latitude, to path
+// as a GeoPackage 1.3 file: WriteSRS(ctx, path, lay, SRSWGS84).
+func Write(ctx context.Context, path string, lay *layout.Layout) error {
+	return WriteSRS(ctx, path, lay, SRSWGS84)
+}
+
+// ErrUnsupportedSRS is returned by WriteSRS for an srs_id it has no
+// gpkg_spatial_ref_sys definition for.
+var ErrUnsupportedSRS = errors.New("gpkg: unsupported srs_id")
+
+// SupportedSRS reports whether WriteSRS accepts srsID: EPSG:4326 (SRSWGS84),
+// 4490 (SRSCGCS2000), 4547 (SRSCGCS2000GK114E) or 3857 (SRSWebMercator).
+func SupportedSRS(srsID int) bool {
+	switch srsID {
+	case SRSWGS84, SRSCGCS2000, SRSCGCS2000GK114E, SRSWebMercator:
+		return true
+	}
+	return false
+}
+
+// WriteSRS writes lay to path as a GeoPackage 1.3 file whose geometries are
+// in the spatial reference system srsID, atomically: the file is built under
+// a temporary name in the same directory, synced to disk and then renamed
+// over path. On any error the file already at path is untouched and the
+// temporary file is removed.
 //
-// Each layer becomes a feature table named by its id with an EPSG:4326 geom
-// column of the layer's geometry type, followed by one column per
-// layer.Fields() entry (the feature id in column "id").
-func Write(ctx context.Context, path string, lay *layout.Layout) (err error) {
+// The geometries of lay must already be in srsID: WriteSRS records the SRS
+// and does not reproject. Coordinates are x/y as GeoPackage stores them
+// whatever the EPSG axis order: longitude/latitude for 4326 and 4490,
+// easting/northing for 4547 and 3857. srsID must be one SupportedSRS accepts
+// (an error wrapping ErrUnsupportedSRS otherwise); it is written to
+// gpkg_contents, gpkg_geometry_columns and every geometry blob, and the
+// gpkg_contents extents are in its units.
+//
+// Each layer becomes a feature table named by its id with a geom column of
+// the layer's geometry type, followed by one column per layer.Fields() entry
+// (the feature id in column "id").
+func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) (err error) {
 	if lay == nil {
 		return errors.New("gpkg: write: nil layout")
+	}
+	if !SupportedSRS(srsID) {
+		return fmt.Errorf("%w %d; WriteSRS writes %d, %d, %d or %d", ErrUnsupportedSRS, srsID,
+			SRSWGS84, SRSCGCS2000, SRSCGCS2000GK114E, SRSWebMercator)
 	}
 	if err := validate(lay); err != nil {
 		return err
@@ -91,7 +124,7 @@ func Write(ctx context.Context, path string, lay *layout.Layout) (err error) {
 		}
 	}()
 
-	if err := writeDB(ctx, tmpName, lay); err != nil {
+	if err := writeDB(ctx, tmpName, lay, srsID); err != nil {
 		return fmt.Errorf("gpkg: write %s: %w", path, err)
 	}
 	if err := syncFile(tmpName); err != nil {
@@ -182,7 +215,7 @@ func fieldsOf(ly *layout.Layer) []layout.Field {
 	return append([]layout.Field{{Name: layout.PropID, Type: layout.FieldText}}, fields...)
 }
 
-func writeDB(ctx context.Context, name string, lay *layout.Layout) error {
+func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int) error {
 	abs, err := filepath.Abs(name)
 	if err != nil {
 		return err
@@ -235,7 +268,7 @@ func writeDB(ctx context.Context, name string, lay *layout.Layout) error {
 		return fmt.Errorf("writing %s: %w", tableMetadata, err)
 	}
 	for _, ly := range lay.Layers {
-		if err := writeLayer(ctx, tx, ly, now); err != nil {
+		if err := writeLayer(ctx, tx, ly, now, srsID); err != nil {
 			return fmt.Errorf("layer %q: %w", ly.ID, err)
 		}
 	}
@@ -245,7 +278,7 @@ func writeDB(ctx context.Context, name string, lay *layout.Layout) error {
 	return db.Close()
 }
 
-func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string) error {
+func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, srsID int) error {
 	exec := func(query string, args ...any) error {
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
@@ -266,11 +299,11 @@ func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string) e
 		minX, minY, maxX, maxY = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 	}
 	if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ly.ID, ly.ID, ly.Description, now, minX, minY, maxX, maxY, SRSWGS84); err != nil {
+		ly.ID, ly.ID, ly.Description, now, minX, minY, maxX, maxY, srsID); err != nil {
 		return fmt.Errorf("registering in gpkg_contents: %w", err)
 	}
 	if err := exec(`INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?, ?, ?, ?, 0, 0)`,
-		ly.ID, columnGeom, geomType, SRSWGS84); err != nil {
+		ly.ID, columnGeom, geomType, srsID); err != nil {
 		return fmt.Errorf("registering in gpkg_geometry_columns: %w", err)
 	}
 
@@ -309,7 +342,7 @@ func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string) e
 	defer index.Close()
 	args := make([]any, len(fields)+1)
 	for _, f := range ly.Features {
-		if err := featureArgs(args, f, fields, geomType); err != nil {
+		if err := featureArgs(args, f, fields, geomType, srsID); err != nil {
 			return fmt.Errorf("feature %q: %w", featureID(f), err)
 		}
 		res, err := stmt.ExecContext(ctx, args...)
@@ -352,7 +385,7 @@ func featureID(f *layout.Feature) string {
 }
 
 // featureArgs fills args with the geometry blob and column values of f.
-func featureArgs(args []any, f *layout.Feature, fields []layout.Field, geomType string) error {
+func featureArgs(args []any, f *layout.Feature, fields []layout.Field, geomType string, srsID int) error {
 	if f == nil {
 		return errors.New("nil feature")
 	}
@@ -361,7 +394,7 @@ func featureArgs(args []any, f *layout.Feature, fields []layout.Field, geomType 
 		if got := gpkgGeometryType(f.Geometry); geomType != "GEOMETRY" && got != geomType {
 			return fmt.Errorf("geometry is %s, the layer is %s", got, geomType)
 		}
-		b, err := EncodeGeometry(f.Geometry, SRSWGS84)
+		b, err := EncodeGeometry(f.Geometry, srsID)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 
@@ -54,7 +53,7 @@ func (s *Server) listLayers(c echo.Context) error {
 	cat := Catalog{DataVersion: lay.Version, CRS: crs.CRS84URI, Notice: Notice,
 		Links: []Link{
 			{Rel: "self", Href: "/api/v1/layers", Type: MediaTypeJSON},
-			{Rel: "enclosure", Href: "/api/v1/download/hetang.gpkg", Type: MediaTypeGPKG, Title: "The whole layout as one GeoPackage"},
+			{Rel: "enclosure", Href: "/api/v1/download/hetang.gpkg", Type: MediaTypeGPKG, Title: "The whole layout as one GeoPackage (?crs=EPSG:4490|4547|3857)"},
 		}}
 	for _, ly := range lay.Layers {
 		b := ly.Bound()
@@ -158,24 +157,6 @@ func FeatureGeoJSON(f *layout.Feature, cr crs.CRS) (*geojson.Feature, error) {
 	gf.ID = f.ID
 	gf.Properties = geojson.Properties(f.Properties)
 	return gf, nil
-}
-
-func (s *Server) downloadGPKG(c echo.Context) error {
-	snap := s.store.Current()
-	fh, err := os.Open(snap.GPKGPath)
-	if err != nil {
-		return apierr.Wrap(http.StatusServiceUnavailable, "the GeoPackage is not available right now; try again", err)
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hetang-layout.gpkg"`)
-	c.Response().Header().Set(echo.HeaderContentType, MediaTypeGPKG)
-	c.Response().Header().Set(headerETag, fmt.Sprintf(`"%s"`, snap.Layout.Version))
-	http.ServeContent(c.Response(), c.Request(), "hetang-layout.gpkg", st.ModTime(), fh)
-	return nil
 }
 
 // responseCache keeps encoded responses by ETag (which names the data

@@ -128,7 +128,6 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	g.GET("/layers", s.listLayers, r.Std...)
 	g.GET("/layers/:layer", s.getLayer, r.Std...)
 	g.GET("/layers/:layer/features/:fid", s.getFeature, r.Std...)
-	g.GET("/download/hetang.gpkg", s.downloadGPKG, r.Std...)
 	for _, m := range mounts {
 		m.Mount(r)
 	}

@@ -1,0 +1,180 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"hetang/internal/apierr"
+	"hetang/internal/crs"
+	"hetang/internal/gpkg"
+	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+	"hetang/internal/store"
+)
+
+// GPKGFile is the file name of the whole-layout GeoPackage download,
+// /api/v1/download/hetang.gpkg.
+const GPKGFile = "hetang.gpkg"
+
+// gpkgName is the name the default (EPSG:4326) GeoPackage is saved under.
+const gpkgName = "hetang-layout.gpkg"
+
+// GPKGSRS returns the GeoPackage srs_id for c. GCJ-02 and BD-09 are refused:
+// they are obfuscated frames, not datums, so no gpkg_spatial_ref_sys entry
+// (no EPSG code, no WKT) can describe them.
+func GPKGSRS(c crs.CRS) (int, error) {
+	if c.IsWGS84() {
+		return gpkg.SRSWGS84, nil
+	}
+	if c.EPSG != 0 && gpkg.SupportedSRS(c.EPSG) {
+		return c.EPSG, nil
+	}
+	return 0, fmt.Errorf("%w: %s has no spatial reference system definition a GeoPackage can record; use CRS84, EPSG:4326, EPSG:4490, EPSG:4547 or EPSG:3857 (for %s coordinates use the per-layer .geojson download)", ErrCRS, c.Code, c.Code)
+}
+
+// downloadGPKG serves the whole layout as one GeoPackage. Without ?crs, or
+// with CRS84 or EPSG:4326, that is the store's own file, as is. Another CRS
+// gets a GeoPackage built from the current layout with every geometry
+// converted and the srs_id recorded; built files are kept in memory per data
+// version and CRS (see gpkgCache).
+func (s *Server) downloadGPKG(c echo.Context) error {
+	cr, err := crs.Parse(c.QueryParam("crs"))
+	if err != nil {
+		return apierr.BadRequest(err.Error())
+	}
+	srsID, err := GPKGSRS(cr)
+	if err != nil {
+		return apierr.BadRequest(err.Error())
+	}
+	snap := s.store.Current()
+	if srsID == gpkg.SRSWGS84 {
+		return serveStoreGPKG(c, snap)
+	}
+	b, err := s.gpkgs.get(c.Request().Context(), snap.Layout, cr, srsID)
+	if err != nil {
+		return fmt.Errorf("export: GeoPackage in %s: %w", cr.Code, err)
+	}
+	name := strings.TrimSuffix(gpkgName, ".gpkg") + "-" + strings.ToLower(strings.ReplaceAll(cr.Code, ":", "")) + ".gpkg"
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	h.Set(echo.HeaderContentType, httpapi.MediaTypeGPKG)
+	h.Set("ETag", fmt.Sprintf(`"%s.%s.gpkg"`, snap.Layout.Version, cr.Code))
+	h.Set("Content-Crs", "<"+crsURI(cr)+">")
+	http.ServeContent(c.Response(), c.Request(), name, snap.LoadedAt, bytes.NewReader(b))
+	return nil
+}
+
+// serveStoreGPKG serves the store's GeoPackage file as is.
+func serveStoreGPKG(c echo.Context, snap *store.Snapshot) error {
+	fh, err := os.Open(snap.GPKGPath)
+	if err != nil {
+		return apierr.Wrap(http.StatusServiceUnavailable, "the GeoPackage is not available right now; try again", err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+gpkgName+`"`)
+	h.Set(echo.HeaderContentType, httpapi.MediaTypeGPKG)
+	h.Set("ETag", fmt.Sprintf(`"%s"`, snap.Layout.Version))
+	http.ServeContent(c.Response(), c.Request(), gpkgName, st.ModTime(), fh)
+	return nil
+}
+
+// gpkgCache keeps reprojected GeoPackages by data version and CRS. Only the
+// newest data version is kept, so it holds at most one file per CRS a
+// GeoPackage can record (three). Builds are serialised: concurrent requests
+// for the same file build it once.
+type gpkgCache struct {
+	build   sync.Mutex // held while building
+	mu      sync.Mutex // guards version and files
+	version string
+	files   map[string][]byte // by CRS code
+}
+
+func (gc *gpkgCache) lookup(version, code string) ([]byte, bool) {
+	gc.mu.Lock()
+	defer gc.mu.Unlock()
+	if gc.version != version {
+		return nil, false
+	}
+	b, ok := gc.files[code]
+	return b, ok
+}
+
+func (gc *gpkgCache) get(ctx context.Context, lay *layout.Layout, cr crs.CRS, srsID int) ([]byte, error) {
+	if b, ok := gc.lookup(lay.Version, cr.Code); ok {
+		return b, nil
+	}
+	gc.build.Lock()
+	defer gc.build.Unlock()
+	if b, ok := gc.lookup(lay.Version, cr.Code); ok {
+		return b, nil
+	}
+	b, err := BuildGPKG(ctx, lay, cr, srsID)
+	if err != nil {
+		return nil, err
+	}
+	gc.mu.Lock()
+	defer gc.mu.Unlock()
+	if gc.version != lay.Version {
+		// Versions are content hashes with no order: the latest build's
+		// version wins and the files of any other are dropped.
+		gc.version, gc.files = lay.Version, map[string][]byte{}
+	}
+	gc.files[cr.Code] = b
+	return b, nil
+}
+
+// BuildGPKG returns the bytes of a GeoPackage of lay, whose geometries are
+// WGS 84, with every geometry converted to cr and recorded as srsID. The file
+// is written under os.TempDir() and removed before BuildGPKG returns.
+func BuildGPKG(ctx context.Context, lay *layout.Layout, cr crs.CRS, srsID int) ([]byte, error) {
+	out, err := layoutIn(lay, cr)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "hetang-gpkg-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, GPKGFile)
+	if err := gpkg.WriteSRS(ctx, path, out, srsID); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+// layoutIn returns a copy of lay with every geometry converted from WGS 84 to
+// cr. Properties are shared with lay, not copied.
+func layoutIn(lay *layout.Layout, cr crs.CRS) (*layout.Layout, error) {
+	out := &layout.Layout{Version: lay.Version, Layers: make([]*layout.Layer, len(lay.Layers))}
+	for i, ly := range lay.Layers {
+		cp := *ly
+		cp.Features = make([]*layout.Feature, len(ly.Features))
+		for j, f := range ly.Features {
+			nf := *f
+			if f.Geometry != nil && !cr.IsWGS84() {
+				g, err := cr.GeometryFromWGS84(f.Geometry)
+				if err != nil {
+					return nil, fmt.Errorf("layer %s, feature %s: %w", ly.ID, f.ID, err)
+				}
+				nf.Geometry = g
+			}
+			cp.Features[j] = &nf
+		}
+		out.Layers[i] = &cp
+	}
+	return out, nil
+}
