@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -50,6 +51,14 @@ func TestBrowser(t *testing.T) {
 		t.Skip("node is missing")
 	}
 
+	// Read the script here so that editing it invalidates go test's cache (the
+	// cache tracks files the test opens, not those node does). Changes to the
+	// server outside this package still need -count=1.
+	script := filepath.Join(webDir, "test", "browser.mjs")
+	if _, err := os.ReadFile(script); err != nil {
+		t.Fatal(err)
+	}
+
 	bin := filepath.Join(t.TempDir(), "hetang")
 	build := exec.Command("go", "build", "-ldflags", "-X main.version=browser-test", "-o", bin, "./cmd/hetang")
 	build.Dir = root
@@ -58,7 +67,22 @@ func TestBrowser(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
-	srv := exec.Command(bin, "serve", "-addr", addr)
+	// A GCJ-02 basemap whose tiles come from the server's own origin, so
+	// nothing leaves the machine; the tiles 404, and browser.mjs allows
+	// exactly those failed loads.
+	cfg, err := json.Marshal(map[string]any{"basemaps": []map[string]any{{
+		"id": "gcj-test", "name": "GCJ-02 test tiles", "crs": "GCJ02",
+		"url":         "http://" + addr + "/static/tile-test/{z}/{x}/{y}.png",
+		"attribution": "test tiles", "max_zoom": 18,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), "hetang.json")
+	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := exec.Command(bin, "serve", "-addr", addr, "-config", cfgFile)
 	srv.Env = append(os.Environ(), "HETANG_CACHE_DIR="+t.TempDir(), "HETANG_LOG_FORMAT=text")
 	logs := &syncBuffer{}
 	srv.Stdout, srv.Stderr = logs, logs
@@ -80,7 +104,7 @@ func TestBrowser(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	run := exec.CommandContext(ctx, node, filepath.Join(webDir, "test", "browser.mjs"), base, out)
+	run := exec.CommandContext(ctx, node, script, base, out)
 	run.Dir = webDir
 	res, err := run.CombinedOutput()
 	t.Logf("browser.mjs:\n%s", res)

@@ -269,6 +269,7 @@
     layers: {}, // id → { def, info, data, geo, labels, group }
     index: [], // search entries
     tool: null,
+    layersCRS: null, // the CRS of the layers as drawn (state.crs once a reload is done)
     parcels: [],
     viewToken: 0, // bumped when the view is taken over, so a pending search popup does not open
   };
@@ -592,12 +593,16 @@
   }
 
   // ---------- layers: load and (re)load in the current CRS ----------
+  // A basemap switch during a reload starts another one; only the newest
+  // draws, so a slow answer in the old CRS cannot land on the new basemap.
+  let loadSeq = 0;
   async function loadLayers() {
-    const crs = state.crs;
-    await Promise.all(Object.values(state.layers).map(async (rec) => {
-      rec.data = await fetchJSON(API.layer(rec.def.id, crs), { headers: { Accept: GEOJSON } });
-      drawLayer(rec);
-    }));
+    const crs = state.crs, seq = ++loadSeq;
+    const recs = Object.values(state.layers);
+    const data = await Promise.all(recs.map((rec) => fetchJSON(API.layer(rec.def.id, crs), { headers: { Accept: GEOJSON } })));
+    if (seq !== loadSeq) return;
+    recs.forEach((rec, i) => { rec.data = data[i]; drawLayer(rec); });
+    state.layersCRS = crs;
     buildIndex();
   }
 
@@ -1018,7 +1023,15 @@
     ready,
     layerCounts,
     crs: () => state.crs,
+    layersCRS: () => state.layersCRS, // the CRS the drawn layers are in, once loaded
     containerPoint: (lon, lat) => { const p = map.latLngToContainerPoint(L.latLng(lat, lon)); return { x: p.x, y: p.y }; },
+    latLngAt: (x, y) => { const ll = map.containerPointToLatLng(L.point(x, y)); return [ll.lng, ll.lat]; },
+    bounds: (id) => { // [west, south, east, north] of a layer (or 'parcels') as drawn, in the map's CRS
+      const g = id === 'parcels' ? parcelLayer : state.layers[id] && state.layers[id].geo;
+      const b = g && g.getBounds();
+      return b && b.isValid() ? [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] : null;
+    },
+    zoom: () => map.getZoom(),
     parcels: () => state.parcels.map((p) => ({ name: p.name, primary_area: primaryOf(p.answer).area, error: p.error || null })),
   });
 })();
