@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"hetang/internal/cputime"
 	"hetang/internal/crs"
 )
 
@@ -19,14 +20,14 @@ import (
 func BenchmarkBatchCSV(b *testing.B) {
 	ix := testIndex(b)
 	const n = 100_000
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		bt := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, In: FormatCSV, Out: FormatCSV}
 		if _, _, err := bt.Run(context.Background(), &pointStream{n: n}, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}
-	reportRates(b, n*b.N, cpu0)
+	cputime.ReportRates(b, n*b.N, "points", cpu0)
 }
 
 // BenchmarkHTTPBatch posts 1,000,000 CSV points to /api/v1/locate/batch on
@@ -34,7 +35,7 @@ func BenchmarkBatchCSV(b *testing.B) {
 func BenchmarkHTTPBatch(b *testing.B) {
 	srv := newTestServer(b, nil)
 	const n = 1_000_000
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		resp, err := http.Post(srv.URL+"/api/v1/locate/batch", "text/csv", &pointStream{n: n})
 		if err != nil {
@@ -48,7 +49,7 @@ func BenchmarkHTTPBatch(b *testing.B) {
 		}
 		resp.Body.Close()
 	}
-	reportRates(b, n*b.N, cpu0)
+	cputime.ReportRates(b, n*b.N, "points", cpu0)
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/1M-points")
 }
 
@@ -62,7 +63,7 @@ func BenchmarkHTTPLocate(b *testing.B) {
 	var lat []time.Duration
 	b.SetParallelism(4)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		var mine []time.Duration
@@ -88,7 +89,7 @@ func BenchmarkHTTPLocate(b *testing.B) {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	if len(lat) > 0 {
 		b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "req/s")
-		b.ReportMetric(float64(len(lat))/(cpuTime()-cpu0).Seconds(), "req/cpu-s")
+		b.ReportMetric(float64(len(lat))/(cputime.Used()-cpu0).Seconds(), "req/cpu-s")
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
 	}
@@ -99,7 +100,7 @@ func BenchmarkHTTPLocate(b *testing.B) {
 func BenchmarkPointAnswer(b *testing.B) {
 	l := &Locator{Index: testIndex(b), CRS: crs.CRS84}
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		x := 113.12 + float64(i%997)/997*0.18
 		y := 27.82 + float64(i%991)/991*0.2
@@ -112,5 +113,5 @@ func BenchmarkPointAnswer(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	reportRates(b, b.N, cpu0)
+	cputime.ReportRates(b, b.N, "points", cpu0)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/twpayne/go-geos"
 
 	"hetang/geodata"
+	"hetang/internal/cputime"
 	"hetang/internal/geosorb"
 	"hetang/internal/layout"
 )
@@ -195,12 +196,12 @@ func BenchmarkAreaOf(b *testing.B) {
 	ix := mustIndex(b)
 	pts := probePoints(ix, 1<<16, 3)[:1<<16]
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		ix.AreaOf(pts[i&(1<<16-1)])
 		i++
 	}
-	reportRates(b, b.N, cpu0)
+	cputime.ReportRates(b, b.N, "points", cpu0)
 }
 
 // BenchmarkLocate is the full polygon part of a point answer: district,
@@ -210,12 +211,12 @@ func BenchmarkLocate(b *testing.B) {
 	pts := probePoints(ix, 1<<16, 3)[:1<<16]
 	var hit PointHit
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		ix.Locate(pts[i&(1<<16-1)], &hit)
 		i++
 	}
-	reportRates(b, b.N, cpu0)
+	cputime.ReportRates(b, b.N, "points", cpu0)
 }
 
 // BenchmarkLocateWithDistances adds the geodesic distances to the axis,
@@ -226,14 +227,14 @@ func BenchmarkLocateWithDistances(b *testing.B) {
 	var hit PointHit
 	var d Distances
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		p := pts[i&(1<<16-1)]
 		ix.Locate(p, &hit)
 		ix.Distances(p, 3, &d)
 		i++
 	}
-	reportRates(b, b.N, cpu0)
+	cputime.ReportRates(b, b.N, "points", cpu0)
 }
 
 // BenchmarkLocateBrief is what a batch record costs: Locate plus the
@@ -244,12 +245,12 @@ func BenchmarkLocateBrief(b *testing.B) {
 	var hit PointHit
 	var d Distances
 	i := 0
-	cpu0 := cpuTime()
+	cpu0 := cputime.Used()
 	for b.Loop() {
 		p := pts[i&(1<<16-1)]
 		ix.Locate(p, &hit)
 		ix.NearestBrief(p, &d)
 		i++
 	}
-	reportRates(b, b.N, cpu0)
+	cputime.ReportRates(b, b.N, "points", cpu0)
 }
