@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -101,7 +100,7 @@ func (s *Server) getLayer(c echo.Context) error {
 		return err
 	}
 	etag := fmt.Sprintf(`W/"%s.%s.%s"`, lay.Version, ly.ID, cr.Code)
-	return s.cache.serve(c, etag, MediaTypeGeoJSON, func() ([]byte, error) {
+	return s.cache.Serve(c, etag, MediaTypeGeoJSON, func() ([]byte, error) {
 		fc := geojson.NewFeatureCollection()
 		for _, f := range ly.Features {
 			gf, err := FeatureGeoJSON(f, cr)
@@ -134,7 +133,7 @@ func (s *Server) getFeature(c echo.Context) error {
 		return err
 	}
 	etag := fmt.Sprintf(`W/"%s.%s.%s.%s"`, lay.Version, ly.ID, f.ID, cr.Code)
-	return s.cache.serve(c, etag, MediaTypeGeoJSON, func() ([]byte, error) {
+	return s.cache.Serve(c, etag, MediaTypeGeoJSON, func() ([]byte, error) {
 		gf, err := FeatureGeoJSON(f, cr)
 		if err != nil {
 			return nil, err
@@ -157,40 +156,4 @@ func FeatureGeoJSON(f *layout.Feature, cr crs.CRS) (*geojson.Feature, error) {
 	gf.ID = f.ID
 	gf.Properties = geojson.Properties(f.Properties)
 	return gf, nil
-}
-
-// responseCache keeps encoded responses by ETag (which names the data
-// version, so entries of replaced data are never served again).
-type responseCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func newResponseCache() *responseCache { return &responseCache{m: map[string][]byte{}} }
-
-const maxCacheEntries = 512
-
-func (rc *responseCache) serve(c echo.Context, etag, mediaType string, build func() ([]byte, error)) error {
-	h := c.Response().Header()
-	h.Set(headerETag, etag)
-	h.Set("Cache-Control", "public, max-age=60, must-revalidate")
-	if inm := c.Request().Header.Get(headerIfNoneMatch); inm != "" && etagMatch(inm, etag) {
-		return c.NoContent(http.StatusNotModified)
-	}
-	rc.mu.Lock()
-	b, ok := rc.m[etag]
-	rc.mu.Unlock()
-	if !ok {
-		var err error
-		if b, err = build(); err != nil {
-			return err
-		}
-		rc.mu.Lock()
-		if len(rc.m) >= maxCacheEntries {
-			clear(rc.m)
-		}
-		rc.m[etag] = b
-		rc.mu.Unlock()
-	}
-	return c.Blob(http.StatusOK, mediaType, b)
 }

@@ -53,7 +53,7 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	version string
-	cache   *responseCache
+	cache   *ResponseCache
 }
 
 // New builds the server and its routes. version is the program's build version.
@@ -62,7 +62,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = apierr.Handler(log)
-	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version, cache: newResponseCache()}
+	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version, cache: NewResponseCache(512, 0)}
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		Skipper: func(c echo.Context) bool { p := c.Request().URL.Path; return p == "/" || p == "/ogcapi/" },

@@ -130,7 +130,7 @@ func (s *Server) openAPI(c echo.Context) error {
 	}
 	lay := s.store.Current().Layout
 	base := baseURL(c)
-	return s.cache.serve(c, etag(lay.Version, "api", base), MediaTypeOpenAPI, func() ([]byte, error) {
+	return s.cache.Serve(c, etag(lay.Version, "api", base), MediaTypeOpenAPI, func() ([]byte, error) {
 		return marshal(OpenAPI(lay, base))
 	})
 }
@@ -262,7 +262,7 @@ func (s *Server) queryables(c echo.Context) error {
 		return apierr.BadRequest(fmt.Sprintf("queryables are served as JSON Schema only; use f=json, not f=%q", f))
 	}
 	base := baseURL(c)
-	return s.cache.serve(c, etag(lay.Version, "queryables", ly.ID, base), MediaTypeSchemaJSON, func() ([]byte, error) {
+	return s.cache.Serve(c, etag(lay.Version, "queryables", ly.ID, base), MediaTypeSchemaJSON, func() ([]byte, error) {
 		return marshal(Queryables(ly, base))
 	})
 }
@@ -408,7 +408,7 @@ func featureJSON(ft *layout.Feature, cr crs.CRS) (Feature, error) {
 // named HTML template with page, through the ETag cache.
 func (s *Server) respond(c echo.Context, f, tag, jsonType string, body any, tmpl string, page any) error {
 	if f == FormatHTML {
-		return s.cache.serve(c, tag, MediaTypeHTML+"; charset=utf-8", func() ([]byte, error) {
+		return s.cache.Serve(c, tag, MediaTypeHTML+"; charset=utf-8", func() ([]byte, error) {
 			var buf bytes.Buffer
 			if err := renderHTML(&buf, tmpl, page); err != nil {
 				return nil, fmt.Errorf("ogcapi: rendering %s: %w", tmpl, err)
@@ -416,7 +416,7 @@ func (s *Server) respond(c echo.Context, f, tag, jsonType string, body any, tmpl
 			return buf.Bytes(), nil
 		})
 	}
-	return s.cache.serve(c, tag, jsonType, func() ([]byte, error) { return marshal(body) })
+	return s.cache.Serve(c, tag, jsonType, func() ([]byte, error) { return marshal(body) })
 }
 
 func marshal(v any) ([]byte, error) {

@@ -29,10 +29,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -136,12 +134,12 @@ const HeaderContentCRS = "Content-Crs"
 // Server serves the OGC API from a store.
 type Server struct {
 	store *store.Store
-	cache *responseCache
+	cache *httpapi.ResponseCache
 }
 
 // New returns the OGC API server for st.
 func New(st *store.Store) *Server {
-	return &Server{store: st, cache: newResponseCache()}
+	return &Server{store: st, cache: httpapi.NewResponseCache(maxCacheEntries, maxCachedBody)}
 }
 
 // Mount registers the routes under /ogcapi with the standard middleware.
@@ -238,58 +236,9 @@ func etag(version string, parts ...string) string {
 	return fmt.Sprintf(`W/"%s.%s"`, version, hex.EncodeToString(h.Sum(nil))[:16])
 }
 
-// responseCache keeps encoded responses by ETag. The ETag names the data
-// version, so entries for replaced data are never served again.
-type responseCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func newResponseCache() *responseCache { return &responseCache{m: map[string][]byte{}} }
-
 // Cache bounds: at most maxCacheEntries bodies of at most maxCachedBody bytes
 // each (larger ones are rebuilt per request).
 const (
 	maxCacheEntries = 256
 	maxCachedBody   = 512 << 10
 )
-
-// serve answers 304 when If-None-Match matches tag, else the cached or newly
-// built body.
-func (rc *responseCache) serve(c echo.Context, tag, mediaType string, build func() ([]byte, error)) error {
-	h := c.Response().Header()
-	h.Set("ETag", tag)
-	h.Set("Cache-Control", "public, max-age=60, must-revalidate")
-	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagMatch(inm, tag) {
-		return c.NoContent(http.StatusNotModified)
-	}
-	rc.mu.Lock()
-	b, ok := rc.m[tag]
-	rc.mu.Unlock()
-	if !ok {
-		var err error
-		if b, err = build(); err != nil {
-			return err
-		}
-		if len(b) <= maxCachedBody {
-			rc.mu.Lock()
-			if len(rc.m) >= maxCacheEntries {
-				clear(rc.m)
-			}
-			rc.m[tag] = b
-			rc.mu.Unlock()
-		}
-	}
-	return c.Blob(http.StatusOK, mediaType, b)
-}
-
-func etagMatch(header, tag string) bool {
-	want := strings.TrimPrefix(tag, "W/")
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == want {
-			return true
-		}
-	}
-	return false
-}

@@ -147,10 +147,9 @@ func (s *Server) getTile(c echo.Context) error {
 	key := fmt.Sprintf("%s/%s/%d/%d/%d", lay.Version, c.Param("tileset"), t.Z, t.X, t.Y)
 	h := c.Response().Header()
 	etag := `"` + key + `"`
-	h.Set("ETag", etag)
 	h.Set("Cache-Control", "public, max-age=300")
 	h.Add("Vary", echo.HeaderAcceptEncoding)
-	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+	if httpapi.NotModified(c, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
 	e, ok := s.cache.get(key)
