@@ -96,9 +96,9 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET /api/v1/layers lists the layers", layerID))
 	}
-	cr, err := crs.Parse(c.QueryParam("crs"))
+	cr, err := httpapi.ParseCRS(c)
 	if err != nil {
-		return apierr.BadRequest(err.Error())
+		return err
 	}
 	var body []byte
 	var mediaType, name string

@@ -46,9 +46,9 @@ func GPKGSRS(c crs.CRS) (int, error) {
 // converted and the srs_id recorded; built files are kept in memory per data
 // version and CRS (see gpkgCache).
 func (s *Server) downloadGPKG(c echo.Context) error {
-	cr, err := crs.Parse(c.QueryParam("crs"))
+	cr, err := httpapi.ParseCRS(c)
 	if err != nil {
-		return apierr.BadRequest(err.Error())
+		return err
 	}
 	srsID, err := GPKGSRS(cr)
 	if err != nil {

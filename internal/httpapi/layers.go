@@ -72,8 +72,9 @@ func (s *Server) listLayers(c echo.Context) error {
 	return c.JSON(http.StatusOK, cat)
 }
 
-// parseCRS reads the crs query parameter (default CRS84).
-func parseCRS(c echo.Context) (crs.CRS, error) {
+// ParseCRS reads the crs query parameter (default CRS84); an unknown one is
+// a 400 that lists the supported systems.
+func ParseCRS(c echo.Context) (crs.CRS, error) {
 	cr, err := crs.Parse(c.QueryParam("crs"))
 	if err != nil {
 		return crs.CRS{}, apierr.BadRequest(err.Error())
@@ -95,7 +96,7 @@ func (s *Server) getLayer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cr, err := parseCRS(c)
+	cr, err := ParseCRS(c)
 	if err != nil {
 		return err
 	}
@@ -128,7 +129,7 @@ func (s *Server) getFeature(c echo.Context) error {
 	if err != nil {
 		return apierr.NotFound(fmt.Sprintf("layer %q has no feature %q; GET /api/v1/layers/%s lists its features", ly.ID, c.Param("fid"), ly.ID))
 	}
-	cr, err := parseCRS(c)
+	cr, err := ParseCRS(c)
 	if err != nil {
 		return err
 	}
