@@ -1,7 +1,7 @@
 // Package geodata embeds the layout's reviewable source data: one GeoJSON
 // file per authored layer under layers/, and the public reference files
 // (district boundaries in GCJ-02, gazetteer) under reference/. The build
-// (layout.Build) turns them into the GeoPackage the service reads; see
+// (plandata.Build) turns them into the GeoPackage the service reads; see
 // README.md in this folder for formats and provenance.
 package geodata
 

@@ -9,7 +9,7 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/gpkg"
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 )
 
 // geodataFS returns the embedded geodata, or dir when given (to build from a
@@ -28,7 +28,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
-	lay, err := layout.Build(geodataFS(*dir))
+	lay, err := plandata.Build(geodataFS(*dir))
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 )
 
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
@@ -15,15 +15,15 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	fsys := geodataFS(*dir)
-	lay, err := layout.Build(fsys)
+	lay, err := plandata.Build(fsys)
 	if err != nil {
 		return err
 	}
-	gaz, err := layout.ReadGazetteer(fsys)
+	gaz, err := plandata.ReadGazetteer(fsys)
 	if err != nil {
 		return err
 	}
-	findings := layout.Check(lay, gaz)
+	findings := plandata.Check(lay, gaz)
 	for _, f := range findings {
 		fmt.Fprintln(stdout, f)
 	}

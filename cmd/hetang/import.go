@@ -10,7 +10,7 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/importer"
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
@@ -54,7 +54,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	gaz, err := layout.ReadGazetteer(geodata.FS)
+	gaz, err := plandata.ReadGazetteer(geodata.FS)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 	"hetang/internal/crs"
 	"hetang/internal/export"
 	"hetang/internal/gpkg"
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 )
 
 // TestImportCLI imports an EPSG:4547 GeoPackage made by ogr2ogr with
@@ -23,7 +23,7 @@ func TestImportCLI(t *testing.T) {
 		t.Skip("ogr2ogr not installed")
 	}
 	ctx := context.Background()
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

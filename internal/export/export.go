@@ -11,7 +11,7 @@
 // {layer}_{point|multipoint|line|polygon}.* otherwise) and a README.txt that
 // states the CRS, the data version and how property names were shortened to
 // DBF's 10-character field names. The shapefile and DBF bytes are written by
-// the subpackage shapefile; the .prj is the ESRI WKT1 of the CRS, and the
+// package shapefile (shared with the importer); the .prj is the ESRI WKT1 of the CRS, and the
 // .cpg says UTF-8.
 //
 // The GeoPackage without ?crs (or with CRS84 or EPSG:4326) is the store's own
@@ -40,7 +40,7 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
-	"hetang/internal/export/shapefile"
+	"hetang/internal/shapefile"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 	"hetang/internal/store"

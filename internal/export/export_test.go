@@ -27,13 +27,13 @@ import (
 	"hetang/internal/export"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
 func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

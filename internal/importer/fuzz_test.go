@@ -8,7 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"hetang/internal/export/shapefile"
+	"hetang/internal/shapefile"
 )
 
 func FuzzParseGeoJSON(f *testing.F) {

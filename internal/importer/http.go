@@ -17,6 +17,7 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
@@ -50,9 +51,9 @@ type Server struct {
 
 // NewServer returns the import endpoints for st. The admin token comes from
 // cfg (empty: writes disabled); the reference gazetteer for the data checks
-// is read from geodata (see layout.ReadGazetteer).
+// is read from geodata (see plandata.ReadGazetteer).
 func NewServer(cfg config.Config, st *store.Store, geodata fs.FS) *Server {
-	gaz, err := layout.ReadGazetteer(geodata)
+	gaz, err := plandata.ReadGazetteer(geodata)
 	return &Server{im: New(st, gaz), token: cfg.AdminToken, gazErr: err}
 }
 
@@ -159,7 +160,7 @@ type Rejection struct {
 	Title     string           `json:"title"`
 	Status    int              `json:"status"`
 	Detail    string           `json:"detail"`
-	Findings  []layout.Finding `json:"findings"`
+	Findings  []plandata.Finding `json:"findings"`
 	RequestID string           `json:"request_id,omitempty"`
 }
 

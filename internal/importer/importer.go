@@ -17,7 +17,7 @@
 //   - a feature whose geometry matches the stored one within NoiseTolerance
 //     (1e-9°, a round trip through a projected CRS) keeps the stored
 //     coordinates exactly, so re-importing an export does not drift;
-//   - layout.Check runs on the would-be layout: GEOS validity (reported,
+//   - plandata.Check runs on the would-be layout: GEOS validity (reported,
 //     never repaired), the areas partition (union = district within 0.1 %,
 //     overlaps < 1 m²), containment, plan structure and gazetteer checks.
 //     Only findings the current data does not already have reject an import,
@@ -49,6 +49,7 @@ import (
 	"github.com/paulmach/orb/project"
 
 	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
@@ -66,7 +67,7 @@ const AccuracyAsSupplied = "as supplied"
 // RejectedError lists the checks an import failed.
 type RejectedError struct {
 	Layer    string
-	Findings []layout.Finding
+	Findings []plandata.Finding
 }
 
 func (e *RejectedError) Error() string {
@@ -117,12 +118,12 @@ type Result struct {
 // Importer validates imports and applies them to a store, one at a time.
 type Importer struct {
 	store     *store.Store
-	gazetteer []layout.GazetteerPoint
+	gazetteer []plandata.GazetteerPoint
 	mu        sync.Mutex
 }
 
 // New returns an importer for st whose checks use the reference gazetteer gaz.
-func New(st *store.Store, gaz []layout.GazetteerPoint) *Importer {
+func New(st *store.Store, gaz []plandata.GazetteerPoint) *Importer {
 	return &Importer{store: st, gazetteer: gaz}
 }
 
@@ -153,7 +154,7 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 // Prepare reads and validates req against the layout cur without writing
 // anything: it returns the new layer, the new data version and warnings, or
 // an error as Import does.
-func Prepare(ctx context.Context, cur *layout.Layout, gaz []layout.GazetteerPoint, req Request) (*layout.Layer, string, []string, error) {
+func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPoint, req Request) (*layout.Layer, string, []string, error) {
 	old, err := cur.Layer(req.Layer)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("importer: layer %q: %w", req.Layer, layout.ErrNotFound)
@@ -231,11 +232,11 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []layout.GazetteerPoin
 			}
 		}
 		before := map[string]bool{}
-		for _, f := range layout.Check(cur, gaz) {
+		for _, f := range plandata.Check(cur, gaz) {
 			before[f.String()] = true
 		}
 		kept := 0
-		for _, f := range layout.Check(next, gaz) {
+		for _, f := range plandata.Check(next, gaz) {
 			if before[f.String()] {
 				kept++
 				continue
@@ -295,12 +296,12 @@ func knownNames(ly *layout.Layer) []string {
 
 // buildLayer turns the source features into the new layer, collecting the
 // per-feature findings (ids, names, CRS, geometry type) and warnings.
-func buildLayer(old *layout.Layer, src *source, toWGS84 transformer, source, accuracy string) (*layout.Layer, []layout.Finding, []string) {
+func buildLayer(old *layout.Layer, src *source, toWGS84 transformer, source, accuracy string) (*layout.Layer, []plandata.Finding, []string) {
 	ly := &layout.Layer{ID: old.ID, TitleZH: old.TitleZH, TitleEN: old.TitleEN, Description: old.Description, GeometryType: old.GeometryType}
-	var findings []layout.Finding
+	var findings []plandata.Finding
 	var warnings []string
 	add := func(check, feature, format string, args ...any) {
-		findings = append(findings, layout.Finding{Check: check, Layer: old.ID, Feature: feature, Message: fmt.Sprintf(format, args...)})
+		findings = append(findings, plandata.Finding{Check: check, Layer: old.ID, Feature: feature, Message: fmt.Sprintf(format, args...)})
 	}
 	if len(src.features) == 0 {
 		add("import-empty", "", "the input has no features")

@@ -29,6 +29,7 @@ import (
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
 	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
@@ -43,7 +44,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,9 +577,9 @@ func TestImportRejectsBadFeatures(t *testing.T) {
 	}
 }
 
-func mustGaz(t *testing.T) []layout.GazetteerPoint {
+func mustGaz(t *testing.T) []plandata.GazetteerPoint {
 	t.Helper()
-	gaz, err := layout.ReadGazetteer(geodata.FS)
+	gaz, err := plandata.ReadGazetteer(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

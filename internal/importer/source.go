@@ -23,7 +23,7 @@ import (
 	"github.com/twpayne/go-proj/v11"
 
 	"hetang/internal/crs"
-	"hetang/internal/export/shapefile"
+	"hetang/internal/shapefile"
 	"hetang/internal/gpkg"
 	"hetang/internal/layout"
 )

@@ -6,6 +6,9 @@
 // the GIS-traditional lon,lat axis order) held as orb geometries. Bytes become
 // geometry only at the edges (the GeoJSON sources in geodata/, the GeoPackage
 // store, HTTP bodies).
+//
+// This package is the model only, in pure Go: building the layout from
+// geodata/ and checking it (which need GEOS) are package plandata's.
 package layout
 
 import (
@@ -173,5 +176,6 @@ func fieldTypeOf(v any) FieldType {
 	}
 }
 
-// IsCommonProperty reports whether name is one of the properties every feature carries.
-func IsCommonProperty(name string) bool { return slices.Contains(commonProps, name) }
+// CommonProperties returns the names of the properties every feature
+// carries, in canonical order.
+func CommonProperties() []string { return slices.Clone(commonProps) }

@@ -24,7 +24,7 @@
 // polygon is covered by it (it counts as in the city, base, corridor, zone or
 // district). A point exactly on the edge shared by two or more areas belongs
 // to the one that comes first in the areas layer's order (the partition order
-// of layout.Build: CBD, Shuizhuhu, Taiyang, Jinshan, Hetang Moonlight), and
+// of plandata.Build: CBD, Shuizhuhu, Taiyang, Jinshan, Hetang Moonlight), and
 // the answer says OnBoundary. OnBoundary is true whenever the point is
 // exactly on the boundary of the district or of any area. The areas are
 // clipped from the district by floating-point overlay, so their outer edges

@@ -12,11 +12,11 @@ import (
 	"hetang/geodata"
 	"hetang/internal/cputime"
 	"hetang/internal/geosorb"
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 )
 
 var testIndex = sync.OnceValues(func() (*Index, error) {
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func TestKnownPlaces(t *testing.T) {
 }
 
 func BenchmarkBuild(b *testing.B) {
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"hetang/internal/gpkg"
 	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/spatial"
 )
 
@@ -54,7 +55,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // in cacheDir (once per data version, written atomically) and opens it
 // read-only.
 func OpenDefault(ctx context.Context, cacheDir string, geodata fs.FS) (*Store, error) {
-	lay, err := layout.Build(geodata)
+	lay, err := plandata.Build(geodata)
 	if err != nil {
 		return nil, err
 	}

@@ -13,13 +13,14 @@ import (
 	"hetang/geodata"
 	"hetang/internal/gpkg"
 	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
 // writable builds the default layout into a GeoPackage in a temp dir and opens it writable.
 func writable(t *testing.T) (*store.Store, string) {
 	t.Helper()
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
-	"hetang/internal/layout"
+	"hetang/internal/plandata"
 	"hetang/internal/store"
 	"hetang/internal/tiles"
 )
@@ -35,7 +35,7 @@ var xianyuling = orb.Point{113.2534604457, 27.9373502728}
 
 func newStore(t testing.TB) *store.Store {
 	t.Helper()
-	lay, err := layout.Build(geodata.FS)
+	lay, err := plandata.Build(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}

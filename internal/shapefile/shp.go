@@ -13,6 +13,9 @@
 // Attribute text is written as UTF-8 (callers add a .cpg saying so); on read
 // the caller supplies the text decoder chosen from the .cpg or the DBF
 // language driver id (see Decoder).
+//
+// Package export writes the downloads with it and package importer reads
+// uploaded shapefiles with it.
 package shapefile
 
 import (

@@ -1,4 +1,13 @@
-package layout
+// Package plandata turns the reviewable source data in geodata/ into the
+// layout and checks it against the plan: Build reads the GCJ-02 reference
+// boundaries and the authored layers, converts them to WGS84 and clips the
+// five areas so that they partition the district (with GEOS); Check runs the
+// data checks (validity, the areas partition, containment, provenance, the
+// plan's structure and the gazetteer anchors) and lists what failed.
+//
+// The model the build produces lives in package layout, which needs no C
+// library; everything here that needs GEOS stays here.
+package plandata
 
 import (
 	"crypto/sha256"
@@ -16,6 +25,7 @@ import (
 
 	"hetang/internal/gcj02"
 	"hetang/internal/geosorb"
+	"hetang/internal/layout"
 )
 
 // Source file names inside the geodata file system.
@@ -24,30 +34,6 @@ const (
 	referenceDistricts = "reference/zhuzhou_districts_datav_gcj02.json"
 	layersDir          = "layers"
 )
-
-// Layer ids that are part of the API.
-const (
-	LayerDistrict   = "district"
-	LayerNeighbours = "neighbours"
-	LayerAreas      = "areas"
-	LayerCities     = "cities"
-	LayerAxis       = "axis"
-	LayerChain      = "chain"
-	LayerChainNodes = "chain_nodes"
-	LayerRoads      = "roads"
-	LayerCorridor   = "corridor"
-	LayerBases      = "bases"
-	LayerServices   = "services"
-	LayerAgri       = "agriculture"
-	LayerPlaces     = "places"
-)
-
-// LayerOrder is the order layers are served and stored in: context first,
-// then the plan's spatial structure, road grid, industry and services.
-var LayerOrder = []string{
-	LayerDistrict, LayerNeighbours, LayerAreas, LayerCities, LayerAxis, LayerChain,
-	LayerChainNodes, LayerRoads, LayerCorridor, LayerBases, LayerServices, LayerAgri, LayerPlaces,
-}
 
 // HetangAdcode is the administrative division code of Hetang District.
 const HetangAdcode = 430202
@@ -68,12 +54,12 @@ var englishNames = map[string]string{
 // geodata): the district boundary and its neighbours converted from the
 // GCJ-02 reference files, the authored layers under layers/, and the five
 // areas clipped from their sketches so that they partition the district.
-func Build(fsys fs.FS) (*Layout, error) {
+func Build(fsys fs.FS) (*layout.Layout, error) {
 	h := sha256.New()
 	read := func(name string) ([]byte, error) {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("layout: reading %s: %w", name, err)
+			return nil, fmt.Errorf("plandata: reading %s: %w", name, err)
 		}
 		h.Write([]byte(name))
 		h.Write(b)
@@ -97,10 +83,10 @@ func Build(fsys fs.FS) (*Layout, error) {
 		return nil, err
 	}
 
-	byID := map[string]*Layer{LayerDistrict: district, LayerNeighbours: neighbours}
+	byID := map[string]*layout.Layer{layout.LayerDistrict: district, layout.LayerNeighbours: neighbours}
 	names, err := fs.Glob(fsys, path.Join(layersDir, "*.geojson"))
 	if err != nil {
-		return nil, fmt.Errorf("layout: listing layers: %w", err)
+		return nil, fmt.Errorf("plandata: listing layers: %w", err)
 	}
 	slices.Sort(names)
 	for _, name := range names {
@@ -113,23 +99,23 @@ func Build(fsys fs.FS) (*Layout, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if _, dup := byID[ly.ID]; dup {
-			return nil, fmt.Errorf("layout: %s: layer id %q defined twice", name, ly.ID)
+			return nil, fmt.Errorf("plandata: %s: layer id %q defined twice", name, ly.ID)
 		}
 		byID[ly.ID] = ly
 	}
-	if areas, ok := byID[LayerAreas]; ok {
+	if areas, ok := byID[layout.LayerAreas]; ok {
 		if err := partitionAreas(areas, district); err != nil {
 			return nil, err
 		}
 	}
 
-	lay := &Layout{Version: hex.EncodeToString(h.Sum(nil))[:16]}
-	for _, id := range LayerOrder {
+	lay := &layout.Layout{Version: hex.EncodeToString(h.Sum(nil))[:16]}
+	for _, id := range layout.LayerOrder {
 		if ly, ok := byID[id]; ok {
 			lay.Layers = append(lay.Layers, ly)
 			delete(byID, id)
 		} else {
-			return nil, fmt.Errorf("layout: layer %q is missing from the sources", id)
+			return nil, fmt.Errorf("plandata: layer %q is missing from the sources", id)
 		}
 	}
 	extra := make([]string, 0, len(byID))
@@ -152,7 +138,7 @@ func dataVFeatures(b []byte) ([]*geojson.Feature, error) {
 	}
 	var arr []*geojson.Feature
 	if err := json.Unmarshal(b, &arr); err != nil {
-		return nil, fmt.Errorf("layout: reference boundary is neither a FeatureCollection nor an array of features: %w", err)
+		return nil, fmt.Errorf("plandata: reference boundary is neither a FeatureCollection nor an array of features: %w", err)
 	}
 	return convertGCJ(arr), nil
 }
@@ -172,28 +158,28 @@ func adcodeOf(f *geojson.Feature) int {
 	return int(v)
 }
 
-func boundaryFeature(id, kind string, f *geojson.Feature) *Feature {
+func boundaryFeature(id, kind string, f *geojson.Feature) *layout.Feature {
 	nameZH, _ := f.Properties["name"].(string)
 	nameEN := englishNames[nameZH]
 	g := f.Geometry
 	if p, ok := g.(orb.Polygon); ok {
 		g = orb.MultiPolygon{p}
 	}
-	return &Feature{
+	return &layout.Feature{
 		ID:       id,
 		Geometry: g,
 		Properties: map[string]any{
-			PropID: id, PropNameZH: nameZH, PropNameEN: nameEN, PropKind: kind,
-			PropPlanRef:     "第一章 (Ch.1) 区情; administrative division",
-			PropDescription: fmt.Sprintf("Administrative boundary of %s (adcode %d), as published on web maps.", nameEN, adcodeOf(f)),
-			PropSource:      boundarySource,
-			PropAccuracy:    boundaryAccuracy,
-			"adcode":        float64(adcodeOf(f)),
+			layout.PropID: id, layout.PropNameZH: nameZH, layout.PropNameEN: nameEN, layout.PropKind: kind,
+			layout.PropPlanRef:     "第一章 (Ch.1) 区情; administrative division",
+			layout.PropDescription: fmt.Sprintf("Administrative boundary of %s (adcode %d), as published on web maps.", nameEN, adcodeOf(f)),
+			layout.PropSource:      boundarySource,
+			layout.PropAccuracy:    boundaryAccuracy,
+			"adcode":               float64(adcodeOf(f)),
 		},
 	}
 }
 
-func districtLayer(b []byte) (*Layer, error) {
+func districtLayer(b []byte) (*layout.Layer, error) {
 	fs, err := dataVFeatures(b)
 	if err != nil {
 		return nil, err
@@ -201,25 +187,25 @@ func districtLayer(b []byte) (*Layer, error) {
 	for _, f := range fs {
 		if adcodeOf(f) == HetangAdcode {
 			feat := boundaryFeature("district-hetang", "district", f)
-			feat.Properties[PropPlanRef] = "第五章 (Ch.5) 发展空间布局: the district the layout covers"
-			return &Layer{
-				ID: LayerDistrict, TitleZH: "荷塘区行政区域", TitleEN: "Hetang District boundary",
+			feat.Properties[layout.PropPlanRef] = "第五章 (Ch.5) 发展空间布局: the district the layout covers"
+			return &layout.Layer{
+				ID: layout.LayerDistrict, TitleZH: "荷塘区行政区域", TitleEN: "Hetang District boundary",
 				Description:  "The district boundary (adcode 430202), converted from the GCJ-02 web-map boundary to WGS84.",
 				GeometryType: "MultiPolygon",
-				Features:     []*Feature{feat},
+				Features:     []*layout.Feature{feat},
 			}, nil
 		}
 	}
-	return nil, fmt.Errorf("layout: reference boundary has no feature with adcode %d", HetangAdcode)
+	return nil, fmt.Errorf("plandata: reference boundary has no feature with adcode %d", HetangAdcode)
 }
 
-func neighboursLayer(b []byte) (*Layer, error) {
+func neighboursLayer(b []byte) (*layout.Layer, error) {
 	fs, err := dataVFeatures(b)
 	if err != nil {
 		return nil, err
 	}
-	ly := &Layer{
-		ID: LayerNeighbours, TitleZH: "株洲市其他区县", TitleEN: "Neighbouring Zhuzhou districts",
+	ly := &layout.Layer{
+		ID: layout.LayerNeighbours, TitleZH: "株洲市其他区县", TitleEN: "Neighbouring Zhuzhou districts",
 		Description:  "The other districts and counties of Zhuzhou, for context on the map (generalised boundaries).",
 		GeometryType: "MultiPolygon",
 	}
@@ -246,18 +232,18 @@ const GridSize = 1e-9
 // exactly and do not overlap; each keeps its sketch's properties. The
 // district itself is snapped to GridSize first so that areas and district
 // share their vertices exactly.
-func partitionAreas(areas, district *Layer) error {
+func partitionAreas(areas, district *layout.Layer) error {
 	if len(areas.Features) == 0 {
-		return fmt.Errorf("layout: areas layer is empty")
+		return fmt.Errorf("plandata: areas layer is empty")
 	}
 	d, err := geosorb.ToGEOS(nil, district.Features[0].Geometry)
 	if err != nil {
-		return fmt.Errorf("layout: district: %w", err)
+		return fmt.Errorf("plandata: district: %w", err)
 	}
 	d = d.SetPrecision(GridSize, geos.PrecisionRuleValidOutput)
 	snapped, err := multiPolygonOf(d)
 	if err != nil {
-		return fmt.Errorf("layout: district: %w", err)
+		return fmt.Errorf("plandata: district: %w", err)
 	}
 	district.Features[0].Geometry = snapped
 
@@ -270,7 +256,7 @@ func partitionAreas(areas, district *Layer) error {
 		} else {
 			sketch, err := geosorb.ToGEOS(nil, f.Geometry)
 			if err != nil {
-				return fmt.Errorf("layout: area %s: %w", f.ID, err)
+				return fmt.Errorf("plandata: area %s: %w", f.ID, err)
 			}
 			part = sketch.MakeValid().IntersectionPrec(d, GridSize)
 		}
@@ -284,7 +270,7 @@ func partitionAreas(areas, district *Layer) error {
 		}
 		mp, err := multiPolygonOf(part)
 		if err != nil {
-			return fmt.Errorf("layout: area %s: %w", f.ID, err)
+			return fmt.Errorf("plandata: area %s: %w", f.ID, err)
 		}
 		f.Geometry = mp
 	}

@@ -1,4 +1,4 @@
-package layout
+package plandata
 
 import (
 	"encoding/csv"
@@ -14,6 +14,7 @@ import (
 
 	"hetang/internal/gcj02"
 	"hetang/internal/geosorb"
+	"hetang/internal/layout"
 )
 
 // Finding is one failed data check.
@@ -56,11 +57,11 @@ type GazetteerPoint struct {
 func ReadGazetteer(fsys fs.FS) ([]GazetteerPoint, error) {
 	b, err := fs.ReadFile(fsys, "reference/gazetteer.csv")
 	if err != nil {
-		return nil, fmt.Errorf("layout: reading gazetteer: %w", err)
+		return nil, fmt.Errorf("plandata: reading gazetteer: %w", err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
 	if err != nil {
-		return nil, fmt.Errorf("layout: gazetteer: %w", err)
+		return nil, fmt.Errorf("plandata: gazetteer: %w", err)
 	}
 	var out []GazetteerPoint
 	for i, r := range rows {
@@ -70,7 +71,7 @@ func ReadGazetteer(fsys fs.FS) ([]GazetteerPoint, error) {
 		lon, err1 := strconv.ParseFloat(r[2], 64)
 		lat, err2 := strconv.ParseFloat(r[3], 64)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("layout: gazetteer row %d: bad coordinates", i+1)
+			return nil, fmt.Errorf("plandata: gazetteer row %d: bad coordinates", i+1)
 		}
 		switch {
 		case strings.HasPrefix(r[4], "GCJ"):
@@ -91,7 +92,7 @@ func metresPerDegree(lat float64) float64 {
 
 // Check runs every data check on a built layout and returns what failed
 // (nothing, for good data). gaz is the reference gazetteer.
-func Check(lay *Layout, gaz []GazetteerPoint) []Finding {
+func Check(lay *layout.Layout, gaz []GazetteerPoint) []Finding {
 	var out []Finding
 	add := func(check, layer, feature, format string, args ...any) {
 		out = append(out, Finding{Check: check, Layer: layer, Feature: feature, Message: fmt.Sprintf(format, args...)})
@@ -105,12 +106,12 @@ func Check(lay *Layout, gaz []GazetteerPoint) []Finding {
 				add("unique-id", ly.ID, f.ID, "id also used in layer %s", prev)
 			}
 			seenID[f.ID] = ly.ID
-			name, _ := f.Properties[PropNameZH].(string)
+			name, _ := f.Properties[layout.PropNameZH].(string)
 			if prev, dup := names[name]; dup {
 				add("unique-name", ly.ID, f.ID, "name_zh %q also used by %s", name, prev)
 			}
 			names[name] = f.ID
-			for _, p := range commonProps {
+			for _, p := range layout.CommonProperties() {
 				if s, _ := f.Properties[p].(string); strings.TrimSpace(s) == "" {
 					add("provenance", ly.ID, f.ID, "property %s is missing or empty", p)
 				}
@@ -127,9 +128,9 @@ func Check(lay *Layout, gaz []GazetteerPoint) []Finding {
 		}
 	}
 
-	district, err := lay.Layer(LayerDistrict)
+	district, err := lay.Layer(layout.LayerDistrict)
 	if err != nil || len(district.Features) != 1 {
-		add("district", LayerDistrict, "", "the district layer must hold exactly one feature")
+		add("district", layout.LayerDistrict, "", "the district layer must hold exactly one feature")
 		return out
 	}
 	dg := geoms[district.Features[0].ID]
@@ -143,14 +144,14 @@ func Check(lay *Layout, gaz []GazetteerPoint) []Finding {
 	return out
 }
 
-func checkAreas(lay *Layout, district *geos.Geom, geoms map[string]*geos.Geom) []Finding {
+func checkAreas(lay *layout.Layout, district *geos.Geom, geoms map[string]*geos.Geom) []Finding {
 	var out []Finding
-	areas, err := lay.Layer(LayerAreas)
+	areas, err := lay.Layer(layout.LayerAreas)
 	if err != nil {
 		return []Finding{{Check: "areas", Message: "no areas layer"}}
 	}
 	if len(areas.Features) != 5 {
-		out = append(out, Finding{Check: "areas", Layer: LayerAreas, Message: fmt.Sprintf("%d areas, the plan has 5", len(areas.Features))})
+		out = append(out, Finding{Check: "areas", Layer: layout.LayerAreas, Message: fmt.Sprintf("%d areas, the plan has 5", len(areas.Features))})
 	}
 	var union *geos.Geom
 	for i, f := range areas.Features {
@@ -169,7 +170,7 @@ func checkAreas(lay *Layout, district *geos.Geom, geoms map[string]*geos.Geom) [
 				continue
 			}
 			if a := AreaM2(g.Intersection(hg)); a >= MaxOverlapM2 {
-				out = append(out, Finding{Check: "areas-overlap", Layer: LayerAreas, Feature: f.ID, Message: fmt.Sprintf("overlaps %s by %.1f m²", h.ID, a)})
+				out = append(out, Finding{Check: "areas-overlap", Layer: layout.LayerAreas, Feature: f.ID, Message: fmt.Sprintf("overlaps %s by %.1f m²", h.ID, a)})
 			}
 		}
 	}
@@ -179,7 +180,7 @@ func checkAreas(lay *Layout, district *geos.Geom, geoms map[string]*geos.Geom) [
 	dA := AreaM2(district)
 	diff := AreaM2(district.SymDifference(union))
 	if diff/dA >= AreaPartitionTolerance {
-		out = append(out, Finding{Check: "areas-partition", Layer: LayerAreas, Message: fmt.Sprintf("union of areas differs from the district by %.0f m² (%.3f %%)", diff, 100*diff/dA)})
+		out = append(out, Finding{Check: "areas-partition", Layer: layout.LayerAreas, Message: fmt.Sprintf("union of areas differs from the district by %.0f m² (%.3f %%)", diff, 100*diff/dA)})
 	}
 	return out
 }
@@ -195,19 +196,19 @@ func AreaM2(g *geos.Geom) float64 {
 	return geo.Area(og)
 }
 
-func flaggedBeyond(f *Feature) bool {
-	v, _ := f.Properties[PropExtendsBeyond].(bool)
+func flaggedBeyond(f *layout.Feature) bool {
+	v, _ := f.Properties[layout.PropExtendsBeyond].(bool)
 	return v
 }
 
-func checkContainment(lay *Layout, district *geos.Geom, geoms map[string]*geos.Geom) []Finding {
+func checkContainment(lay *layout.Layout, district *geos.Geom, geoms map[string]*geos.Geom) []Finding {
 	var out []Finding
 	c := district.Centroid()
 	lat := c.Y()
 	tol := ContainmentToleranceM / metresPerDegree(lat)
 	zone := district.Buffer(tol, 8)
 	for _, ly := range lay.Layers {
-		if ly.ID == LayerDistrict || ly.ID == LayerNeighbours {
+		if ly.ID == layout.LayerDistrict || ly.ID == layout.LayerNeighbours {
 			continue
 		}
 		for _, f := range ly.Features {
@@ -218,7 +219,7 @@ func checkContainment(lay *Layout, district *geos.Geom, geoms map[string]*geos.G
 			inside := zone.Covers(g)
 			switch {
 			case !inside && !flaggedBeyond(f):
-				out = append(out, Finding{Check: "containment", Layer: ly.ID, Feature: f.ID, Message: fmt.Sprintf("reaches more than %.0f m outside the district but is not flagged %s", ContainmentToleranceM, PropExtendsBeyond)})
+				out = append(out, Finding{Check: "containment", Layer: ly.ID, Feature: f.ID, Message: fmt.Sprintf("reaches more than %.0f m outside the district but is not flagged %s", ContainmentToleranceM, layout.PropExtendsBeyond)})
 			case inside && flaggedBeyond(f):
 				out = append(out, Finding{Check: "containment", Layer: ly.ID, Feature: f.ID, Message: "flagged as extending beyond the district but lies inside it"})
 			}
@@ -228,7 +229,7 @@ func checkContainment(lay *Layout, district *geos.Geom, geoms map[string]*geos.G
 }
 
 // checkPlanStructure checks counts and placements the plan states.
-func checkPlanStructure(lay *Layout, geoms map[string]*geos.Geom) []Finding {
+func checkPlanStructure(lay *layout.Layout, geoms map[string]*geos.Geom) []Finding {
 	var out []Finding
 	count := func(layer string, want int) {
 		ly, err := lay.Layer(layer)
@@ -240,28 +241,28 @@ func checkPlanStructure(lay *Layout, geoms map[string]*geos.Geom) []Finding {
 			out = append(out, Finding{Check: "structure", Layer: layer, Message: fmt.Sprintf("%d features, the plan has %d", len(ly.Features), want)})
 		}
 	}
-	count(LayerCities, 2)
-	count(LayerAxis, 1)
-	count(LayerChain, 1)
-	count(LayerChainNodes, 4)
-	count(LayerRoads, 12)
-	count(LayerCorridor, 1)
-	count(LayerBases, 5)
-	count(LayerAgri, 3)
+	count(layout.LayerCities, 2)
+	count(layout.LayerAxis, 1)
+	count(layout.LayerChain, 1)
+	count(layout.LayerChainNodes, 4)
+	count(layout.LayerRoads, 12)
+	count(layout.LayerCorridor, 1)
+	count(layout.LayerBases, 5)
+	count(layout.LayerAgri, 3)
 
-	if roads, err := lay.Layer(LayerRoads); err == nil {
+	if roads, err := lay.Layer(layout.LayerRoads); err == nil {
 		n := map[string]int{}
 		for _, f := range roads.Features {
 			cl, _ := f.Properties["class"].(string)
 			n[cl]++
 		}
 		if n["vertical"] != 5 || n["horizontal"] != 7 {
-			out = append(out, Finding{Check: "structure", Layer: LayerRoads, Message: fmt.Sprintf("%d vertical and %d horizontal roads, the plan has 5 and 7", n["vertical"], n["horizontal"])})
+			out = append(out, Finding{Check: "structure", Layer: layout.LayerRoads, Message: fmt.Sprintf("%d vertical and %d horizontal roads, the plan has 5 and 7", n["vertical"], n["horizontal"])})
 		}
 	}
 	// Bases: south of the corridor below the middle ones below the north ones, all touching the corridor.
-	bases, err1 := lay.Layer(LayerBases)
-	corr, err2 := lay.Layer(LayerCorridor)
+	bases, err1 := lay.Layer(layout.LayerBases)
+	corr, err2 := lay.Layer(layout.LayerCorridor)
 	if err1 == nil && err2 == nil && len(corr.Features) == 1 {
 		cg := geoms[corr.Features[0].ID]
 		rank := map[string]int{"south": 0, "middle": 1, "north": 2}
@@ -272,18 +273,18 @@ func checkPlanStructure(lay *Layout, geoms map[string]*geos.Geom) []Finding {
 			r, ok := rank[pos]
 			g := geoms[f.ID]
 			if !ok || g == nil {
-				out = append(out, Finding{Check: "bases", Layer: LayerBases, Feature: f.ID, Message: fmt.Sprintf("position %q must be south, middle or north", pos)})
+				out = append(out, Finding{Check: "bases", Layer: layout.LayerBases, Feature: f.ID, Message: fmt.Sprintf("position %q must be south, middle or north", pos)})
 				continue
 			}
 			if cg != nil && !cg.Intersects(g) {
-				out = append(out, Finding{Check: "bases", Layer: LayerBases, Feature: f.ID, Message: "does not touch the corridor"})
+				out = append(out, Finding{Check: "bases", Layer: layout.LayerBases, Feature: f.ID, Message: "does not touch the corridor"})
 			}
 			y := g.Centroid().Y()
 			maxLat[r] = math.Max(maxLat[r], y)
 			minLat[r] = math.Min(minLat[r], y)
 		}
 		if maxLat[0] >= minLat[1] || maxLat[1] >= minLat[2] {
-			out = append(out, Finding{Check: "bases", Layer: LayerBases, Message: "bases are not ordered south < middle < north along the corridor"})
+			out = append(out, Finding{Check: "bases", Layer: layout.LayerBases, Message: "bases are not ordered south < middle < north along the corridor"})
 		}
 	}
 	return out
@@ -291,7 +292,7 @@ func checkPlanStructure(lay *Layout, geoms map[string]*geos.Geom) []Finding {
 
 // checkGazetteer checks that the public reference points fall where the plan
 // puts them.
-func checkGazetteer(lay *Layout, district *geos.Geom, geoms map[string]*geos.Geom, gaz []GazetteerPoint) []Finding {
+func checkGazetteer(lay *layout.Layout, district *geos.Geom, geoms map[string]*geos.Geom, gaz []GazetteerPoint) []Finding {
 	var out []Finding
 	type expect struct {
 		name, kind, crsPrefix string
