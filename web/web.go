@@ -30,6 +30,8 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+	"hetang/internal/links"
 )
 
 //go:embed static
@@ -39,10 +41,10 @@ var embedded embed.FS
 const (
 	PathIndex     = "/"
 	PathStatic    = "/static/"
-	PathWebConfig = "/api/v1/webconfig"
-	PathGPKG      = "/api/v1/download/hetang.gpkg"
-	PathOGCAPI    = "/ogcapi/"
-	PathLayers    = "/api/v1/layers"
+	PathWebConfig = links.WebConfig
+	PathGPKG      = links.GPKG
+	PathOGCAPI    = links.OGCAPI + "/"
+	PathLayers    = links.Layers
 )
 
 // defaultMaxZoom is used for basemaps whose max_zoom is not configured.
@@ -122,7 +124,7 @@ func webConfig(cfg config.Config) WebConfig {
 	wc := WebConfig{
 		Basemaps: []Basemap{},
 		Links:    Links{GPKG: PathGPKG, OGCAPI: PathOGCAPI, Layers: PathLayers},
-		Notice:   httpapi.Notice,
+		Notice:   layout.Notice,
 	}
 	for _, b := range cfg.Basemaps {
 		mz := b.MaxZoom

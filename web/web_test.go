@@ -17,6 +17,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
+	"hetang/internal/layout"
 )
 
 func newServer(t *testing.T, cfg config.Config) *httptest.Server {
@@ -129,7 +130,7 @@ func TestWebConfig(t *testing.T) {
 			{ID: "amap", Name: "amap", URL: "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", CRS: "GCJ02", Subdomains: "1234", MaxZoom: 17},
 		},
 		Links:  Links{GPKG: "/api/v1/download/hetang.gpkg", OGCAPI: "/ogcapi/", Layers: "/api/v1/layers"},
-		Notice: httpapi.Notice,
+		Notice: layout.Notice,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("webconfig (-want +got):\n%s", diff)

@@ -14,6 +14,7 @@ import (
 	"hetang/internal/export"
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
+	"hetang/internal/layers"
 	"hetang/internal/locate"
 	"hetang/internal/logging"
 	"hetang/internal/ogcapi"
@@ -73,9 +74,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return srv.Serve(ctx, ln)
 }
 
-// mounts lists the route groups beyond the core layer service.
+// mounts lists the features the server carries besides its health endpoints.
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
 	return []httpapi.Mounter{
+		layers.New(st),                          // /api/v1/layers, /api/v1/layers/{layer}[/features/{fid}] (crs=)
 		locate.New(st, log),                     // /api/v1/locate, /distance, /nearest
 		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip (crs=)
 		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)

@@ -6,6 +6,9 @@
 package apierr
 
 import (
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,9 +18,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 )
-
-// MediaTypeProblem is the media type of problem documents (RFC 9457).
-const MediaTypeProblem = "application/problem+json"
 
 // Error is an error with an HTTP status and a message for the client.
 type Error struct {
@@ -84,7 +84,7 @@ func Handler(log *slog.Logger) echo.HTTPErrorHandler {
 		if jerr != nil {
 			body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
 		}
-		_ = c.Blob(status, MediaTypeProblem, body)
+		_ = c.Blob(status, mediatype.Problem, body)
 	}
 }
 
@@ -101,7 +101,7 @@ func classify(err error) (int, string) {
 		}
 		switch he.Code {
 		case http.StatusNotFound:
-			msg = "no such resource; GET /api/v1/layers lists the layers and / is the map"
+			msg = "no such resource; GET " + links.Layers + " lists the layers and / is the map"
 		case http.StatusMethodNotAllowed:
 			msg = "method not allowed on this resource"
 		case http.StatusRequestEntityTooLarge:

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"hetang/internal/apierr"
+	"hetang/internal/mediatype"
 )
 
 func TestHandler(t *testing.T) {
@@ -42,7 +43,7 @@ func TestHandler(t *testing.T) {
 			if rec.Code != tt.status {
 				t.Errorf("status %d, want %d", rec.Code, tt.status)
 			}
-			if ct := rec.Header().Get("Content-Type"); ct != apierr.MediaTypeProblem {
+			if ct := rec.Header().Get("Content-Type"); ct != mediatype.Problem {
 				t.Errorf("Content-Type %q", ct)
 			}
 			var p apierr.Problem

@@ -40,22 +40,13 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
-	"hetang/internal/shapefile"
 	"hetang/internal/httpapi"
+	"hetang/internal/layers"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
+	"hetang/internal/shapefile"
 	"hetang/internal/store"
-)
-
-// Media types of the downloads.
-const (
-	MediaTypeZip     = "application/zip"
-	MediaTypeGeoJSON = httpapi.MediaTypeGeoJSON
-)
-
-// File name suffixes of the download routes.
-const (
-	SuffixGeoJSON  = ".geojson"
-	SuffixShapeZip = ".shp.zip"
 )
 
 // ErrCRS is wrapped by errors about a CRS a format cannot carry.
@@ -74,27 +65,27 @@ func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
 // Mount adds GET /api/v1/download/{layer}.geojson, {layer}.shp.zip and
 // hetang.gpkg.
 func (s *Server) Mount(r httpapi.Routes) {
-	r.Echo.GET("/api/v1/download/:file", s.download, r.Std...)
+	r.Echo.GET(links.Download+"/:file", s.download, r.Std...)
 }
 
 func (s *Server) download(c echo.Context) error {
 	file := c.Param("file")
-	if file == GPKGFile {
+	if file == links.GPKGFile {
 		return s.downloadGPKG(c)
 	}
 	lay := s.store.Current().Layout
 	var layerID, kind string
 	switch {
-	case strings.HasSuffix(file, SuffixShapeZip):
-		layerID, kind = strings.TrimSuffix(file, SuffixShapeZip), SuffixShapeZip
-	case strings.HasSuffix(file, SuffixGeoJSON):
-		layerID, kind = strings.TrimSuffix(file, SuffixGeoJSON), SuffixGeoJSON
+	case strings.HasSuffix(file, links.SuffixShapeZip):
+		layerID, kind = strings.TrimSuffix(file, links.SuffixShapeZip), links.SuffixShapeZip
+	case strings.HasSuffix(file, links.SuffixGeoJSON):
+		layerID, kind = strings.TrimSuffix(file, links.SuffixGeoJSON), links.SuffixGeoJSON
 	default:
-		return apierr.NotFound("downloads are /api/v1/download/{layer}.geojson, /api/v1/download/{layer}.shp.zip and /api/v1/download/hetang.gpkg")
+		return apierr.NotFound("downloads are " + links.LayerDownload("{layer}", links.SuffixGeoJSON) + ", " + links.LayerDownload("{layer}", links.SuffixShapeZip) + " and " + links.GPKG)
 	}
 	ly, err := lay.Layer(layerID)
 	if err != nil {
-		return apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET /api/v1/layers lists the layers", layerID))
+		return apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET %s lists the layers", layerID, links.Layers))
 	}
 	cr, err := httpapi.ParseCRS(c)
 	if err != nil {
@@ -103,15 +94,15 @@ func (s *Server) download(c echo.Context) error {
 	var body []byte
 	var mediaType, name string
 	switch kind {
-	case SuffixShapeZip:
+	case links.SuffixShapeZip:
 		if _, err := PRJ(cr); err != nil {
 			return apierr.BadRequest(err.Error())
 		}
 		body, err = ShapefileZip(ly, cr, lay.Version, s.now())
-		mediaType, name = MediaTypeZip, fileName(ly.ID, cr, SuffixShapeZip)
+		mediaType, name = mediatype.Zip, fileName(ly.ID, cr, links.SuffixShapeZip)
 	default:
 		body, err = GeoJSON(ly, cr, lay.Version)
-		mediaType, name = MediaTypeGeoJSON, fileName(ly.ID, cr, SuffixGeoJSON)
+		mediaType, name = mediatype.GeoJSON, fileName(ly.ID, cr, links.SuffixGeoJSON)
 	}
 	if err != nil {
 		return fmt.Errorf("export: layer %s in %s: %w", ly.ID, cr.Code, err)
@@ -119,7 +110,7 @@ func (s *Server) download(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	h.Set("ETag", fmt.Sprintf(`"%s.%s.%s%s"`, lay.Version, ly.ID, cr.Code, kind))
-	h.Set("Content-Crs", "<"+crsURI(cr)+">")
+	h.Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
 	return c.Blob(http.StatusOK, mediaType, body)
 }
 
@@ -144,7 +135,7 @@ func fileName(layer string, c crs.CRS, suffix string) string {
 func GeoJSON(ly *layout.Layer, c crs.CRS, version string) ([]byte, error) {
 	fc := geojson.NewFeatureCollection()
 	for _, f := range ly.Features {
-		gf, err := httpapi.FeatureGeoJSON(f, c)
+		gf, err := layers.FeatureGeoJSON(f, c)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +146,7 @@ func GeoJSON(ly *layout.Layer, c crs.CRS, version string) ([]byte, error) {
 		"layer":        map[string]string{"id": ly.ID, "title_zh": ly.TitleZH, "title_en": ly.TitleEN, "geometry_type": ly.GeometryType},
 		"data_version": version,
 		"crs_code":     c.Code,
-		"notice":       httpapi.Notice,
+		"notice":       layout.Notice,
 	}
 	if c.EPSG != 0 && !c.IsWGS84() {
 		fc.ExtraMembers["crs"] = map[string]any{"type": "name", "properties": map[string]string{"name": c.Code}}
@@ -379,6 +370,6 @@ func readme(ly *layout.Layer, c crs.CRS, version string, files []string, props [
 		fmt.Fprintf(&b, "\n%d text value(s) were longer than the DBF limit of 254 bytes and were cut at a\n", truncated)
 		b.WriteString("character boundary. The GeoJSON download (.geojson) and the GeoPackage carry them whole.\n")
 	}
-	b.WriteString("\n" + httpapi.Notice + "\n")
+	b.WriteString("\n" + layout.Notice + "\n")
 	return b.String()
 }

@@ -17,12 +17,10 @@ import (
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 	"hetang/internal/store"
 )
-
-// GPKGFile is the file name of the whole-layout GeoPackage download,
-// /api/v1/download/hetang.gpkg.
-const GPKGFile = "hetang.gpkg"
 
 // gpkgName is the name the default (EPSG:4326) GeoPackage is saved under.
 const gpkgName = "hetang-layout.gpkg"
@@ -65,9 +63,9 @@ func (s *Server) downloadGPKG(c echo.Context) error {
 	name := strings.TrimSuffix(gpkgName, ".gpkg") + "-" + strings.ToLower(strings.ReplaceAll(cr.Code, ":", "")) + ".gpkg"
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	h.Set(echo.HeaderContentType, httpapi.MediaTypeGPKG)
+	h.Set(echo.HeaderContentType, mediatype.GeoPackage)
 	h.Set("ETag", fmt.Sprintf(`"%s.%s.gpkg"`, snap.Layout.Version, cr.Code))
-	h.Set("Content-Crs", "<"+crsURI(cr)+">")
+	h.Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
 	http.ServeContent(c.Response(), c.Request(), name, snap.LoadedAt, bytes.NewReader(b))
 	return nil
 }
@@ -85,7 +83,7 @@ func serveStoreGPKG(c echo.Context, snap *store.Snapshot) error {
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+gpkgName+`"`)
-	h.Set(echo.HeaderContentType, httpapi.MediaTypeGPKG)
+	h.Set(echo.HeaderContentType, mediatype.GeoPackage)
 	h.Set("ETag", fmt.Sprintf(`"%s"`, snap.Layout.Version))
 	http.ServeContent(c.Response(), c.Request(), gpkgName, st.ModTime(), fh)
 	return nil
@@ -149,7 +147,7 @@ func BuildGPKG(ctx context.Context, lay *layout.Layout, cr crs.CRS, srsID int) (
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, GPKGFile)
+	path := filepath.Join(dir, links.GPKGFile)
 	if err := gpkg.WriteSRS(ctx, path, out, srsID); err != nil {
 		return nil, err
 	}

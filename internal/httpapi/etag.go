@@ -3,15 +3,17 @@ package httpapi
 import (
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
+
+	"hetang/internal/lru"
 )
 
 // Header names echo does not define.
 const (
-	headerETag        = "ETag"
-	headerIfNoneMatch = "If-None-Match"
+	headerETag         = "ETag"
+	headerIfNoneMatch  = "If-None-Match"
+	headerCacheControl = "Cache-Control"
 )
 
 // ETagMatches reports whether an If-None-Match header matches etag, using
@@ -35,44 +37,36 @@ func NotModified(c echo.Context, etag string) bool {
 	return inm != "" && ETagMatches(inm, etag)
 }
 
-// ResponseCache keeps encoded responses by ETag. An ETag names the data
-// version, so entries built from replaced data are never served again.
+// ResponseCache keeps encoded responses by ETag in a byte-capped LRU. An
+// ETag names the data version, so entries built from replaced data are never
+// served again; they age out.
 type ResponseCache struct {
-	maxEntries int
-	maxBody    int
-	mu         sync.Mutex
-	m          map[string][]byte
+	maxBody int
+	bodies  *lru.Cache[[]byte]
 }
 
-// NewResponseCache returns a cache of at most maxEntries bodies (it is
-// emptied when full), each at most maxBody bytes (0: any size; larger bodies
-// are rebuilt per request).
-func NewResponseCache(maxEntries, maxBody int) *ResponseCache {
-	return &ResponseCache{maxEntries: maxEntries, maxBody: maxBody, m: map[string][]byte{}}
+// NewResponseCache returns a cache of at most maxBytes of bodies, each at
+// most maxBody bytes (0: any size that fits; larger bodies are rebuilt per
+// request).
+func NewResponseCache(maxBytes int64, maxBody int) *ResponseCache {
+	return &ResponseCache{maxBody: maxBody, bodies: lru.New[[]byte](maxBytes)}
 }
 
 // Serve answers 304 when If-None-Match matches etag, else the cached body or
 // the one build returns.
 func (rc *ResponseCache) Serve(c echo.Context, etag, mediaType string, build func() ([]byte, error)) error {
-	c.Response().Header().Set("Cache-Control", "public, max-age=60, must-revalidate")
+	c.Response().Header().Set(headerCacheControl, "public, max-age=60, must-revalidate")
 	if NotModified(c, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	rc.mu.Lock()
-	b, ok := rc.m[etag]
-	rc.mu.Unlock()
+	b, ok := rc.bodies.Get(etag)
 	if !ok {
 		var err error
 		if b, err = build(); err != nil {
 			return err
 		}
 		if rc.maxBody <= 0 || len(b) <= rc.maxBody {
-			rc.mu.Lock()
-			if len(rc.m) >= rc.maxEntries {
-				clear(rc.m)
-			}
-			rc.m[etag] = b
-			rc.mu.Unlock()
+			rc.bodies.Put(etag, b, int64(len(b)))
 		}
 	}
 	return c.Blob(http.StatusOK, mediaType, b)

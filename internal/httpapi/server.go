@@ -1,8 +1,9 @@
-// Package httpapi is the service's HTTP front: the echo instance with its
-// production middleware (request ids, access logs, CORS, body and time
-// limits, gzip, panic recovery), the error handler, the health endpoints and
-// the layer service under /api/v1. Other packages (queries, OGC API, tiles,
-// the web page) plug in through Mounter.
+// Package httpapi is the service's shared HTTP server: the echo instance
+// with its production middleware (request ids, access logs, CORS, body and
+// time limits, gzip, panic recovery), the error handler, the health
+// endpoints, and what every feature's handlers share (the ETag response
+// cache, reading the crs parameter). The features — layers, queries,
+// downloads, imports, OGC API, tiles, the web page — plug in through Mounter.
 package httpapi
 
 import (
@@ -21,14 +22,8 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/config"
+	"hetang/internal/links"
 	"hetang/internal/store"
-)
-
-// Media types the API speaks.
-const (
-	MediaTypeGeoJSON = "application/geo+json"
-	MediaTypeJSON    = "application/json"
-	MediaTypeGPKG    = "application/geopackage+sqlite3"
 )
 
 // Routes is what a Mounter gets: the echo instance and the middleware for
@@ -53,19 +48,19 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	version string
-	cache   *ResponseCache
 }
 
-// New builds the server and its routes. version is the program's build version.
+// New builds the server with the health endpoints and the routes of mounts.
+// version is the program's build version.
 func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, mounts ...Mounter) *Server {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = apierr.Handler(log)
-	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version, cache: NewResponseCache(512, 0)}
+	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version}
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
-		Skipper: func(c echo.Context) bool { p := c.Request().URL.Path; return p == "/" || p == "/ogcapi/" },
+		Skipper: func(c echo.Context) bool { p := c.Request().URL.Path; return p == "/" || p == links.OGCAPI+"/" },
 	}))
 	// HEAD is routed as GET (echo routes by the request's method before
 	// route middleware runs), then turned back into HEAD for the handler, so
@@ -101,7 +96,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		AllowOrigins:  cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodOptions},
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfNoneMatch, echo.HeaderAccept},
-		ExposeHeaders: []string{headerETag, "Content-Crs", echo.HeaderXRequestID},
+		ExposeHeaders: []string{headerETag, HeaderContentCRS, echo.HeaderXRequestID},
 	}))
 	// Small answers (a point locate is about 2 KB) are not worth compressing;
 	// layers and batches are, at the fastest level.
@@ -121,13 +116,6 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	}
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	// Middleware goes on each route, not on the group: a group with
-	// middleware adds a catch-all route that answers every unknown method on
-	// /api/v1/... with 404 instead of 405.
-	g := e.Group("/api/v1")
-	g.GET("/layers", s.listLayers, r.Std...)
-	g.GET("/layers/:layer", s.getLayer, r.Std...)
-	g.GET("/layers/:layer/features/:fid", s.getFeature, r.Std...)
 	for _, m := range mounts {
 		m.Mount(r)
 	}

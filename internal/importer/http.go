@@ -17,15 +17,10 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 	"hetang/internal/plandata"
 	"hetang/internal/store"
-)
-
-// Media types an import body may have.
-const (
-	MediaTypeGeoJSON = httpapi.MediaTypeGeoJSON
-	MediaTypeGPKG    = httpapi.MediaTypeGPKG
-	MediaTypeZip     = "application/zip"
 )
 
 // Query parameters of the import endpoints.
@@ -59,8 +54,8 @@ func NewServer(cfg config.Config, st *store.Store, geodata fs.FS) *Server {
 
 // Mount adds the import routes.
 func (s *Server) Mount(r httpapi.Routes) {
-	r.Echo.PUT("/api/v1/layers/:layer", s.importLayer, r.Batch...)
-	r.Echo.POST("/api/v1/layers/:layer/import", s.importLayer, r.Batch...)
+	r.Echo.PUT(links.Layers+"/:layer", s.importLayer, r.Batch...)
+	r.Echo.POST(links.Layers+"/:layer/import", s.importLayer, r.Batch...)
 }
 
 // authorize checks the bearer token in constant time.
@@ -83,11 +78,11 @@ func formatOfMediaType(ct string) (Format, bool) {
 		return "", false
 	}
 	switch mt {
-	case MediaTypeGeoJSON, "application/json", "application/vnd.geo+json":
+	case mediatype.GeoJSON, mediatype.JSON, "application/vnd.geo+json":
 		return FormatGeoJSON, true
-	case MediaTypeGPKG, "application/x-sqlite3", "application/vnd.sqlite3":
+	case mediatype.GeoPackage, "application/x-sqlite3", "application/vnd.sqlite3":
 		return FormatGeoPackage, true
-	case MediaTypeZip, "application/x-zip-compressed", "application/x-zip":
+	case mediatype.Zip, "application/x-zip-compressed", "application/x-zip":
 		return FormatShapeZip, true
 	}
 	return "", false
@@ -107,7 +102,7 @@ func (s *Server) importLayer(c echo.Context) error {
 	}
 	layerID := c.Param("layer")
 	if _, err := s.im.store.Current().Layout.Layer(layerID); err != nil {
-		return apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET /api/v1/layers lists the layers", layerID))
+		return apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET %s lists the layers", layerID, links.Layers))
 	}
 	format, ok := formatOfMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if !ok {
@@ -156,12 +151,12 @@ func (s *Server) importLayer(c echo.Context) error {
 
 // Rejection is the 422 body: an RFC 9457 problem with the failed checks.
 type Rejection struct {
-	Type      string           `json:"type"`
-	Title     string           `json:"title"`
-	Status    int              `json:"status"`
-	Detail    string           `json:"detail"`
+	Type      string             `json:"type"`
+	Title     string             `json:"title"`
+	Status    int                `json:"status"`
+	Detail    string             `json:"detail"`
 	Findings  []plandata.Finding `json:"findings"`
-	RequestID string           `json:"request_id,omitempty"`
+	RequestID string             `json:"request_id,omitempty"`
 }
 
 func writeRejection(c echo.Context, rej *RejectedError) error {
@@ -175,5 +170,5 @@ func writeRejection(c echo.Context, rej *RejectedError) error {
 	if err != nil {
 		return err
 	}
-	return c.Blob(http.StatusUnprocessableEntity, apierr.MediaTypeProblem, b)
+	return c.Blob(http.StatusUnprocessableEntity, mediatype.Problem, b)
 }

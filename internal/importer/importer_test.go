@@ -28,6 +28,7 @@ import (
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
+	"hetang/internal/layers"
 	"hetang/internal/layout"
 	"hetang/internal/plandata"
 	"hetang/internal/store"
@@ -67,7 +68,7 @@ func newHTTP(t *testing.T, st *store.Store, adminToken string) *httptest.Server 
 	t.Helper()
 	cfg := config.Default()
 	cfg.AdminToken = adminToken
-	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", importer.NewServer(cfg, st, geodata.FS))
+	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", layers.New(st), importer.NewServer(cfg, st, geodata.FS))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts

@@ -23,9 +23,9 @@ import (
 	"github.com/twpayne/go-proj/v11"
 
 	"hetang/internal/crs"
-	"hetang/internal/shapefile"
 	"hetang/internal/gpkg"
 	"hetang/internal/layout"
+	"hetang/internal/shapefile"
 )
 
 // Format is the kind of file being imported.

@@ -179,3 +179,6 @@ func fieldTypeOf(v any) FieldType {
 // CommonProperties returns the names of the properties every feature
 // carries, in canonical order.
 func CommonProperties() []string { return slices.Clone(commonProps) }
+
+// Notice is the data-honesty statement carried by responses and downloads.
+const Notice = "The layout geometry is a schematic digitisation of the Hetang 14th Five-Year Plan's text and schematic maps, not a survey; only the district boundary (generalised web-map data) and a few gazetteer points come from coordinates. Each feature's source and accuracy properties say which."

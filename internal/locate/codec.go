@@ -1,6 +1,8 @@
 package locate
 
 import (
+	"hetang/internal/mediatype"
+
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -28,22 +30,15 @@ const (
 	FormatNDJSON  Format = "ndjson"
 )
 
-// Media types of the batch formats.
-const (
-	MediaTypeGeoJSON = "application/geo+json"
-	MediaTypeCSV     = "text/csv"
-	MediaTypeNDJSON  = "application/x-ndjson"
-)
-
 // MediaType returns the media type written for f.
 func (f Format) MediaType() string {
 	switch f {
 	case FormatCSV:
-		return MediaTypeCSV + "; charset=utf-8"
+		return mediatype.CSV + "; charset=utf-8"
 	case FormatNDJSON:
-		return MediaTypeNDJSON
+		return mediatype.NDJSON
 	}
-	return MediaTypeGeoJSON
+	return mediatype.GeoJSON
 }
 
 // ParseFormat reads a format name (geojson, csv, ndjson; also json and
@@ -54,11 +49,11 @@ func ParseFormat(s string) (Format, bool) {
 		t = mt
 	}
 	switch t {
-	case "geojson", "json", "application/geo+json", "application/json", "application/vnd.geo+json":
+	case "geojson", "json", mediatype.GeoJSON, mediatype.JSON, "application/vnd.geo+json":
 		return FormatGeoJSON, true
-	case "csv", "text/csv", "application/csv", "text/plain":
+	case "csv", mediatype.CSV, "application/csv", "text/plain":
 		return FormatCSV, true
-	case "ndjson", "jsonl", "geojsonl", "geojsonseq", "application/x-ndjson", "application/ndjson", "application/jsonl", "application/json-seq", "application/geo+json-seq":
+	case "ndjson", "jsonl", "geojsonl", "geojsonseq", mediatype.NDJSON, "application/ndjson", "application/jsonl", "application/json-seq", "application/geo+json-seq":
 		return FormatNDJSON, true
 	}
 	return "", false

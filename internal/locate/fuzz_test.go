@@ -12,6 +12,7 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
+	"hetang/internal/httpapi"
 )
 
 // FuzzQueryParams fuzzes the GET /locate parameters: any input gives either
@@ -24,8 +25,8 @@ func FuzzQueryParams(f *testing.F) {
 		f.Add(s[0], s[1], s[2], s[3])
 	}
 	f.Fuzz(func(t *testing.T, lon, lat, c, k string) {
-		q := url.Values{ParamLon: {lon}, ParamLat: {lat}, ParamCRS: {c}, ParamK: {k}}
-		cr, err := ParseCRS(q)
+		q := url.Values{ParamLon: {lon}, ParamLat: {lat}, httpapi.ParamCRS: {c}, ParamK: {k}}
+		cr, err := httpapi.ParseCRSParam(q, httpapi.ParamCRS, nil)
 		if err != nil {
 			mustBadRequest(t, err)
 			return

@@ -19,6 +19,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
+	"hetang/internal/mediatype"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
@@ -27,7 +28,6 @@ import (
 const (
 	ParamLon   = "lon"
 	ParamLat   = "lat"
-	ParamCRS   = "crs"
 	ParamK     = "k"
 	ParamLayer = "layer"
 	ParamFrom  = "from"
@@ -56,15 +56,6 @@ func (s *Server) Mount(r httpapi.Routes) {
 }
 
 func (s *Server) index() *spatial.Index { return s.store.Current().Index }
-
-// ParseCRS reads the crs parameter (default CRS84).
-func ParseCRS(q url.Values) (crs.CRS, error) {
-	c, err := crs.Parse(q.Get(ParamCRS))
-	if err != nil {
-		return crs.CRS{}, apierr.BadRequest("crs: " + strings.TrimPrefix(err.Error(), "crs: "))
-	}
-	return c, nil
-}
 
 // ParseK reads k (1..50, default def).
 func ParseK(q url.Values, def int) (int, error) {
@@ -132,7 +123,7 @@ func ParsePair(q url.Values, name string, c crs.CRS) (orb.Point, error) {
 }
 
 func (s *Server) locator(q url.Values) (*Locator, error) {
-	c, err := ParseCRS(q)
+	c, err := httpapi.ParseCRSParam(q, httpapi.ParamCRS, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +229,7 @@ func (s *Server) postBatch(c echo.Context) error {
 			return apierr.BadRequest(fmt.Sprintf("format %q must be geojson, csv or ndjson", truncate(f)))
 		}
 	}
-	if !ok || req.Header.Get(echo.HeaderContentType) == "application/json" {
+	if !ok || req.Header.Get(echo.HeaderContentType) == mediatype.JSON {
 		head, _ := br.Peek(4096)
 		in = Sniff(head)
 	}
@@ -301,7 +292,7 @@ func (w *lazyWriter) Write(p []byte) (int, error) {
 		}
 		h := w.c.Response().Header()
 		h.Set(echo.HeaderContentType, w.ctype)
-		h.Set("Content-Crs", w.crs)
+		h.Set(httpapi.HeaderContentCRS, w.crs)
 		w.c.Response().WriteHeader(http.StatusOK)
 	}
 	return w.c.Response().Write(p)
@@ -323,7 +314,7 @@ type DistanceAnswer struct {
 
 func (s *Server) getDistance(c echo.Context) error {
 	q := c.QueryParams()
-	cr, err := ParseCRS(q)
+	cr, err := httpapi.ParseCRSParam(q, httpapi.ParamCRS, nil)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ import (
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
 	"hetang/internal/store"
 )
 
@@ -121,7 +122,7 @@ func startLive(t *testing.T) *liveServer {
 			return
 		}
 		go func() { _ = srv.Serve(context.Background(), ln) }()
-		live = &liveServer{url: "http://" + ln.Addr().String() + Prefix + "/", lay: st.Current().Layout, rec: rec}
+		live = &liveServer{url: "http://" + ln.Addr().String() + links.OGCAPI + "/", lay: st.Current().Layout, rec: rec}
 	})
 	if liveErr != nil {
 		t.Fatal(liveErr)
@@ -163,7 +164,7 @@ func TestGDALListsEveryLayerWithItsCount(t *testing.T) {
 	}
 	want := map[string]int{}
 	for _, ly := range ls.lay.Layers {
-		want[collectionID(ly)] = len(ly.Features)
+		want[links.CollectionID(ly.ID)] = len(ly.Features)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ogrinfo layers and feature counts (-want +got):\n%s", diff)
@@ -360,7 +361,7 @@ func TestCRS4547AgreesWithPROJ(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	if got := resp.Header.Get(HeaderContentCRS); got != "<"+uri+">" {
+	if got := resp.Header.Get(httpapi.HeaderContentCRS); got != "<"+uri+">" {
 		t.Errorf("Content-Crs %q, want <%s>", got, uri)
 	}
 	var fc struct {

@@ -15,10 +15,12 @@ import (
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 )
 
 // Link is a typed hyperlink.
-type Link = httpapi.Link
+type Link = links.Link
 
 // Landing is the body of the landing page.
 type Landing struct {
@@ -94,19 +96,19 @@ func (s *Server) landing(c echo.Context) error {
 	base := baseURL(c)
 	body := Landing{
 		Title:       "Hetang District spatial layout — OGC API Features",
-		Description: "The spatial layout of the Hetang District (株洲市荷塘区) 14th Five-Year Plan as OGC API – Features. " + httpapi.Notice,
+		Description: "The spatial layout of the Hetang District (株洲市荷塘区) 14th Five-Year Plan as OGC API – Features. " + layout.Notice,
 		Links: []Link{
-			{Rel: RelSelf, Href: base + "/?f=json", Type: MediaTypeJSON, Title: "This document"},
-			{Rel: RelAlternate, Href: base + "/?f=html", Type: MediaTypeHTML, Title: "This document as HTML"},
-			{Rel: RelServiceDesc, Href: base + "/api", Type: MediaTypeOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
-			{Rel: RelConformance, Href: base + "/conformance", Type: MediaTypeJSON, Title: "Conformance classes implemented"},
-			{Rel: RelData, Href: base + "/collections", Type: MediaTypeJSON, Title: "The feature collections"},
-			{Rel: RelEnclosure, Href: "/api/v1/download/hetang.gpkg", Type: MediaTypeGPKG, Title: "The whole layout as one GeoPackage"},
+			{Rel: links.RelSelf, Href: base + "/?f=json", Type: mediatype.JSON, Title: "This document"},
+			{Rel: links.RelAlternate, Href: base + "/?f=html", Type: mediatype.HTML, Title: "This document as HTML"},
+			{Rel: RelServiceDesc, Href: base + "/api", Type: mediatype.OpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+			{Rel: RelConformance, Href: base + "/conformance", Type: mediatype.JSON, Title: "Conformance classes implemented"},
+			{Rel: RelData, Href: base + "/collections", Type: mediatype.JSON, Title: "The feature collections"},
+			{Rel: links.RelEnclosure, Href: links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage"},
 		},
 	}
 	ver := s.store.Current().Layout.Version
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, etag(ver, "landing", base, f), MediaTypeJSON, body, "landing", body)
+	return s.respond(c, f, etag(ver, "landing", base, f), mediatype.JSON, body, "landing", body)
 }
 
 func (s *Server) conformance(c echo.Context) error {
@@ -118,7 +120,7 @@ func (s *Server) conformance(c echo.Context) error {
 		return err
 	}
 	body := Conformance{ConformsTo: conformance}
-	return s.respond(c, f, etag(s.store.Current().Layout.Version, "conformance", f), MediaTypeJSON, body, "conformance", body)
+	return s.respond(c, f, etag(s.store.Current().Layout.Version, "conformance", f), mediatype.JSON, body, "conformance", body)
 }
 
 func (s *Server) openAPI(c echo.Context) error {
@@ -130,23 +132,23 @@ func (s *Server) openAPI(c echo.Context) error {
 	}
 	lay := s.store.Current().Layout
 	base := baseURL(c)
-	return s.cache.Serve(c, etag(lay.Version, "api", base), MediaTypeOpenAPI, func() ([]byte, error) {
+	return s.cache.Serve(c, etag(lay.Version, "api", base), mediatype.OpenAPI, func() ([]byte, error) {
 		return marshal(OpenAPI(lay, base))
 	})
 }
 
 func (s *Server) collectionInfo(base string, ly *layout.Layer) Collection {
-	id := collectionID(ly)
+	id := links.CollectionID(ly.ID)
 	b := ly.Bound()
 	href := base + "/collections/" + id
 	return Collection{
 		ID: id, Title: ly.TitleEN, TitleZH: ly.TitleZH, Description: ly.Description,
 		Links: []Link{
-			{Rel: RelSelf, Href: href + "?f=json", Type: MediaTypeJSON, Title: "This collection"},
-			{Rel: RelAlternate, Href: href + "?f=html", Type: MediaTypeHTML, Title: "This collection as HTML"},
-			{Rel: RelItems, Href: href + "/items?f=geojson", Type: MediaTypeGeoJSON, Title: ly.TitleEN + " as GeoJSON"},
-			{Rel: RelItems, Href: href + "/items?f=html", Type: MediaTypeHTML, Title: ly.TitleEN + " as HTML"},
-			{Rel: RelQueryables, Href: href + "/queryables", Type: MediaTypeSchemaJSON, Title: "Properties usable in filters"},
+			{Rel: links.RelSelf, Href: href + "?f=json", Type: mediatype.JSON, Title: "This collection"},
+			{Rel: links.RelAlternate, Href: href + "?f=html", Type: mediatype.HTML, Title: "This collection as HTML"},
+			{Rel: links.RelItems, Href: href + "/items?f=geojson", Type: mediatype.GeoJSON, Title: ly.TitleEN + " as GeoJSON"},
+			{Rel: links.RelItems, Href: href + "/items?f=html", Type: mediatype.HTML, Title: ly.TitleEN + " as HTML"},
+			{Rel: RelQueryables, Href: href + "/queryables", Type: mediatype.SchemaJSON, Title: "Properties usable in filters"},
 		},
 		Extent:       Extent{Spatial: SpatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs.CRS84URI}},
 		ItemType:     "feature",
@@ -168,14 +170,14 @@ func (s *Server) collections(c echo.Context) error {
 	lay := s.store.Current().Layout
 	base := baseURL(c)
 	body := Collections{Links: []Link{
-		{Rel: RelSelf, Href: base + "/collections?f=json", Type: MediaTypeJSON, Title: "This document"},
-		{Rel: RelAlternate, Href: base + "/collections?f=html", Type: MediaTypeHTML, Title: "This document as HTML"},
+		{Rel: links.RelSelf, Href: base + "/collections?f=json", Type: mediatype.JSON, Title: "This document"},
+		{Rel: links.RelAlternate, Href: base + "/collections?f=html", Type: mediatype.HTML, Title: "This document as HTML"},
 	}}
 	for _, ly := range lay.Layers {
 		body.Collections = append(body.Collections, s.collectionInfo(base, ly))
 	}
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, etag(lay.Version, "collections", base, f), MediaTypeJSON, body, "collections", body)
+	return s.respond(c, f, etag(lay.Version, "collections", base, f), mediatype.JSON, body, "collections", body)
 }
 
 func (s *Server) collection(c echo.Context) error {
@@ -193,7 +195,7 @@ func (s *Server) collection(c echo.Context) error {
 	base := baseURL(c)
 	body := s.collectionInfo(base, ly)
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, etag(lay.Version, "collection", ly.ID, base, f), MediaTypeJSON, body, "collection", body)
+	return s.respond(c, f, etag(lay.Version, "collection", ly.ID, base, f), mediatype.JSON, body, "collection", body)
 }
 
 // Queryables returns the JSON Schema of the properties of ly usable in
@@ -212,7 +214,7 @@ func Queryables(ly *layout.Layer, base string) map[string]any {
 	}
 	return map[string]any{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
-		"$id":                  base + "/collections/" + collectionID(ly) + "/queryables",
+		"$id":                  base + "/collections/" + links.CollectionID(ly.ID) + "/queryables",
 		"type":                 "object",
 		"title":                ly.TitleEN,
 		"properties":           props,
@@ -262,7 +264,7 @@ func (s *Server) queryables(c echo.Context) error {
 		return apierr.BadRequest(fmt.Sprintf("queryables are served as JSON Schema only; use f=json, not f=%q", f))
 	}
 	base := baseURL(c)
-	return s.cache.Serve(c, etag(lay.Version, "queryables", ly.ID, base), MediaTypeSchemaJSON, func() ([]byte, error) {
+	return s.cache.Serve(c, etag(lay.Version, "queryables", ly.ID, base), mediatype.SchemaJSON, func() ([]byte, error) {
 		return marshal(Queryables(ly, base))
 	})
 }
@@ -282,7 +284,7 @@ func (s *Server) items(c echo.Context) error {
 	}
 	base := baseURL(c)
 	tag := etag(lay.Version, "items", ly.ID, base, c.QueryParams().Encode(), f)
-	c.Response().Header().Set(HeaderContentCRS, "<"+q.crs.URI()+">")
+	c.Response().Header().Set(httpapi.HeaderContentCRS, "<"+q.crs.URI()+">")
 	selected := ly.Features
 	if q.filter != nil {
 		flt, err := cql2.Compile(q.filter)
@@ -297,28 +299,28 @@ func (s *Server) items(c echo.Context) error {
 		}
 	}
 	page := selected[min(q.offset, len(selected)):min(q.offset+q.limit, len(selected))]
-	href := base + "/collections/" + collectionID(ly) + "/items"
+	href := base + "/collections/" + links.CollectionID(ly.ID) + "/items"
 	params := c.QueryParams()
 	body := FeatureCollection{
 		Type: "FeatureCollection", NumberMatched: len(selected), NumberReturned: len(page),
 		Links: []Link{
-			{Rel: RelSelf, Href: withQuery(href, params, map[string]string{ParamF: FormatGeoJSON}), Type: MediaTypeGeoJSON, Title: "This page"},
-			{Rel: RelAlternate, Href: withQuery(href, params, map[string]string{ParamF: FormatHTML}), Type: MediaTypeHTML, Title: "This page as HTML"},
-			{Rel: RelCollection, Href: base + "/collections/" + collectionID(ly), Type: MediaTypeJSON, Title: ly.TitleEN},
+			{Rel: links.RelSelf, Href: withQuery(href, params, map[string]string{ParamF: FormatGeoJSON}), Type: mediatype.GeoJSON, Title: "This page"},
+			{Rel: links.RelAlternate, Href: withQuery(href, params, map[string]string{ParamF: FormatHTML}), Type: mediatype.HTML, Title: "This page as HTML"},
+			{Rel: links.RelCollection, Href: base + "/collections/" + links.CollectionID(ly.ID), Type: mediatype.JSON, Title: ly.TitleEN},
 		},
 		Features: make([]Feature, 0, len(page)),
 	}
 	pageFormat := FormatGeoJSON
-	pageType := MediaTypeGeoJSON
+	pageType := mediatype.GeoJSON
 	if f == FormatHTML {
-		pageFormat, pageType = FormatHTML, MediaTypeHTML
+		pageFormat, pageType = FormatHTML, mediatype.HTML
 	}
 	lim := strconv.Itoa(q.limit)
 	if q.offset+q.limit < len(selected) {
-		body.Links = append(body.Links, Link{Rel: RelNext, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(q.offset + q.limit), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Next page"})
+		body.Links = append(body.Links, Link{Rel: links.RelNext, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(q.offset + q.limit), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Next page"})
 	}
 	if q.offset > 0 {
-		body.Links = append(body.Links, Link{Rel: RelPrev, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(max(0, q.offset-q.limit)), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Previous page"})
+		body.Links = append(body.Links, Link{Rel: links.RelPrev, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(max(0, q.offset-q.limit)), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Previous page"})
 	}
 	for _, ft := range page {
 		jf, err := featureJSON(ft, q.crs)
@@ -328,7 +330,7 @@ func (s *Server) items(c echo.Context) error {
 		body.Features = append(body.Features, jf)
 	}
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, tag, MediaTypeGeoJSON, body, "items", itemsPage{Collection: s.collectionInfo(base, ly), Page: body, Offset: q.offset, CRS: q.crs.Code})
+	return s.respond(c, f, tag, mediatype.GeoJSON, body, "items", itemsPage{Collection: s.collectionInfo(base, ly), Page: body, Offset: q.offset, CRS: q.crs.Code})
 }
 
 func (s *Server) item(c echo.Context) error {
@@ -338,12 +340,12 @@ func (s *Server) item(c echo.Context) error {
 	}
 	ft, err := ly.Feature(c.Param("featureId"))
 	if err != nil {
-		return apierr.NotFound(fmt.Sprintf("collection %q has no feature %q; GET %s/collections/%s/items lists its features", collectionID(ly), c.Param("featureId"), Prefix, collectionID(ly)))
+		return apierr.NotFound(fmt.Sprintf("collection %q has no feature %q; GET %s/collections/%s/items lists its features", links.CollectionID(ly.ID), c.Param("featureId"), links.OGCAPI, links.CollectionID(ly.ID)))
 	}
 	if err := checkParams(c, []string{ParamF, ParamCRS}, nil); err != nil {
 		return err
 	}
-	cr, err := parseCRSParam(c, ParamCRS)
+	cr, err := httpapi.ParseCRSParam(c.QueryParams(), ParamCRS, supportedCRS)
 	if err != nil {
 		return err
 	}
@@ -351,37 +353,37 @@ func (s *Server) item(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(HeaderContentCRS, "<"+cr.URI()+">")
+	c.Response().Header().Set(httpapi.HeaderContentCRS, "<"+cr.URI()+">")
 	base := baseURL(c)
 	jf, err := featureJSON(ft, cr)
 	if err != nil {
 		return err
 	}
-	href := base + "/collections/" + collectionID(ly) + "/items/" + url.PathEscape(ft.ID)
+	href := base + "/collections/" + links.CollectionID(ly.ID) + "/items/" + url.PathEscape(ft.ID)
 	q := c.QueryParams()
 	jf.Links = []Link{
-		{Rel: RelSelf, Href: withQuery(href, q, map[string]string{ParamF: FormatGeoJSON}), Type: MediaTypeGeoJSON, Title: "This feature"},
-		{Rel: RelAlternate, Href: withQuery(href, q, map[string]string{ParamF: FormatHTML}), Type: MediaTypeHTML, Title: "This feature as HTML"},
-		{Rel: RelCollection, Href: base + "/collections/" + collectionID(ly), Type: MediaTypeJSON, Title: ly.TitleEN},
+		{Rel: links.RelSelf, Href: withQuery(href, q, map[string]string{ParamF: FormatGeoJSON}), Type: mediatype.GeoJSON, Title: "This feature"},
+		{Rel: links.RelAlternate, Href: withQuery(href, q, map[string]string{ParamF: FormatHTML}), Type: mediatype.HTML, Title: "This feature as HTML"},
+		{Rel: links.RelCollection, Href: base + "/collections/" + links.CollectionID(ly.ID), Type: mediatype.JSON, Title: ly.TitleEN},
 	}
 	jf.Links = selfFor(f, jf.Links)
 	tag := etag(lay.Version, "item", ly.ID, ft.ID, base, q.Encode(), f)
-	return s.respond(c, f, tag, MediaTypeGeoJSON, jf, "item", itemPage{Collection: s.collectionInfo(base, ly), Feature: jf, CRS: cr.Code})
+	return s.respond(c, f, tag, mediatype.GeoJSON, jf, "item", itemPage{Collection: s.collectionInfo(base, ly), Feature: jf, CRS: cr.Code})
 }
 
 // selfFor makes the HTML link "self" and the JSON one "alternate" when the
 // response is HTML (links are built JSON-first).
-func selfFor(f string, links []Link) []Link {
+func selfFor(f string, ls []Link) []Link {
 	if f != FormatHTML {
-		return links
+		return ls
 	}
-	out := make([]Link, len(links))
-	for i, l := range links {
+	out := make([]Link, len(ls))
+	for i, l := range ls {
 		switch {
-		case l.Rel == RelSelf:
-			l.Rel = RelAlternate
-		case l.Rel == RelAlternate && l.Type == MediaTypeHTML:
-			l.Rel = RelSelf
+		case l.Rel == links.RelSelf:
+			l.Rel = links.RelAlternate
+		case l.Rel == links.RelAlternate && l.Type == mediatype.HTML:
+			l.Rel = links.RelSelf
 		}
 		out[i] = l
 	}
@@ -408,7 +410,7 @@ func featureJSON(ft *layout.Feature, cr crs.CRS) (Feature, error) {
 // named HTML template with page, through the ETag cache.
 func (s *Server) respond(c echo.Context, f, tag, jsonType string, body any, tmpl string, page any) error {
 	if f == FormatHTML {
-		return s.cache.Serve(c, tag, MediaTypeHTML+"; charset=utf-8", func() ([]byte, error) {
+		return s.cache.Serve(c, tag, mediatype.HTML+"; charset=utf-8", func() ([]byte, error) {
 			var buf bytes.Buffer
 			if err := renderHTML(&buf, tmpl, page); err != nil {
 				return nil, fmt.Errorf("ogcapi: rendering %s: %w", tmpl, err)

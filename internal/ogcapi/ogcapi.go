@@ -37,35 +37,18 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 	"hetang/internal/store"
 )
 
-// Prefix is the path under which the API is mounted.
-const Prefix = "/ogcapi"
-
-// Media types.
+// Link relations of OGC API – Features (the IANA ones shared with the
+// layer service are in package links).
 const (
-	MediaTypeJSON       = "application/json"
-	MediaTypeGeoJSON    = "application/geo+json"
-	MediaTypeHTML       = "text/html"
-	MediaTypeOpenAPI    = "application/vnd.oai.openapi+json;version=3.0"
-	MediaTypeSchemaJSON = "application/schema+json"
-	MediaTypeGPKG       = "application/geopackage+sqlite3"
-)
-
-// Link relations.
-const (
-	RelSelf        = "self"
-	RelAlternate   = "alternate"
 	RelServiceDesc = "service-desc"
 	RelServiceDoc  = "service-doc"
 	RelConformance = "conformance"
 	RelData        = "data"
-	RelItems       = "items"
-	RelNext        = "next"
-	RelPrev        = "prev"
-	RelCollection  = "collection"
-	RelEnclosure   = "enclosure"
 	RelQueryables  = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 )
 
@@ -128,9 +111,6 @@ const (
 // GeometryProperty is the name of the geometry queryable used in filters.
 const GeometryProperty = "geometry"
 
-// HeaderContentCRS is the Part 2 response header naming the CRS of the coordinates.
-const HeaderContentCRS = "Content-Crs"
-
 // Server serves the OGC API from a store.
 type Server struct {
 	store *store.Store
@@ -139,15 +119,15 @@ type Server struct {
 
 // New returns the OGC API server for st.
 func New(st *store.Store) *Server {
-	return &Server{store: st, cache: httpapi.NewResponseCache(maxCacheEntries, maxCachedBody)}
+	return &Server{store: st, cache: httpapi.NewResponseCache(maxCacheBytes, maxCachedBody)}
 }
 
 // Mount registers the routes under /ogcapi with the standard middleware.
 func (s *Server) Mount(r httpapi.Routes) {
 	e := r.Echo
 	// "/ogcapi/" is exempt from trailing-slash removal; "/ogcapi" is the same page.
-	e.GET(Prefix+"/", s.landing, r.Std...)
-	e.GET(Prefix, s.landing, r.Std...)
+	e.GET(links.OGCAPI+"/", s.landing, r.Std...)
+	e.GET(links.OGCAPI, s.landing, r.Std...)
 	// Middleware goes on each route, not on a group: an echo group with
 	// middleware adds catch-all routes, which would turn 405 into 404.
 	for path, h := range map[string]echo.HandlerFunc{
@@ -159,27 +139,24 @@ func (s *Server) Mount(r httpapi.Routes) {
 		"/collections/:collectionId/items":            s.items,
 		"/collections/:collectionId/items/:featureId": s.item,
 	} {
-		e.GET(Prefix+path, h, r.Std...)
+		e.GET(links.OGCAPI+path, h, r.Std...)
 	}
 }
 
 // baseURL is the absolute URL of the API root as the client reached it.
 func baseURL(c echo.Context) string {
-	return c.Scheme() + "://" + c.Request().Host + Prefix
+	return c.Scheme() + "://" + c.Request().Host + links.OGCAPI
 }
-
-// collectionID is the collection id of a layer.
-func collectionID(ly *layout.Layer) string { return strings.ReplaceAll(ly.ID, ".", "_") }
 
 func (s *Server) snapshotLayer(c echo.Context) (*layout.Layout, *layout.Layer, error) {
 	lay := s.store.Current().Layout
 	id := c.Param("collectionId")
 	for _, ly := range lay.Layers {
-		if collectionID(ly) == id {
+		if links.CollectionID(ly.ID) == id {
 			return lay, ly, nil
 		}
 	}
-	return nil, nil, apierr.NotFound(fmt.Sprintf("collection %q does not exist; GET %s/collections lists the collections", id, Prefix))
+	return nil, nil, apierr.NotFound(fmt.Sprintf("collection %q does not exist; GET %s/collections lists the collections", id, links.OGCAPI))
 }
 
 // format picks the representation: the f parameter first, then the Accept
@@ -205,7 +182,7 @@ func format(c echo.Context, allowGeoJSON bool) (string, error) {
 	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
 		mt := strings.TrimSpace(strings.SplitN(part, ";", 2)[0])
 		switch {
-		case mt == MediaTypeHTML || mt == "application/xhtml+xml":
+		case mt == mediatype.HTML || mt == "application/xhtml+xml":
 			return FormatHTML, nil
 		case strings.HasSuffix(mt, "json"):
 			return FormatJSON, nil
@@ -236,9 +213,9 @@ func etag(version string, parts ...string) string {
 	return fmt.Sprintf(`W/"%s.%s"`, version, hex.EncodeToString(h.Sum(nil))[:16])
 }
 
-// Cache bounds: at most maxCacheEntries bodies of at most maxCachedBody bytes
-// each (larger ones are rebuilt per request).
+// Cache bounds: at most maxCacheBytes of bodies, each of at most
+// maxCachedBody bytes (larger ones are rebuilt per request).
 const (
-	maxCacheEntries = 256
-	maxCachedBody   = 512 << 10
+	maxCacheBytes = 32 << 20
+	maxCachedBody = 512 << 10
 )

@@ -25,6 +25,8 @@ import (
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 	"hetang/internal/store"
 )
 
@@ -142,11 +144,11 @@ func TestLandingConformanceCollections(t *testing.T) {
 		got = append(got, rt{l.Rel, l.Type, l.Href})
 	}
 	want := []rt{
-		{"self", MediaTypeJSON, "http://example.com/ogcapi/?f=json"},
-		{"alternate", MediaTypeHTML, "http://example.com/ogcapi/?f=html"},
+		{"self", mediatype.JSON, "http://example.com/ogcapi/?f=json"},
+		{"alternate", mediatype.HTML, "http://example.com/ogcapi/?f=html"},
 		{"service-desc", "application/vnd.oai.openapi+json;version=3.0", "http://example.com/ogcapi/api"},
-		{"conformance", MediaTypeJSON, "http://example.com/ogcapi/conformance"},
-		{"data", MediaTypeJSON, "http://example.com/ogcapi/collections"},
+		{"conformance", mediatype.JSON, "http://example.com/ogcapi/conformance"},
+		{"data", mediatype.JSON, "http://example.com/ogcapi/collections"},
 		{"enclosure", "application/geopackage+sqlite3", "/api/v1/download/hetang.gpkg"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -178,7 +180,7 @@ func TestLandingConformanceCollections(t *testing.T) {
 	if places.StorageCRS != crs.CRS84URI || !slices.Contains(places.CRS, "http://www.opengis.net/def/crs/EPSG/0/4547") || places.CRS[0] != crs.CRS84URI {
 		t.Errorf("storageCrs %q, crs %v", places.StorageCRS, places.CRS)
 	}
-	if l := link(places.Links, RelItems); l == nil || l.Type != MediaTypeGeoJSON {
+	if l := link(places.Links, links.RelItems); l == nil || l.Type != mediatype.GeoJSON {
 		t.Errorf("items link %+v", l)
 	}
 
@@ -239,10 +241,10 @@ func TestItems(t *testing.T) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("GET %s = %d %s", tc.url, rec.Code, rec.Body)
 			}
-			if ct := rec.Header().Get("Content-Type"); ct != MediaTypeGeoJSON {
+			if ct := rec.Header().Get("Content-Type"); ct != mediatype.GeoJSON {
 				t.Errorf("Content-Type %q", ct)
 			}
-			if cc := rec.Header().Get(HeaderContentCRS); cc != "<"+crs.CRS84URI+">" {
+			if cc := rec.Header().Get(httpapi.HeaderContentCRS); cc != "<"+crs.CRS84URI+">" {
 				t.Errorf("Content-Crs %q", cc)
 			}
 			fc := decode[FeatureCollection](t, rec)
@@ -252,7 +254,7 @@ func TestItems(t *testing.T) {
 			if fc.NumberMatched != tc.wantMatched || fc.NumberReturned != len(tc.wantIDs) {
 				t.Errorf("numberMatched %d numberReturned %d, want %d %d", fc.NumberMatched, fc.NumberReturned, tc.wantMatched, len(tc.wantIDs))
 			}
-			for rel, want := range map[string]string{RelNext: tc.wantNext, RelPrev: tc.wantPrev} {
+			for rel, want := range map[string]string{links.RelNext: tc.wantNext, links.RelPrev: tc.wantPrev} {
 				l := link(fc.Links, rel)
 				switch {
 				case want == "" && l != nil:
@@ -260,7 +262,7 @@ func TestItems(t *testing.T) {
 				case want != "" && l == nil:
 					t.Errorf("no %s link", rel)
 				case want != "":
-					if l.Type != MediaTypeGeoJSON {
+					if l.Type != mediatype.GeoJSON {
 						t.Errorf("%s link type %q", rel, l.Type)
 					}
 					if !strings.HasSuffix(l.Href, want) && !strings.Contains(l.Href, want) {
@@ -302,7 +304,7 @@ func TestItemsCRS(t *testing.T) {
 				if rec.Code != http.StatusOK {
 					t.Fatalf("GET %s = %d %s", url, rec.Code, rec.Body)
 				}
-				if got := rec.Header().Get(HeaderContentCRS); got != "<"+tc.wantURI+">" {
+				if got := rec.Header().Get(httpapi.HeaderContentCRS); got != "<"+tc.wantURI+">" {
 					t.Errorf("Content-Crs %q, want <%s>", got, tc.wantURI)
 				}
 				var body struct {
@@ -396,11 +398,11 @@ func TestHTMLAndNegotiation(t *testing.T) {
 		{"/ogcapi/collections/places?f=html", nil, "text/html; charset=utf-8", "Named places"},
 		{"/ogcapi/collections/places/items?f=html&limit=2", nil, "text/html; charset=utf-8", "2 of 12 matching features"},
 		{"/ogcapi/collections/places/items/p01", browser, "text/html; charset=utf-8", "地p01"},
-		{"/ogcapi/collections/places/items?f=json", browser, MediaTypeGeoJSON, `"numberMatched":12`},
-		{"/ogcapi/collections/places/items", []string{"Accept", "application/geo+json"}, MediaTypeGeoJSON, `"type":"FeatureCollection"`},
-		{"/ogcapi/collections/places/items/p01?f=geojson", nil, MediaTypeGeoJSON, `"id":"p01"`},
-		{"/ogcapi/collections/places/queryables", nil, MediaTypeSchemaJSON, `"x-ogc-role":"primary-geometry"`},
-		{"/ogcapi/api", nil, MediaTypeOpenAPI, `"openapi":"3.0.3"`},
+		{"/ogcapi/collections/places/items?f=json", browser, mediatype.GeoJSON, `"numberMatched":12`},
+		{"/ogcapi/collections/places/items", []string{"Accept", "application/geo+json"}, mediatype.GeoJSON, `"type":"FeatureCollection"`},
+		{"/ogcapi/collections/places/items/p01?f=geojson", nil, mediatype.GeoJSON, `"id":"p01"`},
+		{"/ogcapi/collections/places/queryables", nil, mediatype.SchemaJSON, `"x-ogc-role":"primary-geometry"`},
+		{"/ogcapi/api", nil, mediatype.OpenAPI, `"openapi":"3.0.3"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {

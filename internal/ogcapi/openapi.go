@@ -1,8 +1,9 @@
 package ogcapi
 
 import (
-	"hetang/internal/apierr"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 )
 
 // obj is a JSON object in the OpenAPI document (encoding/json sorts its keys,
@@ -16,10 +17,10 @@ func ref(name string) obj { return obj{"$ref": "#/components/" + name} }
 // parameters include the collection's queryable properties, so that clients
 // such as GDAL's OAPIF driver can send attribute filters to the server.
 func OpenAPI(lay *layout.Layout, base string) obj {
-	jsonContent := func(schema obj) obj { return obj{MediaTypeJSON: obj{"schema": schema}} }
-	htmlContent := obj{MediaTypeHTML: obj{"schema": obj{"type": "string"}}}
+	jsonContent := func(schema obj) obj { return obj{mediatype.JSON: obj{"schema": schema}} }
+	htmlContent := obj{mediatype.HTML: obj{"schema": obj{"type": "string"}}}
 	errResp := func(desc string) obj {
-		return obj{"description": desc, "content": obj{apierr.MediaTypeProblem: obj{"schema": ref("schemas/problem")}}}
+		return obj{"description": desc, "content": obj{mediatype.Problem: obj{"schema": ref("schemas/problem")}}}
 	}
 	meta := func(summary, opID string, params []any, content obj) obj {
 		return obj{"get": obj{
@@ -48,20 +49,20 @@ func OpenAPI(lay *layout.Layout, base string) obj {
 		"/conformance": meta("Conformance classes implemented by the server", "getConformance", fParam,
 			withHTML(jsonContent(ref("schemas/conformance")))),
 		"/api": meta("This API definition", "getAPI", []any{},
-			obj{MediaTypeOpenAPI: obj{"schema": obj{"type": "object"}}}),
+			obj{mediatype.OpenAPI: obj{"schema": obj{"type": "object"}}}),
 		"/collections": meta("The feature collections", "getCollections", fParam,
 			withHTML(jsonContent(ref("schemas/collections")))),
 	}
 	geoJSONContent := func(schema obj) obj {
-		return withHTML(obj{MediaTypeGeoJSON: obj{"schema": schema}})
+		return withHTML(obj{mediatype.GeoJSON: obj{"schema": schema}})
 	}
 	for _, ly := range lay.Layers {
-		id := collectionID(ly)
+		id := links.CollectionID(ly.ID)
 		p := "/collections/" + id
 		paths[p] = meta(ly.TitleEN+": collection metadata", "describeCollection_"+id, fParam,
 			withHTML(jsonContent(ref("schemas/collection"))))
 		paths[p+"/queryables"] = meta(ly.TitleEN+": queryable properties", "getQueryables_"+id, []any{},
-			obj{MediaTypeSchemaJSON: obj{"schema": obj{"type": "object"}}})
+			obj{mediatype.SchemaJSON: obj{"schema": obj{"type": "object"}}})
 		params := []any{
 			ref("parameters/f"), ref("parameters/limit"), ref("parameters/offset"), ref("parameters/bbox"),
 			ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
@@ -89,7 +90,7 @@ func OpenAPI(lay *layout.Layout, base string) obj {
 		"href": obj{"type": "string"}, "rel": obj{"type": "string"},
 		"type": obj{"type": "string"}, "title": obj{"type": "string"},
 	}}
-	links := obj{"type": "array", "items": ref("schemas/link")}
+	linkArray := obj{"type": "array", "items": ref("schemas/link")}
 	queryParam := func(name, desc string, schema obj, explode bool) obj {
 		return obj{"name": name, "in": "query", "required": false, "style": "form", "explode": explode, "description": desc, "schema": schema}
 	}
@@ -132,23 +133,23 @@ func OpenAPI(lay *layout.Layout, base string) obj {
 			},
 			"schemas": obj{
 				"link":        link,
-				"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": links}},
+				"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": linkArray}},
 				"conformance": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{"conformsTo": obj{"type": "array", "items": obj{"type": "string"}}}},
 				"collection": obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{
-					"id": obj{"type": "string"}, "title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": links,
+					"id": obj{"type": "string"}, "title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": linkArray,
 					"extent": obj{"type": "object"}, "itemType": obj{"type": "string"},
 					"crs": obj{"type": "array", "items": obj{"type": "string"}}, "storageCrs": obj{"type": "string"},
 				}},
 				"collections": obj{"type": "object", "required": []string{"links", "collections"}, "properties": obj{
-					"links": links, "collections": obj{"type": "array", "items": ref("schemas/collection")},
+					"links": linkArray, "collections": obj{"type": "array", "items": ref("schemas/collection")},
 				}},
 				"featureGeoJSON": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
 					"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"type": "string"},
-					"geometry": obj{"type": "object", "nullable": true}, "properties": obj{"type": "object", "nullable": true}, "links": links,
+					"geometry": obj{"type": "object", "nullable": true}, "properties": obj{"type": "object", "nullable": true}, "links": linkArray,
 				}},
 				"featureCollectionGeoJSON": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
 					"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": ref("schemas/featureGeoJSON")},
-					"links": links, "numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0},
+					"links": linkArray, "numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0},
 				}},
 				"problem": obj{"type": "object", "properties": obj{
 					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"},

@@ -16,7 +16,9 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/cql2"
 	"hetang/internal/crs"
+	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
 )
 
 // supportedCRS are the systems offered by every collection, storage CRS first.
@@ -28,20 +30,6 @@ func crsURIs() []string {
 		out[i] = c.URI()
 	}
 	return out
-}
-
-// parseCRSParam reads a CRS parameter (crs, bbox-crs, filter-crs); empty means CRS84.
-func parseCRSParam(c echo.Context, name string) (crs.CRS, error) {
-	v := c.QueryParam(name)
-	cr, err := crs.Parse(v)
-	if err == nil {
-		for _, s := range supportedCRS {
-			if s.Code == cr.Code {
-				return cr, nil
-			}
-		}
-	}
-	return crs.CRS{}, apierr.BadRequest(fmt.Sprintf("unsupported %s %q; use one of %s", name, v, strings.Join(crsURIs(), ", ")))
 }
 
 // toAuthority puts g's coordinates in the axis order of cr's authority
@@ -107,7 +95,7 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 		fieldType[f.Name] = f.Type
 	}
 	if err := checkParams(c, itemsParams, func(name string) bool { _, ok := fieldType[name]; return ok }); err != nil {
-		return nil, apierr.BadRequest(err.(*apierr.Error).Detail + ", and the queryables of the collection (GET " + Prefix + "/collections/" + collectionID(ly) + "/queryables)")
+		return nil, apierr.BadRequest(err.(*apierr.Error).Detail + ", and the queryables of the collection (GET " + links.OGCAPI + "/collections/" + links.CollectionID(ly.ID) + "/queryables)")
 	}
 	q := &itemsQuery{limit: DefaultLimit}
 	var err error
@@ -128,12 +116,12 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 		}
 		q.offset = n
 	}
-	if q.crs, err = parseCRSParam(c, ParamCRS); err != nil {
+	if q.crs, err = httpapi.ParseCRSParam(c.QueryParams(), ParamCRS, supportedCRS); err != nil {
 		return nil, err
 	}
 	var conj []cql2.Expr
 	if v := c.QueryParam(ParamBBox); v != "" {
-		bcrs, err := parseCRSParam(c, ParamBBoxCRS)
+		bcrs, err := httpapi.ParseCRSParam(c.QueryParams(), ParamBBoxCRS, supportedCRS)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +135,7 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 		}
 		conj = append(conj, &cql2.Intersects{Property: GeometryProperty, Geometry: g})
 	} else if c.QueryParam(ParamBBoxCRS) != "" {
-		if _, err := parseCRSParam(c, ParamBBoxCRS); err != nil {
+		if _, err := httpapi.ParseCRSParam(c.QueryParams(), ParamBBoxCRS, supportedCRS); err != nil {
 			return nil, err
 		}
 	}
@@ -161,7 +149,7 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 		}
 		conj = append(conj, e)
 	} else if c.QueryParam(ParamFilterCRS) != "" {
-		if _, err := parseCRSParam(c, ParamFilterCRS); err != nil {
+		if _, err := httpapi.ParseCRSParam(c.QueryParams(), ParamFilterCRS, supportedCRS); err != nil {
 			return nil, err
 		}
 	}
@@ -250,7 +238,7 @@ func parseFilter(c echo.Context, v string, ly *layout.Layer, fieldType map[strin
 	}
 	for _, name := range cql2.Properties(e) {
 		if _, ok := fieldType[name]; !ok {
-			return nil, apierr.BadRequest(fmt.Sprintf("filter: unknown property %q; GET %s/collections/%s/queryables lists the queryables", name, Prefix, collectionID(ly)))
+			return nil, apierr.BadRequest(fmt.Sprintf("filter: unknown property %q; GET %s/collections/%s/queryables lists the queryables", name, links.OGCAPI, links.CollectionID(ly.ID)))
 		}
 	}
 	for _, name := range cql2.GeometryProperties(e) {
@@ -258,7 +246,7 @@ func parseFilter(c echo.Context, v string, ly *layout.Layer, fieldType map[strin
 			return nil, apierr.BadRequest(fmt.Sprintf("filter: %q is not a geometry property; use %q", name, GeometryProperty))
 		}
 	}
-	fcrs, err := parseCRSParam(c, ParamFilterCRS)
+	fcrs, err := httpapi.ParseCRSParam(c.QueryParams(), ParamFilterCRS, supportedCRS)
 	if err != nil {
 		return nil, err
 	}

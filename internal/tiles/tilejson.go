@@ -10,6 +10,7 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/layout"
+	"hetang/internal/links"
 )
 
 // TileJSONVersion is the TileJSON specification version served.
@@ -69,7 +70,7 @@ func BuildTileJSON(lay *layout.Layout, name string, layers []*layout.Layer, base
 		Version:     "1.0.0",
 		Attribution: attribution,
 		Scheme:      "xyz",
-		Tiles:       []string{baseURL + "/tiles/" + name + "/{z}/{x}/{y}.mvt"},
+		Tiles:       []string{baseURL + links.TileTemplate(name)},
 		MinZoom:     TileJSONMinZoom,
 		MaxZoom:     TileJSONMaxZoom,
 		Description: fmt.Sprintf("Hetang layout vector tiles, data version %s", lay.Version),

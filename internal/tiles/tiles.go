@@ -26,14 +26,12 @@ package tiles
 import (
 	"bytes"
 	"compress/gzip"
-	"container/list"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -46,11 +44,11 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/links"
+	"hetang/internal/lru"
+	"hetang/internal/mediatype"
 	"hetang/internal/store"
 )
-
-// MediaTypeMVT is the media type of a vector tile.
-const MediaTypeMVT = "application/vnd.mapbox-vector-tile"
 
 // AllLayers is the name of the tileset that holds every layer.
 const AllLayers = "all"
@@ -81,7 +79,7 @@ var ErrBadTile = errors.New("tiles: bad tile coordinates")
 // Server serves the tilesets of a store. Create it with New.
 type Server struct {
 	store *store.Store
-	cache *lru
+	cache *lru.Cache[*entry]
 }
 
 // New returns a tile server on st whose cache holds at most cacheBytes of
@@ -90,13 +88,13 @@ func New(st *store.Store, cacheBytes int64) *Server {
 	if cacheBytes <= 0 {
 		cacheBytes = DefaultCacheBytes
 	}
-	return &Server{store: st, cache: newLRU(cacheBytes)}
+	return &Server{store: st, cache: lru.New[*entry](cacheBytes)}
 }
 
 // Mount adds the tile and TileJSON routes.
 func (s *Server) Mount(r httpapi.Routes) {
-	r.Echo.GET("/tiles/:tileset/:z/:x/:y", s.getTile, r.Std...)
-	r.Echo.GET("/tiles/:tileset", s.getTileJSON, r.Std...)
+	r.Echo.GET(links.Tiles+"/:tileset/:z/:x/:y", s.getTile, r.Std...)
+	r.Echo.GET(links.Tiles+"/:tileset", s.getTileJSON, r.Std...)
 }
 
 // ParseTile validates z/x/y path segments (y may carry the .mvt suffix
@@ -152,28 +150,28 @@ func (s *Server) getTile(c echo.Context) error {
 	if httpapi.NotModified(c, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	e, ok := s.cache.get(key)
+	e, ok := s.cache.Get(key)
 	if !ok {
 		raw, err := Render(layers, t)
 		if err != nil {
 			return fmt.Errorf("tiles: rendering %s: %w", key, err)
 		}
-		e = &entry{key: key, raw: raw}
+		e = &entry{raw: raw}
 		if raw != nil {
 			if e.gz, err = gzipBytes(raw); err != nil {
 				return fmt.Errorf("tiles: compressing %s: %w", key, err)
 			}
 		}
-		s.cache.put(e)
+		s.cache.Put(key, e, int64(len(e.raw)+len(e.gz)))
 	}
 	if e.raw == nil {
 		return c.NoContent(http.StatusNoContent)
 	}
 	if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
 		h.Set(echo.HeaderContentEncoding, "gzip")
-		return c.Blob(http.StatusOK, MediaTypeMVT, e.gz)
+		return c.Blob(http.StatusOK, mediatype.MVT, e.gz)
 	}
-	return c.Blob(http.StatusOK, MediaTypeMVT, e.raw)
+	return c.Blob(http.StatusOK, mediatype.MVT, e.raw)
 }
 
 // Render cuts the tile t from layers and returns it MVT-encoded, not
@@ -312,53 +310,5 @@ func acceptsGzip(header string) bool {
 
 // entry is one cached tile: raw is nil for an empty tile.
 type entry struct {
-	key     string
 	raw, gz []byte
-}
-
-func (e *entry) size() int64 { return int64(len(e.key) + len(e.raw) + len(e.gz) + 64) }
-
-// lru is a least-recently-used cache of tiles capped by total size.
-type lru struct {
-	mu    sync.Mutex
-	max   int64
-	size  int64
-	order *list.List // front = most recent; values are *entry
-	items map[string]*list.Element
-}
-
-func newLRU(max int64) *lru {
-	return &lru{max: max, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (l *lru) get(key string) (*entry, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	el, ok := l.items[key]
-	if !ok {
-		return nil, false
-	}
-	l.order.MoveToFront(el)
-	return el.Value.(*entry), true
-}
-
-func (l *lru) put(e *entry) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if el, ok := l.items[e.key]; ok {
-		l.size -= el.Value.(*entry).size()
-		l.order.Remove(el)
-	}
-	if e.size() > l.max {
-		return
-	}
-	l.items[e.key] = l.order.PushFront(e)
-	l.size += e.size()
-	for l.size > l.max {
-		last := l.order.Back()
-		old := last.Value.(*entry)
-		l.order.Remove(last)
-		delete(l.items, old.key)
-		l.size -= old.size()
-	}
 }

@@ -25,6 +25,7 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
+	"hetang/internal/mediatype"
 	"hetang/internal/plandata"
 	"hetang/internal/store"
 	"hetang/internal/tiles"
@@ -114,8 +115,8 @@ func TestTileContainsXianyuling(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
-	if got := resp.Header.Get("Content-Type"); got != tiles.MediaTypeMVT {
-		t.Errorf("Content-Type = %q, want %q", got, tiles.MediaTypeMVT)
+	if got := resp.Header.Get("Content-Type"); got != mediatype.MVT {
+		t.Errorf("Content-Type = %q, want %q", got, mediatype.MVT)
 	}
 	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
 		t.Fatalf("Content-Encoding = %q, want gzip", got)

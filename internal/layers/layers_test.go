@@ -1,4 +1,4 @@
-package httpapi_test
+package layers_test
 
 import (
 	"compress/gzip"
@@ -17,6 +17,7 @@ import (
 	"hetang/geodata"
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
+	"hetang/internal/layers"
 	"hetang/internal/store"
 )
 
@@ -28,7 +29,7 @@ func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	}
 	cfg := config.Default()
 	cfg.MaxBodyBytes = 1 << 10
-	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", layers.New(st))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts, st
@@ -99,7 +100,7 @@ func TestEndpoints(t *testing.T) {
 func TestCatalogMatchesStore(t *testing.T) {
 	ts, st := newServer(t)
 	_, body := get(t, ts.URL+"/api/v1/layers", nil)
-	var cat httpapi.Catalog
+	var cat layers.Catalog
 	if err := json.Unmarshal(body, &cat); err != nil {
 		t.Fatal(err)
 	}
