@@ -234,7 +234,7 @@ func (p *Page) serve(c echo.Context, name string) error {
 	}
 	rs, ok := f.(io.ReadSeeker)
 	if !ok {
-		return apierr.New(http.StatusInternalServerError, "web: asset is not seekable")
+		return apierr.Errorf(apierr.KindInternal, "web: asset is not seekable")
 	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")

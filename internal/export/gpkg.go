@@ -74,7 +74,7 @@ func (s *Server) downloadGPKG(c echo.Context) error {
 func serveStoreGPKG(c echo.Context, snap *store.Snapshot) error {
 	fh, err := os.Open(snap.GPKGPath)
 	if err != nil {
-		return apierr.Wrap(http.StatusServiceUnavailable, "the GeoPackage is not available right now; try again", err)
+		return apierr.WithCause(apierr.KindUnavailable, "the GeoPackage is not available right now; try again", err)
 	}
 	defer fh.Close()
 	st, err := fh.Stat()

@@ -48,7 +48,7 @@ func TestParseCRSParam(t *testing.T) {
 				return
 			}
 			var ae *apierr.Error
-			if !errors.As(err, &ae) || ae.Status != http.StatusBadRequest || !strings.Contains(ae.Detail, tt.detail) {
+			if !errors.As(err, &ae) || ae.Status() != http.StatusBadRequest || !strings.Contains(ae.Detail, tt.detail) {
 				t.Fatalf("error %v, want a 400 whose detail contains %q", err, tt.detail)
 			}
 		})

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -89,7 +88,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
-			return apierr.New(http.StatusInternalServerError, "internal error; the server log has details under this request id")
+			return apierr.Errorf(apierr.KindInternal, "internal error; the server log has details under this request id")
 		},
 	}))
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
@@ -178,8 +177,7 @@ func limitBody(n int64) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			if req.ContentLength > n {
-				return apierr.New(http.StatusRequestEntityTooLarge,
-					"request body of "+strconv.FormatInt(req.ContentLength, 10)+" bytes exceeds the limit of "+strconv.FormatInt(n, 10)+" bytes; split the input or raise the configured limit")
+				return apierr.Errorf(apierr.KindTooLarge, "request body of %d bytes exceeds the limit of %d bytes; split the input or raise the configured limit", req.ContentLength, n)
 			}
 			if req.Body != nil {
 				req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
@@ -203,7 +201,7 @@ func (s *Server) healthz(c echo.Context) error {
 func (s *Server) readyz(c echo.Context) error {
 	snap := s.store.Current()
 	if snap == nil || len(snap.Layout.Layers) == 0 {
-		return apierr.New(http.StatusServiceUnavailable, "no data loaded yet")
+		return apierr.Errorf(apierr.KindUnavailable, "no data loaded yet")
 	}
 	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "data_version": snap.Layout.Version})
 }

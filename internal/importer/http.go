@@ -2,7 +2,6 @@ package importer
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,12 +60,12 @@ func (s *Server) Mount(r httpapi.Routes) {
 // authorize checks the bearer token in constant time.
 func (s *Server) authorize(c echo.Context) error {
 	if s.token == "" {
-		return apierr.New(http.StatusForbidden, "imports are disabled on this server; start it with an admin token (HETANG_ADMIN_TOKEN or admin_token in the config file, at least 16 characters) to enable them")
+		return apierr.Errorf(apierr.KindForbidden, "imports are disabled on this server; start it with an admin token (HETANG_ADMIN_TOKEN or admin_token in the config file, at least 16 characters) to enable them")
 	}
 	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
 	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.token)) != 1 {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="hetang", error="invalid_token"`)
-		return apierr.New(http.StatusUnauthorized, "imports need the header Authorization: Bearer <admin token>; the token given is missing or wrong")
+		return apierr.Errorf(apierr.KindUnauthorized, "imports need the header Authorization: Bearer <admin token>; the token given is missing or wrong")
 	}
 	return nil
 }
@@ -95,7 +94,7 @@ func (s *Server) importLayer(c echo.Context) error {
 		return err
 	}
 	if s.im.store.ReadOnly() {
-		return apierr.Wrap(http.StatusConflict, "this server serves the embedded default data, which is read-only; start it with -data FILE.gpkg (build one with `hetang build -o FILE.gpkg`) to allow imports", store.ErrReadOnly)
+		return apierr.WithCause(apierr.KindConflict, "this server serves the embedded default data, which is read-only; start it with -data FILE.gpkg (build one with `hetang build -o FILE.gpkg`) to allow imports", store.ErrReadOnly)
 	}
 	if s.gazErr != nil {
 		return fmt.Errorf("importer: reference gazetteer: %w", s.gazErr)
@@ -106,7 +105,7 @@ func (s *Server) importLayer(c echo.Context) error {
 	}
 	format, ok := formatOfMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if !ok {
-		return apierr.New(http.StatusUnsupportedMediaType, "send the data as application/geo+json (GeoJSON), application/geopackage+sqlite3 (GeoPackage) or application/zip (zipped shapefile)")
+		return apierr.Errorf(apierr.KindUnsupportedMediaType, "send the data as application/geo+json (GeoJSON), application/geopackage+sqlite3 (GeoPackage) or application/zip (zipped shapefile)")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -138,37 +137,14 @@ func (s *Server) importLayer(c echo.Context) error {
 	case err == nil:
 		return c.JSON(http.StatusOK, res)
 	case errors.As(err, &rej):
-		return writeRejection(c, rej)
+		return &apierr.Error{Kind: apierr.KindUnprocessable, Findings: rej.Findings,
+			Detail: rej.Detail() + ". Nothing changed; the previous data is still served."}
 	case errors.Is(err, ErrInput):
-		return apierr.BadRequest(strings.TrimPrefix(err.Error(), ErrInput.Error()+": "))
+		return err // of kind apierr.KindInvalid, with what to fix
 	case errors.Is(err, store.ErrReadOnly):
-		return apierr.Wrap(http.StatusConflict, "the data is read-only; start the server with -data FILE.gpkg to allow imports", err)
+		return apierr.WithCause(apierr.KindConflict, "the data is read-only; start the server with -data FILE.gpkg to allow imports", err)
 	case errors.Is(err, layout.ErrNotFound):
 		return apierr.NotFound(fmt.Sprintf("layer %q does not exist", layerID))
 	}
-	return apierr.Wrap(http.StatusInternalServerError, "the import passed its checks but could not be saved; nothing changed, the previous data is still served", err)
-}
-
-// Rejection is the 422 body: an RFC 9457 problem with the failed checks.
-type Rejection struct {
-	Type      string             `json:"type"`
-	Title     string             `json:"title"`
-	Status    int                `json:"status"`
-	Detail    string             `json:"detail"`
-	Findings  []plandata.Finding `json:"findings"`
-	RequestID string             `json:"request_id,omitempty"`
-}
-
-func writeRejection(c echo.Context, rej *RejectedError) error {
-	p := Rejection{
-		Type: "about:blank", Title: http.StatusText(http.StatusUnprocessableEntity), Status: http.StatusUnprocessableEntity,
-		Detail:    strings.TrimPrefix(rej.Error(), "importer: ") + ". Nothing changed; the previous data is still served.",
-		Findings:  rej.Findings,
-		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
-	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return c.Blob(http.StatusUnprocessableEntity, mediatype.Problem, b)
+	return apierr.WithCause(apierr.KindInternal, "the import passed its checks but could not be saved; nothing changed, the previous data is still served", err)
 }

@@ -48,14 +48,23 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/project"
 
+	"hetang/internal/apierr"
 	"hetang/internal/layout"
 	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
 // ErrInput is wrapped by errors about an input that cannot be read at all
-// (not the format it claims, an unknown CRS …).
+// (not the format it claims, an unknown CRS …). Those errors are also of
+// kind apierr.KindInvalid, with what to fix as their client message.
 var ErrInput = errors.New("importer: unreadable input")
+
+// inputErrorf returns an error about unreadable input: its text is
+// "importer: unreadable input: " and the formatted message, it matches
+// ErrInput and the causes given with %w, and a client reads the message.
+func inputErrorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %w", ErrInput, apierr.Errorf(apierr.KindInvalid, format, args...))
+}
 
 // ErrRejected is matched (errors.Is) by *RejectedError.
 var ErrRejected = errors.New("importer: import rejected")
@@ -70,9 +79,12 @@ type RejectedError struct {
 	Findings []plandata.Finding
 }
 
-func (e *RejectedError) Error() string {
+func (e *RejectedError) Error() string { return "importer: " + e.Detail() }
+
+// Detail says which checks failed, for a client.
+func (e *RejectedError) Detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "importer: import of layer %s rejected: %d check(s) failed", e.Layer, len(e.Findings))
+	fmt.Fprintf(&b, "import of layer %s rejected: %d check(s) failed", e.Layer, len(e.Findings))
 	for _, f := range e.Findings {
 		b.WriteString("; " + f.String())
 	}
@@ -180,7 +192,7 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 			}
 			defer os.Remove(p)
 		} else if data, err = os.ReadFile(p); err != nil {
-			return nil, "", nil, fmt.Errorf("%w: %w", ErrInput, err)
+			return nil, "", nil, inputErrorf("%w", err)
 		}
 		src, err = readGeoPackage(ctx, p, req.Table, req.Layer)
 		if err != nil && req.Path == "" {
@@ -188,7 +200,7 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 			err = &renamedPathError{err: err, path: p, name: "the uploaded GeoPackage"}
 		}
 	default:
-		return nil, "", nil, fmt.Errorf("%w: unknown format %q", ErrInput, format)
+		return nil, "", nil, inputErrorf("unknown format %q", format)
 	}
 	if err != nil {
 		return nil, "", nil, err
@@ -603,3 +615,20 @@ type renamedPathError struct {
 
 func (e *renamedPathError) Error() string { return strings.ReplaceAll(e.err.Error(), e.path, e.name) }
 func (e *renamedPathError) Unwrap() error { return e.err }
+
+// As gives errors.As the *apierr.Error inside with the path replaced in its
+// client message too.
+func (e *renamedPathError) As(target any) bool {
+	t, ok := target.(**apierr.Error)
+	if !ok {
+		return false
+	}
+	var ae *apierr.Error
+	if !errors.As(e.err, &ae) {
+		return false
+	}
+	cp := *ae
+	cp.Detail = strings.ReplaceAll(ae.Detail, e.path, e.name)
+	*t = &cp
+	return true
+}

@@ -30,6 +30,7 @@ import (
 	"hetang/internal/importer"
 	"hetang/internal/layers"
 	"hetang/internal/layout"
+	"hetang/internal/mediatype"
 	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
@@ -370,9 +371,20 @@ func TestImportBrokenPartitionRejected(t *testing.T) {
 			if resp.StatusCode != http.StatusUnprocessableEntity {
 				t.Fatalf("PUT = %d, want 422: %s", resp.StatusCode, body)
 			}
-			var rej importer.Rejection
+			if ct := resp.Header.Get("Content-Type"); ct != mediatype.Problem {
+				t.Errorf("Content-Type %q, want %s", ct, mediatype.Problem)
+			}
+			var rej struct { // the problem document with the failed checks
+				Status    int                `json:"status"`
+				Detail    string             `json:"detail"`
+				Findings  []plandata.Finding `json:"findings"`
+				RequestID string             `json:"request_id"`
+			}
 			if err := json.Unmarshal(body, &rej); err != nil {
 				t.Fatal(err)
+			}
+			if rej.Status != http.StatusUnprocessableEntity || rej.RequestID == "" {
+				t.Errorf("problem status %d, request id %q; want 422 and an id", rej.Status, rej.RequestID)
 			}
 			var checks []string
 			for _, f := range rej.Findings {

@@ -55,7 +55,7 @@ func FormatOf(name string) (Format, error) {
 	case strings.HasSuffix(n, ".zip"):
 		return FormatShapeZip, nil
 	}
-	return "", fmt.Errorf("%w: cannot tell the format of %q; use .geojson, .gpkg or a .zip holding a shapefile", ErrInput, name)
+	return "", inputErrorf("cannot tell the format of %q; use .geojson, .gpkg or a .zip holding a shapefile", name)
 }
 
 // source is what a parser found: features with their geometry still in the
@@ -85,18 +85,18 @@ type geoJSONFile struct {
 func parseGeoJSON(b []byte) (*source, error) {
 	var f geoJSONFile
 	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("%w: GeoJSON: %w", ErrInput, err)
+		return nil, inputErrorf("GeoJSON: %w", err)
 	}
 	switch f.Type {
 	case "FeatureCollection":
 	case "Feature":
 		var one geojson.Feature
 		if err := json.Unmarshal(b, &one); err != nil {
-			return nil, fmt.Errorf("%w: GeoJSON: %w", ErrInput, err)
+			return nil, inputErrorf("GeoJSON: %w", err)
 		}
 		f.Features = []*geojson.Feature{&one}
 	default:
-		return nil, fmt.Errorf("%w: GeoJSON type is %q, want FeatureCollection", ErrInput, f.Type)
+		return nil, inputErrorf("GeoJSON type is %q, want FeatureCollection", f.Type)
 	}
 	src := &source{}
 	if f.CRS != nil {
@@ -108,7 +108,7 @@ func parseGeoJSON(b []byte) (*source, error) {
 	}
 	for i, gf := range f.Features {
 		if gf == nil {
-			return nil, fmt.Errorf("%w: GeoJSON feature %d is null", ErrInput, i)
+			return nil, inputErrorf("GeoJSON feature %d is null", i)
 		}
 		props := map[string]any{}
 		for k, v := range gf.Properties {
@@ -148,7 +148,7 @@ func legacyCRSDef(c *legacyCRS) (string, error) {
 			return crsNameDef("EPSG:" + code)
 		}
 	}
-	return "", fmt.Errorf("%w: GeoJSON crs member of type %q is not supported; use {\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4547\"}} or the srs parameter", ErrInput, c.Type)
+	return "", inputErrorf("GeoJSON crs member of type %q is not supported; use {\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4547\"}} or the srs parameter", c.Type)
 }
 
 // crsNameDef normalises a CRS name: "" for CRS84/WGS84 lon/lat, EPSG:n for
@@ -171,7 +171,7 @@ func crsNameDef(name string) (string, error) {
 		}
 		return c.Code, nil
 	}
-	return "", fmt.Errorf("%w: unknown CRS name %q; use EPSG:n or CRS84", ErrInput, name)
+	return "", inputErrorf("unknown CRS name %q; use EPSG:n or CRS84", name)
 }
 
 // idString returns a property or feature id as a string ("" when absent).
@@ -194,7 +194,7 @@ func idString(v any) string {
 func readGeoPackage(ctx context.Context, p, table, layer string) (*source, error) {
 	tables, err := gpkg.Tables(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, inputErrorf("%w", err)
 	}
 	if table == "" {
 		switch {
@@ -203,12 +203,12 @@ func readGeoPackage(ctx context.Context, p, table, layer string) (*source, error
 		case len(tables) == 1:
 			table = tables[0]
 		default:
-			return nil, fmt.Errorf("%w: the GeoPackage has feature tables %v and none is named %q; say which with table=", ErrInput, tables, layer)
+			return nil, inputErrorf("the GeoPackage has feature tables %v and none is named %q; say which with table=", tables, layer)
 		}
 	}
 	t, err := gpkg.ReadTable(ctx, p, table)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, inputErrorf("%w", err)
 	}
 	src := &source{features: t.Features}
 	// ReadTable falls back to the primary key for a missing id column; an
@@ -246,7 +246,7 @@ func geoPackageSRS(ctx context.Context, p string, srsID int) (string, error) {
 	var def string
 	err = db.QueryRowContext(ctx, "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys WHERE srs_id = ?", srsID).Scan(&org, &orgID, &def)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("%w: srs_id %d is not in gpkg_spatial_ref_sys", ErrInput, srsID)
+		return "", inputErrorf("srs_id %d is not in gpkg_spatial_ref_sys", srsID)
 	}
 	if err != nil {
 		return "", fmt.Errorf("importer: reading gpkg_spatial_ref_sys: %w", err)
@@ -255,7 +255,7 @@ func geoPackageSRS(ctx context.Context, p string, srsID int) (string, error) {
 		return crsNameDef("EPSG:" + strconv.Itoa(orgID))
 	}
 	if strings.TrimSpace(def) == "" || strings.EqualFold(strings.TrimSpace(def), "undefined") {
-		return "", fmt.Errorf("%w: srs_id %d has no usable definition; give the srs parameter", ErrInput, srsID)
+		return "", inputErrorf("srs_id %d has no usable definition; give the srs parameter", srsID)
 	}
 	return def, nil
 }
@@ -267,10 +267,10 @@ func geoPackageSRS(ctx context.Context, p string, srsID int) (string, error) {
 func readShapeZip(b []byte, known []string) (*source, error) {
 	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return nil, fmt.Errorf("%w: not a zip file: %w", ErrInput, err)
+		return nil, inputErrorf("not a zip file: %w", err)
 	}
 	if len(zr.File) > maxZipEntries {
-		return nil, fmt.Errorf("%w: zip holds %d files, more than %d", ErrInput, len(zr.File), maxZipEntries)
+		return nil, inputErrorf("zip holds %d files, more than %d", len(zr.File), maxZipEntries)
 	}
 	files := map[string][]byte{} // lower-case base path with extension → bytes
 	var total int64
@@ -285,16 +285,16 @@ func readShapeZip(b []byte, known []string) (*source, error) {
 		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%w: zip entry %s: %w", ErrInput, f.Name, err)
+			return nil, inputErrorf("zip entry %s: %w", f.Name, err)
 		}
 		data, err := io.ReadAll(io.LimitReader(rc, maxZipUncompressed-total+1))
 		rc.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%w: zip entry %s: %w", ErrInput, f.Name, err)
+			return nil, inputErrorf("zip entry %s: %w", f.Name, err)
 		}
 		total += int64(len(data))
 		if total > maxZipUncompressed {
-			return nil, fmt.Errorf("%w: zip expands to more than %d bytes", ErrInput, maxZipUncompressed)
+			return nil, inputErrorf("zip expands to more than %d bytes", maxZipUncompressed)
 		}
 		key := strings.ToLower(f.Name)
 		files[key] = data
@@ -303,7 +303,7 @@ func readShapeZip(b []byte, known []string) (*source, error) {
 		}
 	}
 	if len(shps) == 0 {
-		return nil, fmt.Errorf("%w: the zip holds no .shp file", ErrInput)
+		return nil, inputErrorf("the zip holds no .shp file")
 	}
 	slices.Sort(shps)
 	src := &source{}
@@ -314,7 +314,7 @@ func readShapeZip(b []byte, known []string) (*source, error) {
 			return nil, err
 		}
 		if i > 0 && one.crsDef != src.crsDef {
-			return nil, fmt.Errorf("%w: %s has a different .prj from %s", ErrInput, path.Base(shpName), path.Base(shps[0]))
+			return nil, inputErrorf("%s has a different .prj from %s", path.Base(shpName), path.Base(shps[0]))
 		}
 		src.crsDef = one.crsDef
 		src.features = append(src.features, one.features...)
@@ -326,22 +326,22 @@ func readShapeZip(b []byte, known []string) (*source, error) {
 // readShapefile reads one shapefile from its parts. prj and cpg may be nil.
 func readShapefile(shp, dbf, prj, cpg []byte, known []string, name string) (*source, error) {
 	if dbf == nil {
-		return nil, fmt.Errorf("%w: %s has no .dbf (the attributes, including id, live there)", ErrInput, name)
+		return nil, inputErrorf("%s has no .dbf (the attributes, including id, live there)", name)
 	}
 	_, geoms, err := shapefile.ReadSHP(shp)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
+		return nil, inputErrorf("%s: %w", name, err)
 	}
 	dec, err := shapefile.Decoder(string(cpg), shapefile.LanguageDriver(dbf))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
+		return nil, inputErrorf("%s: %w", name, err)
 	}
 	fields, records, err := shapefile.ReadDBF(dbf, dec)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInput, name, err)
+		return nil, inputErrorf("%s: %w", name, err)
 	}
 	if len(records) != len(geoms) {
-		return nil, fmt.Errorf("%w: %s has %d shapes but its .dbf has %d records", ErrInput, name, len(geoms), len(records))
+		return nil, inputErrorf("%s has %d shapes but its .dbf has %d records", name, len(geoms), len(records))
 	}
 	src := &source{}
 	names, renamed := restoreFieldNames(fields, known)
@@ -417,11 +417,11 @@ func newTransformer(def string) (transformer, error) {
 	}
 	pj, err := proj.NewCRSToCRS(def, "EPSG:4326", nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: PROJ does not understand the CRS %s: %w", ErrInput, shorten(def), err)
+		return nil, inputErrorf("PROJ does not understand the CRS %s: %w", shorten(def), err)
 	}
 	norm, err := pj.NormalizeForVisualization()
 	if err != nil {
-		return nil, fmt.Errorf("%w: PROJ cannot normalise the CRS %s: %w", ErrInput, shorten(def), err)
+		return nil, inputErrorf("PROJ cannot normalise the CRS %s: %w", shorten(def), err)
 	}
 	return func(p orb.Point) (orb.Point, error) {
 		out, err := norm.Forward(proj.NewCoord(p[0], p[1], 0, 0))

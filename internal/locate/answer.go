@@ -14,11 +14,13 @@ package locate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/paulmach/orb"
 
+	"hetang/internal/apierr"
 	"hetang/internal/crs"
 	"hetang/internal/layout"
 	"hetang/internal/spatial"
@@ -161,13 +163,22 @@ func (l *Locator) ToWGS84(p orb.Point) (orb.Point, error) {
 	}
 	w, err := l.CRS.ToWGS84(p)
 	if err != nil {
-		return orb.Point{}, fmt.Errorf("locate: cannot convert (%v, %v) from %s: %w", p[0], p[1], l.CRS.Code, err)
+		return orb.Point{}, invalidf("cannot convert (%v, %v) from %s: %w", p[0], p[1], l.CRS.Code, err)
 	}
 	if !finite(w[0]) || !finite(w[1]) || w[0] < -180 || w[0] > 180 || w[1] < -90 || w[1] > 90 {
-		return orb.Point{}, fmt.Errorf("locate: (%v, %v) in %s is not on the Earth", p[0], p[1], l.CRS.Code)
+		return orb.Point{}, invalidf("(%v, %v) in %s is not on the Earth", p[0], p[1], l.CRS.Code)
 	}
 	return w, nil
 }
+
+// invalidf returns an error about the caller's input (apierr.KindInvalid):
+// its text starts "locate: "; a client reads the rest.
+func invalidf(format string, args ...any) error {
+	return fmt.Errorf("locate: %w", apierr.Errorf(apierr.KindInvalid, format, args...))
+}
+
+// notAreal is what a client reads about a parcel with no area.
+const notAreal = "the parcel has no area: it needs a Polygon or MultiPolygon with at least one ring of 3 distinct points enclosing a non-zero area"
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
@@ -175,19 +186,19 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // longitude in [-180, 180] and latitude in [-90, 90].
 func checkXY(c crs.CRS, p orb.Point) error {
 	if !finite(p[0]) || !finite(p[1]) {
-		return fmt.Errorf("locate: coordinates must be finite numbers, got (%v, %v)", p[0], p[1])
+		return invalidf("coordinates must be finite numbers, got (%v, %v)", p[0], p[1])
 	}
 	if c.Projected {
 		if math.Abs(p[0]) > 1e8 || math.Abs(p[1]) > 1e8 {
-			return fmt.Errorf("locate: %s coordinates (%v, %v) are out of range (|x|,|y| ≤ 1e8 m)", c.Code, p[0], p[1])
+			return invalidf("%s coordinates (%v, %v) are out of range (|x|,|y| ≤ 1e8 m)", c.Code, p[0], p[1])
 		}
 		return nil
 	}
 	if p[0] < -180 || p[0] > 180 {
-		return fmt.Errorf("locate: lon %v is outside [-180, 180] (x-first order: lon, then lat)", p[0])
+		return invalidf("lon %v is outside [-180, 180] (x-first order: lon, then lat)", p[0])
 	}
 	if p[1] < -90 || p[1] > 90 {
-		return fmt.Errorf("locate: lat %v is outside [-90, 90] (x-first order: lon, then lat)", p[1])
+		return invalidf("lat %v is outside [-90, 90] (x-first order: lon, then lat)", p[1])
 	}
 	return nil
 }
@@ -289,10 +300,13 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 	w := g
 	if !l.CRS.IsWGS84() {
 		if w, err = l.CRS.GeometryToWGS84(g); err != nil {
-			return nil, fmt.Errorf("locate: cannot convert the parcel from %s: %w", l.CRS.Code, err)
+			return nil, invalidf("cannot convert the parcel from %s: %w", l.CRS.Code, err)
 		}
 	}
 	hit, err := l.Index.LocatePolygon(ctx, w, l.k())
+	if errors.Is(err, spatial.ErrNotAreal) {
+		return nil, fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, notAreal, err))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"hetang/internal/apierr"
 	"hetang/internal/layout"
 	"hetang/internal/spatial"
 )
@@ -197,9 +198,10 @@ func (b *Batch) flush() {
 	}
 }
 
-// recErr formats a record's error for the output.
+// recErr formats a record's error for the output: what a client reads
+// about it (see apierr.Message).
 func recErr(n int, err error) result {
-	return result{err: fmt.Sprintf("record %d: %s", n, strings.TrimPrefix(strings.TrimPrefix(err.Error(), "locate: "), "spatial: "))}
+	return result{err: fmt.Sprintf("record %d: %s", n, apierr.Message(err))}
 }
 
 // answer locates one record.

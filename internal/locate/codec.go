@@ -87,11 +87,14 @@ type InputError struct {
 	Err    error
 }
 
-func (e *InputError) Error() string {
+func (e *InputError) Error() string { return "locate: " + e.Detail() }
+
+// Detail says what is wrong with the input, for a client.
+func (e *InputError) Detail() string {
 	if e.Record > 0 {
-		return fmt.Sprintf("locate: input record %d: %v", e.Record, e.Err)
+		return fmt.Sprintf("input record %d: %v", e.Record, e.Err)
 	}
-	return fmt.Sprintf("locate: input: %v", e.Err)
+	return fmt.Sprintf("input: %v", e.Err)
 }
 
 func (e *InputError) Unwrap() error { return e.Err }

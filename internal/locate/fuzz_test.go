@@ -56,7 +56,7 @@ func FuzzQueryParams(f *testing.F) {
 func mustBadRequest(t *testing.T, err error) {
 	t.Helper()
 	var ae *apierr.Error
-	if !errors.As(err, &ae) || ae.Status != 400 || ae.Detail == "" {
+	if !errors.As(err, &ae) || ae.Status() != 400 || ae.Detail == "" {
 		t.Fatalf("error %v is not a 400 with a message", err)
 	}
 }

@@ -86,7 +86,7 @@ func ParsePoint(q url.Values, c crs.CRS) (orb.Point, error) {
 		p[i] = x
 	}
 	if err := checkXY(c, p); err != nil {
-		return p, apierr.BadRequest(strings.TrimPrefix(err.Error(), "locate: "))
+		return p, err
 	}
 	return p, nil
 }
@@ -117,7 +117,7 @@ func ParsePair(q url.Values, name string, c crs.CRS) (orb.Point, error) {
 		p[i] = x
 	}
 	if err := checkXY(c, p); err != nil {
-		return p, apierr.BadRequest(name + ": " + strings.TrimPrefix(err.Error(), "locate: "))
+		return p, apierr.Errorf(apierr.KindInvalid, "%s: %s", name, apierr.Message(err))
 	}
 	return p, nil
 }
@@ -146,7 +146,7 @@ func (s *Server) getLocate(c echo.Context) error {
 	}
 	a, err := l.Point(p)
 	if err != nil {
-		return apierr.BadRequest(strings.TrimPrefix(err.Error(), "locate: "))
+		return err
 	}
 	return c.JSON(http.StatusOK, a)
 }
@@ -204,12 +204,6 @@ func (s *Server) postLocate(c echo.Context) error {
 	}
 	a, err := l.Polygon(c.Request().Context(), g)
 	if err != nil {
-		if errors.Is(err, spatial.ErrNotAreal) {
-			return apierr.BadRequest(strings.TrimPrefix(err.Error(), "spatial: "))
-		}
-		if strings.HasPrefix(err.Error(), "locate: ") || strings.HasPrefix(err.Error(), "spatial: coordinate") {
-			return apierr.BadRequest(err.Error())
-		}
 		return err
 	}
 	return c.JSON(http.StatusOK, a)
@@ -261,7 +255,7 @@ func (s *Server) postBatch(c echo.Context) error {
 		case errors.As(err, &mbe):
 			return err
 		case errors.As(err, &ie):
-			return apierr.BadRequest(strings.TrimPrefix(ie.Error(), "locate: ") + fmt.Sprintf(" (read as %s; set Content-Type to application/geo+json, text/csv or application/x-ndjson)", in))
+			return apierr.Errorf(apierr.KindInvalid, "%s (read as %s; set Content-Type to %s, %s or %s)", ie.Detail(), in, mediatype.GeoJSON, mediatype.CSV, mediatype.NDJSON)
 		}
 		return err
 	}
@@ -329,11 +323,11 @@ func (s *Server) getDistance(c echo.Context) error {
 	}
 	a, err := l.ToWGS84(from)
 	if err != nil {
-		return apierr.BadRequest("from: " + strings.TrimPrefix(err.Error(), "locate: "))
+		return apierr.Errorf(apierr.KindInvalid, "%s: %s", ParamFrom, apierr.Message(err))
 	}
 	b, err := l.ToWGS84(to)
 	if err != nil {
-		return apierr.BadRequest("to: " + strings.TrimPrefix(err.Error(), "locate: "))
+		return apierr.Errorf(apierr.KindInvalid, "%s: %s", ParamTo, apierr.Message(err))
 	}
 	d, az1, az2, err := spatial.Geodesic(a, b)
 	if err != nil {
@@ -380,7 +374,7 @@ func (s *Server) getNearest(c echo.Context) error {
 	}
 	w, err := l.ToWGS84(p)
 	if err != nil {
-		return apierr.BadRequest(strings.TrimPrefix(err.Error(), "locate: "))
+		return err
 	}
 	ns, err := l.Index.NearestInLayer(layer, w, l.K)
 	if err != nil {

@@ -17,7 +17,7 @@ func FuzzParseBBox(f *testing.F) {
 			b, err := parseBBox(s, cr)
 			if err != nil {
 				var ae *apierr.Error
-				if !errors.As(err, &ae) || ae.Status != 400 {
+				if !errors.As(err, &ae) || ae.Status() != 400 {
 					t.Fatalf("parseBBox(%q, %s) error %v is not a 400", s, cr.Code, err)
 				}
 				continue
