@@ -7,6 +7,7 @@ require (
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/paulmach/orb v0.14.0
+	github.com/tidwall/geodesic v1.52.3
 	github.com/twpayne/go-geos v0.20.4
 	github.com/twpayne/go-proj/v11 v11.0.0
 	golang.org/x/text v0.40.0

@@ -342,7 +342,7 @@ func (s *Server) getDistance(c echo.Context) error {
 	return c.JSON(http.StatusOK, DistanceAnswer{
 		From: [2]float64{from[0], from[1]}, To: [2]float64{to[0], to[1]}, CRS: cr.Code,
 		DistanceM: round(d, 4), AzimuthFwd: round(az1, 9), AzimuthBack: round(back, 9),
-		Ellipsoid: "WGS84", Method: "geodesic (Karney) via PROJ proj_geod",
+		Ellipsoid: "WGS84", Method: "geodesic (Karney's algorithm, GeographicLib)",
 		FromWGS84: [2]float64{a[0], a[1]}, ToWGS84: [2]float64{b[0], b[1]},
 	})
 }

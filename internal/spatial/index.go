@@ -14,7 +14,7 @@
 // their geodesics; the nearest point is found in a local metric frame and the
 // distance reported is the geodesic distance to it on the WGS84 ellipsoid
 // (the mean-latitude ellipsoidal formula below about 11 km, good to 1e-6 of
-// the distance; Vincenty beyond). Parcel overlays (LocatePolygon) use GEOS in
+// the distance; Karney's geodesic beyond). Parcel overlays (LocatePolygon) use GEOS in
 // EPSG:4547 with polygon edges taken as geodesics (as PostGIS geography
 // does) and areas corrected for the projection's scale; point-in-polygon
 // takes edges as straight in lon/lat (as GEOS and GeoJSON do): the two differ
@@ -41,6 +41,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -262,7 +263,7 @@ func (ix *Index) Locate(p orb.Point, hit *PointHit) {
 	hit.OnBoundary = dbd|abd != 0
 	hit.Area = nil
 	if cov := ain | abd; cov != 0 {
-		hit.Area = ix.areas.feats[lowestBit(cov)].f
+		hit.Area = ix.areas.feats[bits.TrailingZeros64(cov)].f
 	} else if hit.InsideDistrict {
 		hit.Area = ix.nearestArea(p)
 	}
@@ -282,22 +283,13 @@ func (ix *Index) AreaOf(p orb.Point) (*layout.Feature, bool) {
 	if cov := ain | abd; cov != 0 {
 		_, dbd := ix.district.grid.locate(p[0], p[1])
 
-		return ix.areas.feats[lowestBit(cov)].f, abd|dbd != 0
+		return ix.areas.feats[bits.TrailingZeros64(cov)].f, abd|dbd != 0
 	}
 	din, dbd := ix.district.grid.locate(p[0], p[1])
 	if din|dbd != 0 {
 		return ix.nearestArea(p), dbd != 0
 	}
 	return nil, false
-}
-
-func lowestBit(m uint64) int {
-	for i := range 64 {
-		if m&(1<<uint(i)) != 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 func (li *layerIndex) covering(x, y float64, dst []*layout.Feature) []*layout.Feature {
@@ -371,16 +363,7 @@ type Distances struct {
 // it), the district boundary (the boundary line, also from inside) and the k
 // nearest roads. It reuses d.Roads and makes no cgo call.
 func (ix *Index) Distances(p orb.Point, k int, d *Distances) {
-	fr := newLocalFrame(p[1])
-	d.Axis, d.HasAxis = ix.axis.nearestOne(p, fr)
-	d.Chain, d.HasChain = ix.chain.nearestOne(p, fr)
-	cin, cbd := ix.corridor.grid.locate(p[0], p[1])
-	d.HasCorridor = len(ix.corridor.feats) > 0
-	if cov := cin | cbd; cov != 0 {
-		d.Corridor = Nearest{Feature: ix.corridor.feats[lowestBit(cov)].f, Point: p}
-	} else {
-		d.Corridor, _ = ix.corridor.nearestOne(p, fr)
-	}
+	fr := ix.lineDistances(p, d)
 	d.DistrictBoundary, _ = ix.district.nearestOne(p, fr)
 	d.Roads = ix.roads.kNearest(p, fr, k, d.Roads[:0])
 }
@@ -389,21 +372,28 @@ func (ix *Index) Distances(p orb.Point, k int, d *Distances) {
 // single nearest road only (what batch columns need): d.DistrictBoundary is
 // left zero and d.Roads holds at most one road.
 func (ix *Index) NearestBrief(p orb.Point, d *Distances) {
+	fr := ix.lineDistances(p, d)
+	d.DistrictBoundary = Nearest{}
+	d.Roads = d.Roads[:0]
+	if r, ok := ix.roads.nearestOne(p, fr); ok {
+		d.Roads = append(d.Roads, r)
+	}
+}
+
+// lineDistances fills the answers Distances and NearestBrief share: the
+// axis, the chain and the corridor (0 inside it). It returns p's local frame.
+func (ix *Index) lineDistances(p orb.Point, d *Distances) localFrame {
 	fr := newLocalFrame(p[1])
 	d.Axis, d.HasAxis = ix.axis.nearestOne(p, fr)
 	d.Chain, d.HasChain = ix.chain.nearestOne(p, fr)
 	cin, cbd := ix.corridor.grid.locate(p[0], p[1])
 	d.HasCorridor = len(ix.corridor.feats) > 0
 	if cov := cin | cbd; cov != 0 {
-		d.Corridor = Nearest{Feature: ix.corridor.feats[lowestBit(cov)].f, Point: p}
+		d.Corridor = Nearest{Feature: ix.corridor.feats[bits.TrailingZeros64(cov)].f, Point: p}
 	} else {
 		d.Corridor, _ = ix.corridor.nearestOne(p, fr)
 	}
-	d.DistrictBoundary = Nearest{}
-	d.Roads = d.Roads[:0]
-	if r, ok := ix.roads.nearestOne(p, fr); ok {
-		d.Roads = append(d.Roads, r)
-	}
+	return fr
 }
 
 // kNearest appends the k features nearest to p, nearest first. Features are

@@ -2,6 +2,7 @@ package spatial
 
 import (
 	"context"
+	"math/bits"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -112,13 +113,13 @@ func TestBoundaryRule(t *testing.T) {
 	for _, e := range ar.grid.all {
 		mid := orb.Point{(e.ax + e.bx) / 2, (e.ay + e.by) / 2}
 		in, bd := ar.grid.locate(mid[0], mid[1])
-		if popcount(bd) < 2 {
+		if bits.OnesCount64(bd) < 2 {
 			continue
 		}
 		found++
 		var hit PointHit
 		ix.Locate(mid, &hit)
-		want := ar.feats[lowestBit(bd|in)].f
+		want := ar.feats[bits.TrailingZeros64(bd|in)].f
 		if hit.Area != want || !hit.OnBoundary || !hit.InsideDistrict {
 			t.Fatalf("shared-edge point %v: area %v on_boundary %v inside %v; want %s, true, true", mid, hit.Area.ID, hit.OnBoundary, hit.InsideDistrict, want.ID)
 		}
@@ -133,14 +134,6 @@ func TestBoundaryRule(t *testing.T) {
 		t.Skip("no exactly shared area edges found at edge midpoints (midpoints may round off the edge)")
 	}
 	t.Logf("%d shared-edge midpoints checked", found)
-}
-
-func popcount(m uint64) int {
-	n := 0
-	for ; m != 0; m &= m - 1 {
-		n++
-	}
-	return n
 }
 
 // TestEveryDistrictPointHasAnArea checks that the five areas partition the

@@ -103,41 +103,28 @@ func toGK(g orb.Geometry) (*geos.Geom, error) {
 	return geosorb.ToGEOS(nil, pg)
 }
 
-// gkScale is the point scale factor of the Gauss–Krüger projection at a
-// point dx metres east of the central meridian at latitude lat (degrees):
-// areas measured in EPSG:4547 are divided by its square to get ellipsoidal
-// areas (the correction is about 1.5e-4 here; what remains is below 1e-7).
-func gkScale(dx, lat float64) float64 {
-	fr := newLocalFrame(lat)
-	r2 := (fr.kx / math.Cos(lat*deg)) * fr.ky / (deg * deg) // N·M
-	u := dx * dx / r2
-	return 1 + u/2 + u*u/24
-}
-
-// ellipsoidalArea is the area on the ellipsoid of a polygonal GEOS geometry
-// in EPSG:4547, corrected piece by piece for the projection's scale.
+// ellipsoidalArea is the area on the WGS84 ellipsoid of a polygonal GEOS
+// geometry in EPSG:4547: its vertices back in lon/lat, edges as geodesics,
+// measured with Karney's algorithm (GeodesicArea). The edges GEOS produces
+// are pieces of the densified parcel and feature edges, each within
+// micrometres of its geodesic.
 func ellipsoidalArea(g *geos.Geom) float64 {
 	if g.IsEmpty() {
 		return 0
 	}
-	total := 0.0
-	n := g.NumGeometries()
-	for i := range n {
-		part := g.Geometry(i)
-		a := part.Area()
-		if a == 0 {
-			continue
-		}
-		c := part.Centroid()
-		ll, err := crs.CGCSGK.ToWGS84(orb.Point{c.X(), c.Y()})
-		lat := 28.0
-		if err == nil {
-			lat = ll[1]
-		}
-		k := gkScale(c.X()-500000, lat)
-		total += a / (k * k)
+	og, err := geosorb.FromGEOS(g)
+	if err != nil {
+		return 0
 	}
-	return total
+	poly := geosorb.Polygonal(og)
+	if poly == nil {
+		return 0
+	}
+	ll, err := crs.CGCSGK.GeometryToWGS84(poly)
+	if err != nil {
+		return 0
+	}
+	return GeodesicArea(ll)
 }
 
 // LocatePolygon answers for a parcel given in WGS84 lon/lat (a Polygon or
