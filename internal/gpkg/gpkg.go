@@ -333,11 +333,14 @@ func readTable(ctx context.Context, db *sql.DB, table string) (*Table, error) {
 			return nil, fmt.Errorf("gpkg: table %q, feature fid=%d: %w: geometry is %T, not a BLOB", table, fid, ErrInvalidGeometry, b)
 		}
 		for i, c := range selected {
+			// NULL stays a null property: every feature of a table carries
+			// every column, as clients that read a layer's first features
+			// expect (layout.Layer.Complete).
 			v := propertyValue(vals[i+2], t.Fields[i].Type, c.declType)
+			f.Properties[c.name] = v
 			if v == nil {
 				continue
 			}
-			f.Properties[c.name] = v
 			if c.name == layout.PropID {
 				f.ID = fmt.Sprint(v)
 			}

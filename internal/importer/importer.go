@@ -394,6 +394,7 @@ func buildLayer(old *layout.Layer, src *source, toWGS84 transformer, source, acc
 	for _, p := range slices.Sorted(maps.Keys(carried)) {
 		warnings = append(warnings, fmt.Sprintf("property %s missing from %d feature(s): carried over from the current feature with the same id", p, carried[p]))
 	}
+	ly.Complete()
 	return ly, findings, warnings
 }
 

@@ -131,7 +131,18 @@ func (ly *Layer) Fields() []Field {
 	types := map[string]FieldType{}
 	for _, f := range ly.Features {
 		for k, v := range f.Properties {
+			if v == nil {
+				// A null says nothing about the column's type.
+				if _, ok := types[k]; !ok {
+					types[k] = ""
+				}
+				continue
+			}
 			t := fieldTypeOf(v)
+			if old, ok := types[k]; ok && old == "" {
+				types[k] = t
+				continue
+			}
 			if old, ok := types[k]; ok && old != t {
 				if (old == FieldInteger && t == FieldReal) || (old == FieldReal && t == FieldInteger) {
 					t = FieldReal
@@ -140,6 +151,11 @@ func (ly *Layer) Fields() []Field {
 				}
 			}
 			types[k] = t
+		}
+	}
+	for k, t := range types {
+		if t == "" {
+			types[k] = FieldText // null in every feature
 		}
 	}
 	var fields []Field
@@ -182,3 +198,27 @@ func CommonProperties() []string { return slices.Clone(commonProps) }
 
 // Notice is the data-honesty statement carried by responses and downloads.
 const Notice = "The layout geometry is a schematic digitisation of the Hetang 14th Five-Year Plan's text and schematic maps, not a survey; only the district boundary (generalised web-map data) and a few gazetteer points come from coordinates. Each feature's source and accuracy properties say which."
+
+// absentValues are the values of properties whose absence is not unknown:
+// a feature without the extends_beyond_district flag lies within the district
+// (the data checks hold it to that).
+var absentValues = map[string]any{PropExtendsBeyond: false}
+
+// Complete gives every feature of ly every property of the layer, so that
+// clients which learn a layer's columns from its first features (GDAL, QGIS)
+// see them all: a property a feature leaves out becomes null, except
+// extends_beyond_district, which is false where absent.
+func (ly *Layer) Complete() {
+	for _, fd := range ly.Fields() {
+		for _, f := range ly.Features {
+			if _, ok := f.Properties[fd.Name]; ok {
+				continue
+			}
+			if f.Properties == nil {
+				f.Properties = map[string]any{}
+			}
+			f.Properties[fd.Name] = absentValues[fd.Name]
+		}
+	}
+}
+

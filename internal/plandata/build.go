@@ -126,6 +126,9 @@ func Build(fsys fs.FS) (*layout.Layout, error) {
 	for _, id := range extra {
 		lay.Layers = append(lay.Layers, byID[id])
 	}
+	for _, ly := range lay.Layers {
+		ly.Complete()
+	}
 	return lay, nil
 }
 
