@@ -11,3 +11,10 @@ import "embed"
 //
 //go:embed layers/*.geojson reference/*.json reference/gazetteer.csv
 var FS embed.FS
+
+// Licence is the data licence (LICENCE.md): the project's schematic
+// digitisation under CC BY 4.0, the reference boundaries under their
+// source's terms.
+//
+//go:embed LICENCE.md
+var Licence string

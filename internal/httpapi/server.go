@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -94,18 +93,15 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodOptions},
-		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfNoneMatch, echo.HeaderAccept},
-		ExposeHeaders: []string{headerETag, HeaderContentCRS, echo.HeaderXRequestID},
+		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfNoneMatch, echo.HeaderAccept, "Range"},
+		ExposeHeaders: []string{headerETag, HeaderContentCRS, echo.HeaderXRequestID, echo.HeaderContentLength, "Content-Range", "Accept-Ranges", echo.HeaderContentDisposition},
 	}))
 	// Small answers (a point locate is about 2 KB) are not worth compressing;
 	// layers and batches are, at the fastest level.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     gzip.BestSpeed,
 		MinLength: 8 << 10,
-		Skipper: func(c echo.Context) bool {
-			p := c.Request().URL.Path
-			return strings.HasSuffix(p, ".gpkg") || strings.HasSuffix(p, ".zip") || strings.HasSuffix(p, ".mvt")
-		},
+		Skipper:   servesWhole,
 	}))
 
 	r := Routes{
