@@ -8,13 +8,14 @@ require (
 	github.com/mattn/go-sqlite3 v1.14.53
 	github.com/paulmach/orb v0.14.0
 	github.com/tidwall/geodesic v1.52.3
+	github.com/twpayne/go-geom v1.7.0
 	github.com/twpayne/go-geos v0.20.4
+	github.com/twpayne/go-kml/v3 v3.6.0
 	github.com/twpayne/go-proj/v11 v11.0.0
 	golang.org/x/text v0.40.0
 )
 
 require (
-	github.com/alecthomas/repr v0.5.4 // indirect
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect

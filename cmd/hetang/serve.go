@@ -15,6 +15,7 @@ import (
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
 	"hetang/internal/layers"
+	"hetang/internal/licence"
 	"hetang/internal/locate"
 	"hetang/internal/logging"
 	"hetang/internal/ogcapi"
@@ -79,7 +80,8 @@ func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Moun
 	return []httpapi.Mounter{
 		layers.New(st),                          // /api/v1/layers, /api/v1/layers/{layer}[/features/{fid}] (crs=)
 		locate.New(st, log),                     // /api/v1/locate, /distance, /nearest
-		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip (crs=)
+		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
+		licence.Server{},                        // /licence
 		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)
 		ogcapi.New(st),                          // /ogcapi/
 		tiles.New(st, 0),                        // /tiles/

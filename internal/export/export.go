@@ -5,6 +5,14 @@
 //	GET /api/v1/download/{layer}.geojson?crs=
 //	GET /api/v1/download/{layer}.shp.zip?crs=
 //	GET /api/v1/download/hetang.gpkg?crs=
+//	GET /api/v1/download/{layer}.kml, {layer}.kmz, hetang.kml, hetang.kmz [?crs=GCJ02]
+//	GET /api/v1/download/{layer}.dxf, hetang.dxf
+//
+// KML and KMZ (internal/kml) are for Google Earth and 奥维互动地图, in WGS84 or,
+// with crs=GCJ02, in the frame of Chinese map apps; DXF (internal/dxf) is a CAD
+// drawing in EPSG:4547. Every download is sent with its Content-Length and
+// answers HEAD and byte-range requests (httpapi.ServeBytes), so GDAL's
+// /vsicurl/ and QGIS can open it by URL.
 //
 // A zipped shapefile holds one shapefile per geometry type of the layer
 // (.shp .shx .dbf .prj .cpg; named {layer}.* when the layer has one type,
@@ -29,7 +37,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -73,6 +80,9 @@ func (s *Server) download(c echo.Context) error {
 	if file == links.GPKGFile {
 		return s.downloadGPKG(c)
 	}
+	if ok, err := s.downloadDesktop(c, file); ok {
+		return err
+	}
 	lay := s.store.Current().Layout
 	var layerID, kind string
 	switch {
@@ -81,7 +91,7 @@ func (s *Server) download(c echo.Context) error {
 	case strings.HasSuffix(file, links.SuffixGeoJSON):
 		layerID, kind = strings.TrimSuffix(file, links.SuffixGeoJSON), links.SuffixGeoJSON
 	default:
-		return apierr.NotFound("downloads are " + links.LayerDownload("{layer}", links.SuffixGeoJSON) + ", " + links.LayerDownload("{layer}", links.SuffixShapeZip) + " and " + links.GPKG)
+		return apierr.NotFound("downloads are " + links.LayerDownload("{layer}", links.SuffixGeoJSON) + ", {layer}.shp.zip, {layer}.kml, {layer}.kmz, {layer}.dxf, hetang.kml, hetang.kmz, hetang.dxf and " + links.GPKG)
 	}
 	ly, err := lay.Layer(layerID)
 	if err != nil {
@@ -107,11 +117,8 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("export: layer %s in %s: %w", ly.ID, cr.Code, err)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	h.Set("ETag", fmt.Sprintf(`"%s.%s.%s%s"`, lay.Version, ly.ID, cr.Code, kind))
-	h.Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
-	return c.Blob(http.StatusOK, mediaType, body)
+	c.Response().Header().Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
+	return httpapi.ServeBytes(c, name, mediaType, fmt.Sprintf(`"%s.%s.%s%s"`, lay.Version, ly.ID, cr.Code, kind), body)
 }
 
 func crsURI(c crs.CRS) string {

@@ -221,4 +221,3 @@ func (ly *Layer) Complete() {
 		}
 	}
 }
-

@@ -8,16 +8,12 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/httpapi"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
 )
 
 // Path is where the licence text is served.
-const Path = "/licence"
-
-// Rel is the link relation of a licence link (RFC 4946, IANA).
-const Rel = "license"
-
-// MediaType is the licence text's media type.
-const MediaType = "text/markdown; charset=utf-8"
+const Path = links.Licence
 
 // Title names the licence in links.
 const Title = "Data licence: schematic digitisation CC BY 4.0; boundaries DataV.GeoAtlas / Amap terms"
@@ -30,8 +26,8 @@ const Attribution = "Hetang spatial layout, schematic digitisation of the 14th F
 func Text() string { return geodata.Licence }
 
 // Link returns the licence link for a service reached at base (scheme://host).
-func Link(base string) httpapi.Link {
-	return httpapi.Link{Rel: Rel, Href: base + Path, Type: MediaType, Title: Title}
+func Link(base string) links.Link {
+	return links.Link{Rel: links.RelLicense, Href: base + Path, Type: mediatype.Markdown, Title: Title}
 }
 
 // Server serves the licence.
@@ -40,6 +36,6 @@ type Server struct{}
 // Mount adds GET /licence.
 func (Server) Mount(r httpapi.Routes) {
 	r.Echo.GET(Path, func(c echo.Context) error {
-		return httpapi.ServeBytes(c, "LICENCE.md", MediaType, `"licence"`, []byte(Text()))
+		return httpapi.ServeBytes(c, "LICENCE.md", mediatype.Markdown, `"licence"`, []byte(Text()))
 	}, r.Std...)
 }

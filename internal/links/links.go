@@ -22,12 +22,22 @@ const (
 	OGCAPI = "/ogcapi"
 	// Tiles is the root of the vector tilesets.
 	Tiles = "/tiles"
+	// Licence is the data licence.
+	Licence = "/licence"
+	// WFS is the WFS 2.0 endpoint.
+	WFS = "/wfs"
+	// WholeLayout is the file name stem of the whole-layout downloads
+	// (hetang.kml, hetang.kmz, hetang.dxf; the GeoPackage is GPKGFile).
+	WholeLayout = "hetang"
 )
 
 // File name suffixes of the per-layer downloads.
 const (
 	SuffixGeoJSON  = ".geojson"
 	SuffixShapeZip = ".shp.zip"
+	SuffixKML      = ".kml"
+	SuffixKMZ      = ".kmz"
+	SuffixDXF      = ".dxf"
 )
 
 // Link relations (IANA registry) used by more than one resource.
@@ -39,6 +49,11 @@ const (
 	RelCollection = "collection"
 	RelNext       = "next"
 	RelPrev       = "prev"
+	// RelLicense points at the data licence (RFC 4946).
+	RelLicense = "license"
+	// RelDescribedBy points at a schema of a resource (the JSON Schema of a
+	// collection's features).
+	RelDescribedBy = "describedby"
 	// RelTiles points at a tileset's TileJSON (not registered; as OGC API
 	// – Tiles uses it).
 	RelTiles = "tiles"
@@ -56,7 +71,7 @@ type Link struct {
 func Layer(id string) string { return Layers + "/" + id }
 
 // LayerDownload is the path of a layer's download with the given suffix
-// (SuffixGeoJSON or SuffixShapeZip).
+// (one of the Suffix constants).
 func LayerDownload(id, suffix string) string { return Download + "/" + id + suffix }
 
 // CollectionID is the OGC API collection id of a layer: the layer id with

@@ -26,4 +26,18 @@ const (
 	CSV = "text/csv"
 	// NDJSON is newline-delimited JSON, one object per line.
 	NDJSON = "application/x-ndjson"
+	// KML is Keyhole Markup Language 2.2 (OGC 07-147r2).
+	KML = "application/vnd.google-earth.kml+xml"
+	// KMZ is zipped KML.
+	KMZ = "application/vnd.google-earth.kmz"
+	// DXF is an AutoCAD drawing exchange file.
+	DXF = "image/vnd.dxf"
+	// Markdown is Markdown text (RFC 7763), UTF-8.
+	Markdown = "text/markdown; charset=utf-8"
+	// XML is an XML document (WFS capabilities, exception reports).
+	XML = "application/xml"
+	// GML32 is GML 3.2 (OGC 07-036), as WFS 2.0 names its output format.
+	GML32 = "application/gml+xml; version=3.2"
+	// XMLSchema is an XML Schema (WFS DescribeFeatureType).
+	XMLSchema = "application/xml"
 )

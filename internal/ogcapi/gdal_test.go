@@ -27,6 +27,7 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/gdaltest"
 	"hetang/internal/geosorb"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
@@ -40,17 +41,7 @@ import (
 // service with its default data, started in-process on a real port.
 
 // requireTool skips when a GDAL tool is missing, unless CI is set.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found and CI is set: install GDAL (make deps)", name)
-		}
-		t.Skipf("%s not found; install GDAL (make deps) to run the GDAL end-to-end tests", name)
-	}
-	return p
-}
+func requireTool(t *testing.T, name string) string { return gdaltest.Require(t, name) }
 
 // recorder remembers the request URIs the server received.
 type recorder struct {
@@ -306,34 +297,7 @@ func TestGDALCopyToGeoPackage(t *testing.T) {
 // sameGeometry compares two geometries coordinate by coordinate. A single
 // geometry equals a multi-geometry holding just it (GDAL may promote).
 func sameGeometry(want, got orb.Geometry, tol float64) error {
-	flat := func(g orb.Geometry) []orb.Point {
-		var pts []orb.Point
-		var walk func(orb.Geometry)
-		walk = func(g orb.Geometry) {
-			switch x := g.(type) {
-			case orb.Point:
-				pts = append(pts, x)
-			case orb.MultiPoint:
-				pts = append(pts, x...)
-			case orb.LineString:
-				pts = append(pts, x...)
-			case orb.MultiLineString:
-				for _, l := range x {
-					pts = append(pts, l...)
-				}
-			case orb.Polygon:
-				for _, r := range x {
-					pts = append(pts, r...)
-				}
-			case orb.MultiPolygon:
-				for _, p := range x {
-					walk(p)
-				}
-			}
-		}
-		walk(g)
-		return pts
-	}
+	flat := gdaltest.Points
 	if want == nil || got == nil {
 		return errors.New("nil geometry")
 	}
