@@ -32,6 +32,7 @@ import (
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 	"hetang/internal/links"
+	"hetang/internal/mediatype"
 )
 
 //go:embed static
@@ -70,18 +71,47 @@ type Basemap struct {
 	MaxZoom     int    `json:"max_zoom"`
 }
 
-// Links are the addresses the page offers to GIS desktop users.
-type Links struct {
-	GPKG   string `json:"gpkg"`
-	OGCAPI string `json:"ogcapi"`
-	Layers string `json:"layers"`
+// Link kinds: a file to download, or a service address to paste into a GIS.
+const (
+	LinkDownload = "download"
+	LinkService  = "service"
+)
+
+// Link is a download or a service the page lists under "Downloads and
+// services", in the order given. Features add theirs with Page.AddLinks, so
+// the page lists new formats without changes of its own.
+type Link struct {
+	ID      string `json:"id"`
+	Kind    string `json:"kind"` // LinkDownload or LinkService
+	Href    string `json:"href"`
+	Type    string `json:"type"` // media type of what Href answers
+	TitleZH string `json:"title_zh"`
+	TitleEN string `json:"title_en"`
 }
 
 // WebConfig is the body of GET /api/v1/webconfig.
 type WebConfig struct {
 	Basemaps []Basemap `json:"basemaps"`
-	Links    Links     `json:"links"`
+	Links    []Link    `json:"links"`
 	Notice   string    `json:"notice"`
+}
+
+// defaultLinks are the downloads and services every server has.
+var defaultLinks = []Link{
+	{ID: "gpkg", Kind: LinkDownload, Href: PathGPKG, Type: mediatype.GeoPackage, TitleZH: "GeoPackage（全部图层）", TitleEN: "GeoPackage (all layers)"},
+	{ID: "ogcapi", Kind: LinkService, Href: PathOGCAPI, Type: mediatype.HTML, TitleZH: "OGC API – Features 服务地址（QGIS、ArcGIS）", TitleEN: "OGC API – Features address (QGIS, ArcGIS)"},
+}
+
+// AddLinks appends downloads or services to the page's list (call before
+// serving). A link whose ID is already listed replaces it.
+func (p *Page) AddLinks(links ...Link) {
+	for _, l := range links {
+		if i := slices.IndexFunc(p.config.Links, func(x Link) bool { return x.ID == l.ID }); i >= 0 {
+			p.config.Links[i] = l
+			continue
+		}
+		p.config.Links = append(p.config.Links, l)
+	}
 }
 
 // New builds the page. With cfg.WebDir set the files are read from that
@@ -123,7 +153,7 @@ func New(cfg config.Config) *Page {
 func webConfig(cfg config.Config) WebConfig {
 	wc := WebConfig{
 		Basemaps: []Basemap{},
-		Links:    Links{GPKG: PathGPKG, OGCAPI: PathOGCAPI, Layers: PathLayers},
+		Links:    slices.Clone(defaultLinks),
 		Notice:   layout.Notice,
 	}
 	for _, b := range cfg.Basemaps {

@@ -54,7 +54,8 @@ func TestRoutes(t *testing.T) {
 	}{
 		{"index", "/", 200, "text/html", "荷塘区空间布局"},
 		{"index loads Leaflet from the same origin", "/", 200, "text/html", `src="/static/vendor/leaflet/leaflet.js"`},
-		{"script", "/static/app.js", 200, "text/javascript", "layerCounts"},
+		{"script", "/static/js/main.js", 200, "text/javascript", "layerCounts"},
+		{"module", "/static/js/api.js", 200, "text/javascript", "export class ApiError"},
 		{"stylesheet", "/static/app.css", 200, "text/css", "@media"},
 		{"index by name", "/static/index.html", 200, "text/html", "<!doctype html>"},
 		{"no listing of static", "/static/", 404, "application/problem+json", "no such file"},
@@ -63,7 +64,7 @@ func TestRoutes(t *testing.T) {
 		{"dot-dot", "/static/../web.go", 404, "", ""},
 		{"escaped dot-dot", "/static/%2e%2e/web.go", 404, "application/problem+json", ""},
 		{"escaped slash dot-dot", "/static/..%2fweb.go", 404, "application/problem+json", ""},
-		{"webconfig", "/api/v1/webconfig", 200, "application/json", `"ogcapi":"/ogcapi/"`},
+		{"webconfig", "/api/v1/webconfig", 200, "application/json", `"href":"/ogcapi/"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +130,10 @@ func TestWebConfig(t *testing.T) {
 			{ID: "osm", Name: "OpenStreetMap", URL: "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", CRS: "WGS84", Attribution: "© OpenStreetMap", Subdomains: "abc", MaxZoom: 18},
 			{ID: "amap", Name: "amap", URL: "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", CRS: "GCJ02", Subdomains: "1234", MaxZoom: 17},
 		},
-		Links:  Links{GPKG: "/api/v1/download/hetang.gpkg", OGCAPI: "/ogcapi/", Layers: "/api/v1/layers"},
+		Links: []Link{
+			{ID: "gpkg", Kind: LinkDownload, Href: "/api/v1/download/hetang.gpkg", Type: "application/geopackage+sqlite3", TitleZH: "GeoPackage（全部图层）", TitleEN: "GeoPackage (all layers)"},
+			{ID: "ogcapi", Kind: LinkService, Href: "/ogcapi/", Type: "text/html", TitleZH: "OGC API – Features 服务地址（QGIS、ArcGIS）", TitleEN: "OGC API – Features address (QGIS, ArcGIS)"},
+		},
 		Notice: layout.Notice,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -139,6 +143,25 @@ func TestWebConfig(t *testing.T) {
 	csp := resp.Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "img-src 'self' data: blob: https://*.tile.openstreetmap.org https:") {
 		t.Errorf("CSP img-src does not allow the basemaps: %q", csp)
+	}
+}
+
+func TestAddLinks(t *testing.T) {
+	p := New(config.Default())
+	p.AddLinks(Link{ID: "kml", Kind: LinkDownload, Href: "/api/v1/download/hetang.kml", Type: "application/vnd.google-earth.kml+xml", TitleZH: "KML", TitleEN: "KML"},
+		Link{ID: "gpkg", Kind: LinkDownload, Href: "/x.gpkg", Type: "application/geopackage+sqlite3", TitleZH: "新", TitleEN: "new"})
+	var ids, hrefs []string
+	for _, l := range p.config.Links {
+		ids, hrefs = append(ids, l.ID), append(hrefs, l.Href)
+	}
+	if diff := cmp.Diff([]string{"gpkg", "ogcapi", "kml"}, ids); diff != "" {
+		t.Errorf("link ids (-want +got):\n%s", diff)
+	}
+	if hrefs[0] != "/x.gpkg" {
+		t.Errorf("a link with a listed id replaces it: %v", hrefs)
+	}
+	if q := New(config.Default()); len(q.config.Links) != len(defaultLinks) {
+		t.Errorf("AddLinks changed the defaults of later pages: %v", q.config.Links)
 	}
 }
 

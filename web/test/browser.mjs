@@ -1,42 +1,38 @@
 // Browser test of the planners' page against a running server, in Debian's
-// Chromium driven by playwright-core.
+// Chromium driven by playwright-core, at 1440×900 and on a 390×844 phone.
 //
-//   node web/test/browser.mjs http://127.0.0.1:PORT OUTDIR
+//   node web/test/browser.mjs BASE_URL OUTDIR [FIXTURES.json]
 //
-// Asserts: no console errors or page errors; no request leaves the page's
-// origin; every layer draws as many features as the catalog lists; a click
-// inside area-jinshan shows 金山新城片区 in the popup; a parcel file picked on
-// the page yields a table whose primary areas match POST /api/v1/locate/batch
-// for the same file, and a CSV download with a BOM; a parcel drawn by hand
-// with the draw tool well inside area-cbd gives a row with 中央商务区 at 100 %,
-// as POST /api/v1/locate says for the same polygon; two measure clicks show the
-// distance GET /api/v1/distance gives for the same points. With the GCJ-02
-// basemap the server is configured with (browser_test.go; its tiles are on this
-// origin and 404) selected in the layer control: every layer is re-fetched with
-// crs=GCJ02, the district and parcel bounds move by the GCJ-02 offset, a click
-// at the GCJ-02 position of a known point in area-jinshan asks
-// /api/v1/locate?crs=GCJ02 and shows 金山新城片区 with that point's WGS84
-// coordinates, and drawing and measuring send WGS84 vertices; switching back
-// to no basemap re-fetches every layer in CRS84. A phone-sized viewport has no
-// horizontal overflow. Writes screenshots to OUTDIR. Exits non-zero on any
-// failure. The whole run is bounded (85 s) and every wait has a timeout.
+// Every answer the page shows is checked against a direct API call for the
+// same input. FIXTURES.json (written by browser_test.go) lists upload files
+// made with GDAL/PROJ tools from known WGS84 points and the area each point
+// is in. Screenshots of each step go to OUTDIR. Exits non-zero on any
+// failure; the whole run is bounded and every wait has a timeout.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
-const [base, outdir] = process.argv.slice(2);
+const [base, outdir, fixturesPath] = process.argv.slice(2);
 if (!base || !outdir) {
-  console.error('usage: node browser.mjs BASE_URL OUTDIR');
+  console.error('usage: node browser.mjs BASE_URL OUTDIR [FIXTURES.json]');
   process.exit(2);
 }
 mkdirSync(outdir, { recursive: true });
 const origin = new URL(base).origin;
 const WAIT = 15000;
+const LIMIT_S = 110;
+const here = dirname(fileURLToPath(import.meta.url));
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const fixtures = fixturesPath ? JSON.parse(readFileSync(fixturesPath, 'utf8')) : null;
+const t0 = Date.now();
 
 const overall = setTimeout(() => {
-  console.error('FAIL: the browser test did not finish within 85 s');
+  console.error(`FAIL: the browser test did not finish within ${LIMIT_S} s`);
   process.exit(3);
-}, 85000);
+}, LIMIT_S * 1000);
 
 const failures = [];
 function check(cond, what, detail) {
@@ -50,10 +46,10 @@ function check(cond, what, detail) {
 async function api(path, opts) {
   const res = await fetch(base + path, { ...opts, signal: AbortSignal.timeout(WAIT) });
   if (!res.ok) throw new Error(`${opts && opts.method || 'GET'} ${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+  return (res.headers.get('Content-Type') || '').includes('json') ? res.json() : res;
 }
 
-// --- interior points computed from the API's GeoJSON ---
+// --- geometry, independent of the page's modules ---
 function ringArea(r) {
   let a = 0;
   for (let i = 0, j = r.length - 1; i < r.length; j = i++) a += (r[j][0] + r[i][0]) * (r[j][1] - r[i][1]);
@@ -68,8 +64,8 @@ function inRing(p, r) {
 }
 const polys = (g) => (g.type === 'Polygon' ? [g.coordinates] : g.coordinates);
 const inGeom = (p, g) => polys(g).some((rings) => inRing(p, rings[0]) && !rings.slice(1).some((h) => inRing(p, h)));
-// interiorPoint: the centroid of the largest outer ring when it is inside,
-// else the middle of the widest horizontal chord through the ring's middle.
+// interiorPoint: the centroid of the largest outer ring when inside, else the
+// middle of the widest horizontal chord through it
 function interiorPoint(g) {
   const best = polys(g).reduce((a, b) => (Math.abs(ringArea(b[0])) > Math.abs(ringArea(a[0])) ? b : a));
   const r = best[0];
@@ -91,44 +87,6 @@ function interiorPoint(g) {
   for (let k = 0; k + 1 < xs.length; k += 2) if (xs[k + 1] - xs[k] > w) { w = xs[k + 1] - xs[k]; pick = [(xs[k] + xs[k + 1]) / 2, c[1]]; }
   return pick;
 }
-// a square parcel of about 2·d metres around p
-function square(p, d) {
-  const dx = d / (111320 * Math.cos(p[1] * Math.PI / 180)), dy = d / 110540;
-  return [[[p[0] - dx, p[1] - dy], [p[0] + dx, p[1] - dy], [p[0] + dx, p[1] + dy], [p[0] - dx, p[1] + dy], [p[0] - dx, p[1] - dy]]];
-}
-
-// GCJ-02, ported from internal/gcj02 independently of the page's copy.
-const gcj = (() => {
-  const A = 6378245.0, EE = 0.00669342162296594323;
-  const inChina = (lon, lat) => lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271;
-  const shiftLat = (x, y) => -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x))
-    + (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3
-    + (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3
-    + (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
-  const shiftLon = (x, y) => 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x))
-    + (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3
-    + (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3
-    + (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
-  function offset(lon, lat) {
-    const x = lon - 105, y = lat - 35, rad = lat / 180 * Math.PI;
-    const magic = 1 - EE * Math.sin(rad) ** 2, sq = Math.sqrt(magic);
-    return [shiftLon(x, y) * 180 / (A / sq * Math.cos(rad) * Math.PI), shiftLat(x, y) * 180 / ((A * (1 - EE)) / (magic * sq) * Math.PI)];
-  }
-  const from = ([lon, lat]) => { if (!inChina(lon, lat)) return [lon, lat]; const [dx, dy] = offset(lon, lat); return [lon + dx, lat + dy]; };
-  function to([glon, glat]) {
-    if (!inChina(glon, glat)) return [glon, glat];
-    const [dx, dy] = offset(glon, glat);
-    let lon = glon - dx, lat = glat - dy;
-    for (let i = 0; i < 30; i++) {
-      const [fx, fy] = from([lon, lat]);
-      lon -= fx - glon; lat -= fy - glat;
-      if (Math.abs(fx - glon) < 1e-10 && Math.abs(fy - glat) < 1e-10) break;
-    }
-    return [lon, lat];
-  }
-  return { from, to };
-})();
-// [west, south, east, north] of geometries after fn on every vertex
 function bbox(geoms, fn = (p) => p) {
   const b = [Infinity, Infinity, -Infinity, -Infinity];
   const walk = (c) => {
@@ -141,35 +99,24 @@ function bbox(geoms, fn = (p) => p) {
 }
 const maxDiff = (a, b) => (a && b && a.length === b.length ? Math.max(...a.map((v, i) => Math.abs(v - b[i]))) : Infinity);
 const near = (a, b, tol) => maxDiff(a, b) <= tol;
-// the page's distance format (fmtDist in app.js)
 const fmtDist = (m) => (m < 1000 ? Math.round(m) + ' m' : (m / 1000).toFixed(m < 10000 ? 2 : 1) + ' km');
-// a square well inside g: the largest of a few sizes whose edges stay inside,
-// around the grid point nearest g's interior point that holds it
-function squareInside(g) {
-  const fits = (r) => {
-    for (let i = 0; i < 4; i++) {
-      for (let t = 0; t <= 1; t += 0.125) if (!inGeom([r[i][0] + (r[i + 1][0] - r[i][0]) * t, r[i][1] + (r[i + 1][1] - r[i][1]) * t], g)) return false;
-    }
-    return true;
-  };
-  const c = interiorPoint(g), [w, s, e, n] = bbox([g]);
-  const grid = [];
-  for (let i = 0; i <= 24; i++) for (let j = 0; j <= 24; j++) grid.push([w + (e - w) * i / 24, s + (n - s) * j / 24]);
-  grid.sort((p, q) => Math.hypot(p[0] - c[0], p[1] - c[1]) - Math.hypot(q[0] - c[0], q[1] - c[1]));
-  for (const d of [500, 400, 300, 200, 150]) {
-    for (const p of [c, ...grid]) {
-      const r = square(p, d)[0];
-      if (fits(r)) return r.slice(0, 4);
-    }
-  }
-  return null;
+// GCJ-02 forward, ported from internal/gcj02 independently of the page's module
+function gcjFrom([lon, lat]) {
+  const A = 6378245.0, EE = 0.00669342162296594323, x = lon - 105, y = lat - 35, rad = lat / 180 * Math.PI;
+  const dLat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x)) + (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3
+    + (20 * Math.sin(y * Math.PI) + 40 * Math.sin(y / 3 * Math.PI)) * 2 / 3 + (160 * Math.sin(y / 12 * Math.PI) + 320 * Math.sin(y * Math.PI / 30)) * 2 / 3;
+  const dLon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x)) + (20 * Math.sin(6 * x * Math.PI) + 20 * Math.sin(2 * x * Math.PI)) * 2 / 3
+    + (20 * Math.sin(x * Math.PI) + 40 * Math.sin(x / 3 * Math.PI)) * 2 / 3 + (150 * Math.sin(x / 12 * Math.PI) + 300 * Math.sin(x / 30 * Math.PI)) * 2 / 3;
+  const magic = 1 - EE * Math.sin(rad) ** 2, sq = Math.sqrt(magic);
+  return [lon + dLon * 180 / (A / sq * Math.cos(rad) * Math.PI), lat + dLat * 180 / ((A * (1 - EE)) / (magic * sq) * Math.PI)];
 }
 
-// tile images of the test basemap (browser_test.go) 404 by design; only those
-// failed loads are not console errors
+// tile images of the test basemap (browser_test.go) 404 by design
 const tileTest = origin + '/static/tile-test/';
 let tileErrors = 0;
-function watch(page, label, errors, foreign) {
+const errors = [];
+const foreign = [];
+function watch(page, label) {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (m.text().startsWith('Failed to load resource') && (m.location().url || '').startsWith(tileTest)) { tileErrors++; return; }
@@ -178,375 +125,289 @@ function watch(page, label, errors, foreign) {
   page.on('pageerror', (e) => errors.push(`${label} page error: ${e.message}`));
   page.on('request', (r) => {
     const u = new URL(r.url());
-    if ((u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ws:' || u.protocol === 'wss:') && u.origin !== origin) foreign.push(r.url());
+    if (/^(https?|wss?):$/.test(u.protocol) && u.origin !== origin) foreign.push(r.url());
   });
+}
+
+/** helpers bound to one page */
+function on(page, tag) {
+  const hook = (fn, ...args) => page.evaluate(([f, a]) => window.hetang[f](...a), [fn, args]);
+  const shot = (name) => page.screenshot({ path: join(outdir, `${tag}-${name}.png`) });
+  const mapBox = () => page.locator('#map').boundingBox();
+  async function pixel(p) {
+    const q = await hook('containerPoint', p[0], p[1]);
+    return { x: Math.round(q.x), y: Math.round(q.y) };
+  }
+  async function clickAt(px) { const b = await mapBox(); await page.mouse.click(b.x + px.x, b.y + px.y); }
+  async function tapAt(px) { const b = await mapBox(); await page.touchscreen.tap(b.x + px.x, b.y + px.y); }
+  const popupText = () => page.waitForFunction(() => {
+    const c = document.querySelector('.leaflet-popup-content .pop');
+    return c && (c.querySelector('dl') || c.querySelector('.err')) ? c.textContent : false;
+  }, null, { timeout: WAIT }).then((h) => h.jsonValue(), (e) => 'no popup: ' + e.message);
+  async function closePopup() {
+    if (await page.locator('.leaflet-popup-close-button').count()) await page.click('.leaflet-popup-close-button');
+    await page.waitForSelector('.leaflet-popup', { state: 'detached', timeout: WAIT });
+  }
+  async function ready(hash = '') {
+    if (hash) await page.goto('about:blank'); // a new document, not a same-page hash change
+    await page.goto(base + '/' + hash, { waitUntil: 'load', timeout: WAIT });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: WAIT });
+    await page.waitForTimeout(250);
+  }
+  async function axe(what) {
+    const res = await page.evaluate(async (src) => {
+      if (!window.axe) (0, eval)(src);
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').slice(0, 160)) }));
+    }, axeSource);
+    check(res.length === 0, `axe-core finds no serious or critical violations (${tag}, ${what})`, res);
+  }
+  async function noLabelOverlap(what) {
+    const boxes = await hook('labelBoxes');
+    const bad = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) bad.push([a.text, b.text]);
+      }
+    }
+    const areaLabels = boxes.filter((b) => b.layer === 'areas').length;
+    check(boxes.length >= 8 && bad.length === 0 && areaLabels === 5, `no two visible labels overlap and all five areas are labelled (${tag}, ${what}: ${boxes.length} labels)`, { bad, areaLabels });
+  }
+  return { hook, shot, mapBox, pixel, clickAt, tapAt, popupText, closePopup, ready, axe, noLabelOverlap };
 }
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   timeout: WAIT,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-const errors = [];
-const foreign = [];
 try {
   // --- what the API says ---
   const catalog = await api('/api/v1/layers');
   const areas = await api('/api/v1/layers/areas');
   const byId = Object.fromEntries(areas.features.map((f) => [f.id, f]));
-  const jinshan = byId['area-jinshan'];
-  const click = interiorPoint(jinshan.geometry);
-  check(click && inGeom(click, jinshan.geometry), 'interior point of area-jinshan is inside it', click);
-  const parcelIds = ['area-jinshan', 'area-cbd', 'area-hetang-moonlight'];
-  const parcelFC = {
-    type: 'FeatureCollection',
-    features: parcelIds.map((id, i) => ({
-      type: 'Feature', id: 'p' + (i + 1),
-      properties: { name: '测试地块 ' + (i + 1) },
-      geometry: { type: 'Polygon', coordinates: square(interiorPoint(byId[id].geometry), 150) },
-    })),
-  };
-  const parcelBody = JSON.stringify(parcelFC);
+  const centroids = Object.fromEntries(areas.features.map((f) => [f.id, interiorPoint(f.geometry)]));
+  for (const [id, c] of Object.entries(centroids)) check(c && inGeom(c, byId[id].geometry), `the test point of ${id} is inside it`, c);
 
-  // --- desktop ---
-  const desktop = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  // ================= desktop 1440×900 =================
+  const desktop = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
   const page = await desktop.newPage();
   page.setDefaultTimeout(WAIT);
-  watch(page, 'desktop', errors, foreign);
-  await page.goto(base + '/', { waitUntil: 'load', timeout: WAIT });
-  await page.waitForSelector('body[data-ready="true"]', { timeout: WAIT });
-  await page.waitForTimeout(300);
-  // the page is a fixed full-window layout: only the panel (and Leaflet's own
-  // panes) may scroll, never the document
-  await page.evaluate(() => {
-    window.__docScrolls = [];
-    document.addEventListener('scroll', (e) => { if (e.target === document) window.__docScrolls.push(document.scrollingElement.scrollTop); }, true);
-  });
-  await page.screenshot({ path: join(outdir, 'desktop.png') });
+  watch(page, 'desktop');
+  const d = on(page, 'desktop');
+  await d.ready();
+  await d.shot('1-start');
+  check((await page.locator('#schematic-note').textContent()).includes('示意性数字化'), 'the schematic-digitisation notice is on the map');
+  check(await page.evaluate(() => document.documentElement.lang) === 'zh-CN', 'the page starts in Chinese');
+  await d.noLabelOverlap('start view');
+  const tab = await page.evaluate(() => [...document.querySelectorAll('#map [tabindex], #map a, #map button, #map input')].filter((e) => e.tabIndex >= 0 && e.closest('.leaflet-marker-pane, .leaflet-overlay-pane')).length);
+  check(tab === 0, 'no map symbol (place dot) is a tab stop', tab);
+  await d.axe('中文');
 
-  const note = page.locator('#schematic-note');
-  check(await note.isVisible() && (await note.textContent()).includes('示意性数字化'), 'the schematic-digitisation note is visible');
-
-  // every overlay on, through the layer control
-  await page.evaluate(() => document.querySelectorAll('.leaflet-control-layers-overlays input[type=checkbox]').forEach((i) => { if (!i.checked) i.click(); }));
-  const counts = await page.evaluate(() => window.hetang.layerCounts());
+  // every layer on, through the layer tree
+  // (the tree is drawn again after each change: find the next box each time)
+  await page.evaluate(() => { for (let n = 0, i; n < 50 && (i = document.querySelector('#layer-tree input[type=checkbox]:not(:checked)')); n++) i.click(); });
+  const counts = await d.hook('layerCounts');
   for (const ly of catalog.layers) {
     const c = counts[ly.id];
     check(c && c.features === ly.feature_count && c.drawn === ly.feature_count, `layer ${ly.id} draws ${ly.feature_count} features`, c);
   }
-  await page.screenshot({ path: join(outdir, 'desktop-all-layers.png') });
-  // back to the default selection for the rest
-  await page.evaluate(() => {
-    for (const label of document.querySelectorAll('.leaflet-control-layers-overlays label')) {
-      if (/一带四心五区|现代特色农业布局/.test(label.textContent)) { const i = label.querySelector('input'); if (i.checked) i.click(); }
-    }
+  const groups = await page.$$eval('#layer-tree legend', (ls) => ls.map((l) => l.textContent));
+  check(['一轴两城一链五片区', '五纵七横', '一廊五基地'].every((g) => groups.includes(g)), 'the layer tree is grouped by the plan\'s slogans', groups);
+  await d.shot('2-all-layers');
+  for (const id of ['services', 'agriculture']) await page.uncheck(`#layer-tree li[data-layer="${id}"] > input`);
+  // opacity: the group's panes follow the slider
+  await page.locator('#op-main').fill('0.4');
+  const op = await page.evaluate(() => document.querySelector('.leaflet-pane[class*="p-areas"], .leaflet-p-areas-pane')?.style.opacity);
+  check(op === '0.4', 'the opacity slider sets the group\'s opacity', op);
+  await page.locator('#op-main').fill('1');
+
+  // a click inside area-jinshan
+  const jinshan = centroids['area-jinshan'];
+  await d.clickAt(await d.pixel(jinshan));
+  let pop = await d.popupText();
+  check(pop.includes('金山新城片区') && pop.includes('EPSG:4547'), 'a click inside area-jinshan shows 金山新城片区 with EPSG:4547 coordinates', pop);
+  await d.shot('3-click');
+  check(/pt=113\.\d+,27\.\d+/.test(await page.evaluate(() => location.hash)), 'the clicked point is in the permalink', await page.evaluate(() => location.hash));
+  const link = await page.evaluate(() => location.href);
+  const linkView = { zoom: await d.hook('zoom'), center: await d.hook('center') };
+  await d.closePopup();
+
+  // the click race: the first answer is slow; the second click's answer wins
+  const cbdPt = centroids['area-cbd'];
+  let delayed = false;
+  await page.route((u) => u.pathname === '/api/v1/locate', async (route) => {
+    if (!delayed) { delayed = true; await new Promise((r) => setTimeout(r, 900)); }
+    await route.continue().catch(() => {});
   });
+  const slow = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/locate', { timeout: WAIT }).catch(() => null);
+  await d.clickAt(await d.pixel(jinshan));
+  await page.waitForTimeout(100);
+  await d.clickAt(await d.pixel(cbdPt));
+  await slow;
+  await page.waitForTimeout(1200); // the slow first answer has arrived by now
+  pop = await d.popupText();
+  const qp = await d.hook('queryPoint');
+  check(pop.includes('中央商务区') && !pop.includes('金山新城片区') && inGeom(qp || [0, 0], byId['area-cbd'].geometry),
+    'with the first answer delayed, the second click\'s answer (中央商务区) stays on the map and nothing of the first is drawn', { pop: pop.slice(0, 80), qp });
+  await page.unroute((u) => u.pathname === '/api/v1/locate');
+  await d.closePopup();
 
-  // the district boundary cannot be switched off
-  const controlText = await page.locator('.leaflet-control-layers-overlays').textContent();
-  check(!controlText.includes('荷塘区行政区域'), 'the district boundary is not in the layer control');
+  // Enter on the map asks about its centre
+  await page.focus('#map');
+  const centre = await d.hook('center');
+  const [creq] = await Promise.all([page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/locate'), page.keyboard.press('Enter')]);
+  const cq = new URL(creq.url()).searchParams;
+  check(near([+cq.get('lon'), +cq.get('lat')], centre, 1e-6), 'Enter on the map asks /api/v1/locate about the map centre', { sent: [cq.get('lon'), cq.get('lat')], centre });
+  const centreAnswer = await api('/api/v1/locate?lon=' + cq.get('lon') + '&lat=' + cq.get('lat'));
+  pop = await d.popupText();
+  check(centreAnswer.area && pop.includes(centreAnswer.area.name_zh), 'the centre\'s popup names the area the API gives', { want: centreAnswer.area, pop: pop.slice(0, 60) });
+  const focusVisible = await page.evaluate(() => { const m = document.getElementById('map'); return getComputedStyle(m).outlineStyle !== 'none' && parseFloat(getComputedStyle(m).outlineWidth) >= 2; });
+  check(focusVisible, 'the focused map shows a visible focus outline');
+  await d.closePopup();
 
-  // click inside area-jinshan
-  const mapBox = await page.locator('#map').boundingBox();
-  const pt = await page.evaluate(([lon, lat]) => window.hetang.containerPoint(lon, lat), click);
-  await page.mouse.click(mapBox.x + pt.x, mapBox.y + pt.y);
-  const popupOK = await page.waitForFunction(() => {
-    const c = document.querySelector('.leaflet-popup-content');
-    return c && c.querySelector('dl') ? c.textContent : (c && c.querySelector('.err') ? c.textContent : false);
-  }, null, { timeout: WAIT }).then((h) => h.jsonValue(), (e) => 'no popup: ' + e.message);
-  check(typeof popupOK === 'string' && popupOK.includes('金山新城片区') && popupOK.includes('EPSG:4547'), 'a click inside area-jinshan shows 金山新城片区 with EPSG:4547 coordinates', popupOK);
-  await page.screenshot({ path: join(outdir, 'desktop-click.png') });
-  if (await page.locator('.leaflet-popup-close-button').count()) await page.click('.leaflet-popup-close-button');
-  await page.waitForSelector('.leaflet-popup', { state: 'detached', timeout: WAIT });
+  // draw a parcel inside area-cbd, finish on the map's own bar
+  const cbd = byId['area-cbd'].geometry;
+  await d.ready('#map=15/' + cbdPt[1].toFixed(5) + '/' + cbdPt[0].toFixed(5));
+  const c0 = await d.pixel(cbdPt);
+  const pxs = [[-30, -25], [30, -25], [35, 28], [-28, 30]].map(([dx, dy]) => ({ x: c0.x + dx, y: c0.y + dy }));
+  const ring = [];
+  for (const p of pxs) ring.push(await d.hook('latLngAt', p.x, p.y));
+  ring.push(ring[0]);
+  check(ring.every((p) => inGeom(p, cbd)), 'the test parcel\'s corners are inside area-cbd');
+  await page.click('#tool-draw');
+  check(await page.locator('#tool-bar').isVisible() && (await page.locator('#tool-bar').textContent()).includes('完成'), 'drawing shows its instructions and Finish on the map');
+  for (const p of pxs) { await d.clickAt(p); await page.waitForTimeout(320); }
+  await d.shot('4-drawing');
+  const [dreq] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/locate'),
+    page.click('#tool-bar .tool-finish'),
+  ]);
+  const sent = JSON.parse(dreq.postData()).geometry.coordinates[0];
+  check(sent.length === ring.length && sent.every((p, i) => near(p, ring[i], 1e-9)), 'the page sends exactly the clicked corners, in WGS84 (nothing snaps)', { sent, ring });
+  const truth = await api('/api/v1/locate', { method: 'POST', headers: { 'Content-Type': 'application/geo+json' }, body: JSON.stringify({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }) });
+  pop = await d.popupText();
+  check(truth.primary_area.id === 'area-cbd' && pop.includes('中央商务区 ' + (truth.primary_area.share * 100).toFixed(1) + '%'),
+    'the drawn parcel\'s answer opens on the map: 中央商务区 with the share POST /api/v1/locate gives', { pop: pop.slice(0, 120), want: truth.primary_area });
+  const row = await page.$eval('#parcel-table tbody tr:last-child', (tr) => ({ id: tr.querySelector('td.primary-area')?.dataset.areaId, text: tr.textContent }));
+  check(row.id === 'area-cbd' && row.text.includes('区内'), 'the results table has the drawn parcel in area-cbd, 区内', row);
+  check(/pg=113/.test(await page.evaluate(() => location.hash)), 'the drawn parcel is in the permalink');
+  const parcelLink = await page.evaluate(() => location.href);
+  await d.shot('5-drawn');
+  await d.closePopup();
 
-  // search flies to a place and opens its popup
-  await page.fill('#search-input', '红旗广场');
-  await page.waitForSelector('#search-results li[role=option]', { timeout: WAIT });
-  await page.keyboard.press('Enter');
-  const searchPopup = await page.waitForFunction(() => {
-    const c = document.querySelector('.leaflet-popup-content h3');
-    return c && c.textContent.includes('红旗广场') ? c.textContent : false;
-  }, null, { timeout: WAIT }).then((h) => h.jsonValue(), () => document.querySelector('.leaflet-popup-content')?.textContent || 'no popup');
-  check(searchPopup.includes('红旗广场'), 'search for 红旗广场 opens its popup', searchPopup);
+  // measure: two points, the total on the map's bar is GET /api/v1/distance
+  await page.click('#tool-measure');
+  await page.waitForTimeout(400); // a popup's pan has ended
+  const c1 = await d.pixel(cbdPt); // the view may have moved to keep the parcel in view
+  const ma = { x: c1.x - 150, y: c1.y - 30 }, mb = { x: c1.x + 130, y: c1.y - 140 };
+  const wa = await d.hook('latLngAt', ma.x, ma.y), wb = await d.hook('latLngAt', mb.x, mb.y);
+  await d.clickAt(ma);
+  await page.waitForTimeout(320);
+  const [mreq] = await Promise.all([page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/distance'), d.clickAt(mb)]);
+  const mq = new URL(mreq.url()).searchParams;
+  check(near(mq.get('from').split(',').map(Number), wa, 2e-5) && near(mq.get('to').split(',').map(Number), wb, 2e-5), 'the measure tool sends the clicked points, within a pixel (nothing snaps)', { q: mq.toString(), wa, wb, ma, mb });
+  const dist = await api('/api/v1/distance?' + new URLSearchParams({ from: mq.get('from'), to: mq.get('to') }));
+  const total = await page.waitForFunction(() => { const t = document.querySelector('#measure-total')?.textContent || ''; return /\(\d/.test(t) ? t : false; }, null, { timeout: WAIT }).then((h) => h.jsonValue(), () => '');
+  check(total.includes('(' + dist.distance_m.toFixed(1) + ' m)') && total.includes(fmtDist(dist.distance_m)), 'the measured distance on the map is GET /api/v1/distance', { total, want: dist.distance_m });
+  await d.shot('6-measure');
+  await page.click('#tool-bar .tool-cancel');
 
-  // parcels: the same file through the page and straight to the API
-  let truth = null;
-  try {
-    truth = await api('/api/v1/locate/batch', { method: 'POST', headers: { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json' }, body: parcelBody });
-  } catch (e) {
-    check(false, 'POST /api/v1/locate/batch answers', e.message);
-  }
-  await page.setInputFiles('#parcel-file', { name: 'parcels.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(parcelBody) });
-  const rows = await page.waitForFunction((n) => {
-    const trs = document.querySelectorAll('#parcel-table tbody tr');
-    return trs.length >= n ? trs.length : (document.querySelector('#tool-status.error') ? -1 : false);
-  }, parcelFC.features.length, { timeout: WAIT }).then((h) => h.jsonValue(), () => 0);
-  const status = await page.locator('#tool-status').textContent();
-  check(rows === parcelFC.features.length, `the parcel table has ${parcelFC.features.length} rows`, { rows, status });
-  if (truth) {
-    const want = truth.features.map((f) => {
-      const l = f.properties.locate || {};
-      const a = l.primary_area || l.area || {};
-      return { id: a.id || '', zh: a.name_zh || '' };
-    });
-    const got = await page.$$eval('#parcel-table tbody td.primary-area', (tds) => tds.map((td) => ({ id: td.dataset.areaId, text: td.textContent })));
-    check(got.length === want.length && want.every((w, i) => got[i].id === w.id && got[i].text.includes(w.zh)),
-      'the primary-area cells match POST /api/v1/locate/batch', { want, got });
-    check(want.map((w) => w.id).join() === parcelIds.join(), 'the batch answer puts each test parcel in the area it was drawn in', want);
-  }
-  if (rows > 0) {
-    const [dl] = await Promise.all([page.waitForEvent('download', { timeout: WAIT }), page.click('#parcels-csv')]);
-    const csv = readFileSync(await dl.path(), 'utf8');
-    const lines = csv.replace(/\r\n$/, '').split('\r\n');
-    check(csv.charCodeAt(0) === 0xfeff && lines.length === rows + 1, 'Download CSV gives a BOM-prefixed CSV with one line per parcel', lines.slice(0, 2));
-  }
-  await page.screenshot({ path: join(outdir, 'desktop-parcels.png') });
+  // the GCJ-02 basemap: every layer again in GCJ-02, the district moves by the offset
+  const districtWGS = await d.hook('bounds', 'district');
+  const district = await api('/api/v1/layers/district');
+  const layerReqs = [];
+  page.on('request', (r) => { const u = new URL(r.url()); const m = u.pathname.match(/^\/api\/v1\/layers\/([^/]+)$/); if (m) layerReqs.push({ id: m[1], crs: u.searchParams.get('crs') || 'CRS84' }); });
+  await page.check('#basemaps input[value="gcj-test"]');
+  await page.waitForFunction(() => window.hetang.layersCRS() === 'GCJ02', null, { timeout: WAIT });
+  const missing = catalog.layers.map((l) => l.id).filter((id) => !layerReqs.some((r) => r.id === id && r.crs === 'GCJ02'));
+  check(missing.length === 0, 'the GCJ-02 basemap re-fetches every layer with crs=GCJ02', missing);
+  check(near(await d.hook('bounds', 'district'), bbox(district.features.map((f) => f.geometry), gcjFrom), 1e-6), 'on the GCJ-02 basemap the district sits at its GCJ-02 bounds');
+  check(/base=gcj-test/.test(await page.evaluate(() => location.hash)), 'the basemap is in the permalink');
+  await page.check('#basemaps input[value="none"]');
+  await page.waitForFunction(() => window.hetang.layersCRS() === 'CRS84', null, { timeout: WAIT });
+  check(near(await d.hook('bounds', 'district'), districtWGS, 1e-9), 'back without a basemap the district is at its WGS84 bounds');
 
-  // the links panel
-  await page.click('#sec-links summary');
-  const ogc = await page.inputValue('#ogcapi-url');
-  check(ogc === origin + '/ogcapi/', 'the QGIS address is the absolute /ogcapi/ URL', ogc);
-  const layerLinks = await page.locator('#layer-links a').count();
-  check(layerLinks === catalog.layers.length, 'one GeoJSON link per layer', layerLinks);
+  // English (at the whole district, through the home button)
+  await page.click('#home-btn');
+  await page.waitForTimeout(400);
+  await page.click('#lang-toggle');
+  await page.waitForTimeout(200);
+  const en = await page.evaluate(() => ({ lang: document.documentElement.lang, layers: document.querySelector('#sec-layers summary').textContent,
+    zoom: document.querySelector('.leaflet-control-zoom-in').title, home: document.querySelector('#home-btn').title,
+    labels: window.hetang.labelBoxes().map((b) => b.text), hash: location.hash }));
+  check(en.lang === 'en' && en.layers === 'Layers' && en.zoom === 'Zoom in' && en.home === 'Whole district' && en.labels.includes('Central Business District') && !en.labels.some((t) => /[\u4e00-\u9fff]/.test(t)) && /lang=en/.test(en.hash),
+    'the English switch translates the UI, Leaflet\'s controls and the labels, and goes into the permalink', en);
+  await d.shot('7-english');
+  await d.axe('English');
+  await page.click('#lang-toggle');
 
-  const docScroll = () => page.evaluate(() => ({ scrollHeight: document.scrollingElement.scrollHeight, height: innerHeight, scrollTop: document.scrollingElement.scrollTop, scrolls: window.__docScrolls }));
-  let ds = await docScroll();
-  check(ds.scrollHeight <= ds.height && ds.scrollTop === 0, 'the document does not overflow the window (with parcels in the table)', ds);
-
-  // --- draw a parcel, measure, and the GCJ-02 basemap ---
-  const cbd = byId['area-cbd'];
-  const cbdSquare = squareInside(cbd.geometry);
-  check(cbdSquare !== null, 'a test square fits inside area-cbd');
-  const hook = (fn, ...args) => page.evaluate(([f, a]) => window.hetang[f](...a), [fn, args]);
-  const layerReqs = []; // { id, crs } of every layer fetch, in order
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    const m = u.pathname.match(/^\/api\/v1\/layers\/([^/]+)$/);
-    if (m && u.origin === origin) layerReqs.push({ id: decodeURIComponent(m[1]), crs: u.searchParams.get('crs') || 'CRS84' });
-  });
-  const settle = () => page.waitForTimeout(400);
-  async function closePopup() {
-    if (await page.locator('.leaflet-popup-close-button').count()) await page.click('.leaflet-popup-close-button');
-    await page.waitForSelector('.leaflet-popup', { state: 'detached', timeout: WAIT });
-  }
-  // flyTo: search for an area and close the popup the search opens
-  async function flyTo(zh) {
-    await page.fill('#search-input', zh);
-    await page.waitForSelector('#search-results li[role=option]', { timeout: WAIT });
-    await page.keyboard.press('Enter');
-    await page.waitForFunction((t) => (document.querySelector('.leaflet-popup-content h3') || {}).textContent?.includes(t), zh, { timeout: WAIT });
-    await settle();
-    await closePopup();
-    await settle();
-  }
-  // pixel: the whole container pixel nearest a point given in the map's CRS,
-  // checked to be well inside the map
-  async function pixel(p) {
-    const q = await hook('containerPoint', p[0], p[1]);
-    const px = { x: Math.round(q.x), y: Math.round(q.y) };
-    if (!(px.x > 20 && px.y > 60 && px.x < mapBox.width - 20 && px.y < mapBox.height - 40)) throw new Error(`point ${p} is off the map at ${JSON.stringify(px)}`);
-    return px;
-  }
-  const clickAt = async (px) => { const b = await page.locator('#map').boundingBox(); await page.mouse.click(b.x + px.x, b.y + px.y); };
-  // the WGS84 point the page's map shows at a pixel, for the current basemap
-  const wgsAt = async (px, crs) => { const ll = await hook('latLngAt', px.x, px.y); return crs === 'GCJ02' ? gcj.to(ll) : ll; };
-
-  // drawParcel draws cbdSquare with the draw tool (the vertices at whole
-  // pixels) and checks the new table row against POST /api/v1/locate.
-  async function drawParcel(crs) {
-    const tag = crs === 'GCJ02' ? ' (GCJ-02 basemap)' : '';
-    const pxs = [];
-    for (const v of cbdSquare) pxs.push(await pixel(crs === 'GCJ02' ? gcj.from(v) : v));
-    const spread = Math.min(...pxs.map((p, i) => Math.hypot(p.x - pxs[(i + 1) % 4].x, p.y - pxs[(i + 1) % 4].y)));
-    check(spread >= 30, 'the drawn square is big enough on screen to click' + tag, spread);
-    console.log(`     drawing a square of ${pxs.map((p) => p.x + ',' + p.y).join(' ')} px at zoom ${await hook('zoom')}`);
-    const ring = [];
-    for (const px of pxs) ring.push(await wgsAt(px, crs));
-    ring.push(ring[0]);
-    check(ring.every((p) => inGeom(p, cbd.geometry)), 'the drawn vertices are inside area-cbd' + tag, ring);
-    const before = await page.locator('#parcel-table tbody tr').count();
-    await page.click('#tool-draw');
-    for (const px of pxs) { await clickAt(px); await page.waitForTimeout(350); } // apart, so no double-click
-    const [req] = await Promise.all([
-      page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/locate', { timeout: WAIT }),
-      page.click('#tool-status button:has-text("完成")'),
-    ]);
-    const sent = JSON.parse(req.postData()).geometry.coordinates[0];
-    check(sent.length === ring.length && sent.every((p, i) => near(p, ring[i], 1e-9)), 'the page sends the drawn vertices in WGS84' + tag, { sent, want: ring });
-    const n = await page.waitForFunction((k) => document.querySelectorAll('#parcel-table tbody tr').length > k, before, { timeout: WAIT })
-      .then(() => page.locator('#parcel-table tbody tr').count(), () => before);
-    check(n === before + 1, 'the drawn parcel adds a table row' + tag, { before, n, status: await page.locator('#tool-status').textContent() });
-    await page.screenshot({ path: join(outdir, crs === 'GCJ02' ? 'desktop-gcj02-draw.png' : 'desktop-draw.png') });
-    const truth = await api('/api/v1/locate', { method: 'POST', headers: { 'Content-Type': 'application/geo+json' },
-      body: JSON.stringify({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }) });
-    const pa = truth.primary_area || truth.area || {};
-    const row = await page.$eval('#parcel-table tbody tr:last-child', (tr) => ({
-      id: tr.querySelector('td.primary-area')?.dataset.areaId, area: tr.querySelector('td.primary-area')?.textContent, share: tr.children[2]?.textContent }));
-    const wantShare = (pa.share * 100).toFixed(1) + '%';
-    check(pa.id === 'area-cbd' && pa.share > 0.9999, 'POST /api/v1/locate puts the drawn square wholly in area-cbd' + tag, pa);
-    check(row.id === pa.id && row.area.includes('中央商务区') && row.share === wantShare && row.share === '100.0%',
-      'the drawn parcel row shows 中央商务区 at 100 %, as POST /api/v1/locate does' + tag, { row, want: { id: pa.id, share: wantShare } });
-    return ring;
-  }
-
-  // measureAt clicks two pixels with the measure tool and checks the shown
-  // distance against GET /api/v1/distance for the same two points.
-  async function measureAt(pa, pb, crs, shot) {
-    const tag = crs === 'GCJ02' ? ' (GCJ-02 basemap)' : '';
-    const a = await wgsAt(pa, crs), b = await wgsAt(pb, crs);
-    await page.click('#tool-measure');
-    await clickAt(pa);
-    await page.waitForTimeout(350);
-    const [req] = await Promise.all([
-      page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/distance', { timeout: WAIT }),
-      clickAt(pb),
-    ]);
-    const q = new URL(req.url()).searchParams;
-    const from = q.get('from').split(',').map(Number), to = q.get('to').split(',').map(Number);
-    check(near(from, a, 1e-6) && near(to, b, 1e-6), 'the measure tool sends the clicked points in WGS84' + tag, { from, to, a, b });
-    const status = await page.waitForFunction(() => { const t = document.querySelector('#tool-status').textContent; return t.includes('Distance:') || t.includes('failed') ? t : false; }, null, { timeout: WAIT })
-      .then((h) => h.jsonValue(), () => 'no distance shown');
-    const want = await api('/api/v1/distance?' + new URLSearchParams({ from: a.map((v) => v.toFixed(7)).join(','), to: b.map((v) => v.toFixed(7)).join(',') }));
-    const shown = (status.match(/Distance: ([\d.]+) m/) || [])[1];
-    check(shown === want.distance_m.toFixed(1), 'the shown distance matches GET /api/v1/distance' + tag, { shown, want: want.distance_m, status });
-    const label = await page.locator('.measure-label').textContent({ timeout: WAIT }).catch(() => '');
-    check(label.startsWith(fmtDist(want.distance_m) + ' '), 'the distance label on the map matches GET /api/v1/distance' + tag, { label, want: fmtDist(want.distance_m) });
-    await page.screenshot({ path: join(outdir, shot) });
-    await page.click('#tool-measure'); // off again
-  }
-
-  async function pickBasemap(name) {
-    await page.hover('.leaflet-control-layers');
-    await page.waitForSelector('.leaflet-control-layers-expanded', { timeout: WAIT });
-    await page.locator('.leaflet-control-layers-base label').filter({ hasText: name }).click({ timeout: WAIT });
-    await page.mouse.move(mapBox.x + mapBox.width / 2, mapBox.y + mapBox.height - 10);
-  }
-  function refetched(from, crs) {
-    const got = layerReqs.slice(from);
-    const missing = catalog.layers.map((l) => l.id).filter((id) => !got.some((r) => r.id === id && r.crs === crs));
-    const other = got.filter((r) => r.crs !== crs);
-    return { missing, other, n: got.length };
-  }
-  const layersIn = (crs) => page.waitForFunction((c) => window.hetang.layersCRS() === c, crs, { timeout: WAIT }).then(() => true, () => false);
-
-  if (cbdSquare) {
-    await closePopup();
-    await flyTo('中央商务区');
-    const drawn = await drawParcel('CRS84');
-    const c = await pixel(interiorPoint(cbd.geometry));
-    await measureAt({ x: c.x - 120, y: c.y + 50 }, { x: c.x + 110, y: c.y - 60 }, 'CRS84', 'desktop-measure.png');
-
-    // the GCJ-02 basemap
-    const districtWGS = await hook('bounds', 'district');
-    const district = await api('/api/v1/layers/district');
-    const parcelGeoms = [...parcelFC.features.map((f) => f.geometry), { type: 'Polygon', coordinates: [drawn] }];
-    check(near(districtWGS, bbox(district.features.map((f) => f.geometry)), 1e-9), 'the district is drawn at its WGS84 bounds without a basemap', districtWGS);
-    check(near(await hook('bounds', 'parcels'), bbox(parcelGeoms), 1e-9), 'the parcels are drawn at their WGS84 bounds without a basemap');
-    let mark = layerReqs.length;
-    await pickBasemap('GCJ-02 test tiles');
-    check(await layersIn('GCJ02') && (await hook('crs')) === 'GCJ02', 'selecting the GCJ-02 basemap reloads the layers in GCJ-02');
-    let r = refetched(mark, 'GCJ02');
-    check(r.missing.length === 0 && r.other.length === 0, 'every layer is re-fetched with crs=GCJ02', r);
-    const districtGCJ = await hook('bounds', 'district');
-    const wantGCJ = bbox(district.features.map((f) => f.geometry), gcj.from);
-    const shift = districtGCJ.map((v, i) => v - districtWGS[i]);
-    check(near(districtGCJ, wantGCJ, 1e-6), 'the district bounds are its GCJ-02 bounds on the GCJ-02 basemap', { districtGCJ, wantGCJ });
-    check(shift[0] > 0.0052 && shift[0] < 0.0062 && shift[2] > 0.0052 && shift[2] < 0.0062 && shift[1] < -0.0028 && shift[1] > -0.0038 && shift[3] < -0.0028 && shift[3] > -0.0038,
-      'the district moves ~0.0057° east and ~0.0033° south on the GCJ-02 basemap', shift);
-    check(near(await hook('bounds', 'parcels'), bbox(parcelGeoms, gcj.from), 1e-6), 'the parcels move by the GCJ-02 offset on the GCJ-02 basemap');
-    const tiles = await page.locator('img.leaflet-tile').evaluateAll((imgs) => imgs.map((i) => i.src));
-    check(tiles.length > 0 && tiles.every((u) => u.startsWith(origin + '/static/tile-test/')), 'the basemap asks this origin for its tiles', tiles.slice(0, 3));
-
-    // a click at the GCJ-02 position of a WGS84 point in area-jinshan
-    await flyTo('金山新城片区');
-    // a whole pixel near the interior point, off the test parcel drawn there
-    // (a click on a parcel opens the parcel's popup instead)
-    const c0 = await pixel(gcj.from(click));
-    let px = null, shownAt = null, known = null;
-    for (const [dx, dy] of [[0, 40], [0, -40], [40, 0], [-40, 0], [0, 80], [0, -80]]) {
-      const p = { x: c0.x + dx, y: c0.y + dy };
-      const ll = await hook('latLngAt', p.x, p.y); // GCJ-02, what the page gets from the click
-      const w = gcj.to(ll); // the WGS84 point whose GCJ-02 position is that pixel
-      if (inGeom(w, jinshan.geometry) && !inGeom(w, parcelFC.features[0].geometry)) { px = p; shownAt = ll; known = w; break; }
-    }
-    check(known !== null, 'a known WGS84 point inside area-jinshan, off the test parcel, sits at a whole pixel', { click, c0 });
-    const [lreq] = await Promise.all([
-      page.waitForRequest((q) => new URL(q.url()).pathname === '/api/v1/locate' && q.method() === 'GET', { timeout: WAIT }),
-      clickAt(px),
-    ]);
-    const lq = new URL(lreq.url()).searchParams;
-    check(lq.get('crs') === 'GCJ02' && near([+lq.get('lon'), +lq.get('lat')], shownAt, 1e-6), 'the click sends /api/v1/locate?crs=GCJ02 with the GCJ-02 position', lreq.url());
-    const pop = await page.waitForFunction(() => {
-      const c = document.querySelector('.leaflet-popup-content');
-      return c && (c.querySelector('dl') || c.querySelector('.err')) ? c.textContent : false;
-    }, null, { timeout: WAIT }).then((h) => h.jsonValue(), (e) => 'no popup: ' + e.message);
-    const wm = pop.match(/lon, lat:\s*(-?[\d.]+), (-?[\d.]+)/);
-    const shownWGS = wm ? [+wm[1], +wm[2]] : null;
-    check(pop.includes('金山新城片区'), 'on the GCJ-02 basemap a click in area-jinshan shows 金山新城片区', pop);
-    check(near(shownWGS, known, 1e-6) && !near(shownWGS, shownAt, 1e-3), 'the popup shows the WGS84 coordinates of the known point (within 1e-6°)', { shownWGS, known, shownAt });
-    await page.waitForTimeout(300); // the popup fades in
-    await page.screenshot({ path: join(outdir, 'desktop-gcj02.png') });
-    await closePopup();
-
-    // drawing and measuring on the GCJ-02 basemap
-    await flyTo('中央商务区');
-    const drawnGCJ = await drawParcel('GCJ02');
-    const g = await pixel(gcj.from(interiorPoint(cbd.geometry)));
-    await measureAt({ x: g.x - 120, y: g.y + 50 }, { x: g.x + 110, y: g.y - 60 }, 'GCJ02', 'desktop-gcj02-measure.png');
-
-    // back to no basemap
-    mark = layerReqs.length;
-    await pickBasemap('无底图');
-    check(await layersIn('CRS84') && (await hook('crs')) === 'CRS84', 'switching back to no basemap reloads the layers in CRS84');
-    r = refetched(mark, 'CRS84');
-    check(r.missing.length === 0 && r.other.length === 0, 'every layer is re-fetched in CRS84 (no crs parameter)', r);
-    check(near(await hook('bounds', 'district'), districtWGS, 1e-9), 'the district is back at its WGS84 bounds');
-    const parcelsWGS = bbox([...parcelGeoms, { type: 'Polygon', coordinates: [drawnGCJ] }]);
-    check(near(await hook('bounds', 'parcels'), parcelsWGS, 1e-9), 'the parcels are back at their WGS84 bounds');
-
-    // to GCJ-02 and straight back while the GCJ-02 answers are slow: the
-    // late answers must not be drawn on the map without a basemap
-    let delayed = 0;
-    const slow = (u) => /^\/api\/v1\/layers\/[^/]+$/.test(u.pathname) && u.searchParams.get('crs') === 'GCJ02';
-    await page.route(slow, async (route) => {
-      await new Promise((res) => setTimeout(res, 700));
-      await route.continue().catch(() => {});
-      delayed++;
-    });
-    await pickBasemap('GCJ-02 test tiles');
-    await page.waitForFunction(() => window.hetang.crs() === 'GCJ02', null, { timeout: WAIT });
-    await pickBasemap('无底图');
-    await page.waitForFunction(() => window.hetang.crs() === 'CRS84', null, { timeout: WAIT });
-    for (const t0 = Date.now(); delayed < catalog.layers.length && Date.now() - t0 < WAIT;) await page.waitForTimeout(100);
-    const allLate = delayed >= catalog.layers.length;
-    await settle();
-    await page.unroute(slow);
-    check(allLate, 'the quick switch asked for every layer in GCJ-02 (answers delayed)', delayed);
-    check(await layersIn('CRS84') && near(await hook('bounds', 'district'), districtWGS, 1e-9) && near(await hook('bounds', 'parcels'), parcelsWGS, 1e-9),
-      'after a quick GCJ-02 → none switch the late GCJ-02 answers are not drawn', { district: await hook('bounds', 'district'), want: districtWGS, layersCRS: await hook('layersCRS') });
-  }
-  ds = await docScroll();
-  check(ds.scrollHeight <= ds.height && ds.scrollTop === 0 && ds.scrolls.length === 0, 'the document never scrolled', ds);
+  // the browser's print of the map: one clean page
+  const pdfPath = join(outdir, 'desktop-print.pdf');
+  await page.pdf({ path: pdfPath, format: 'A4', printBackground: true });
+  const info = execFileSync('pdfinfo', [pdfPath]).toString();
+  const pages = +(info.match(/Pages:\s+(\d+)/) || [])[1];
+  const printed = execFileSync('pdftotext', [pdfPath, '-']).toString();
+  check(pages === 1 && !printed.includes('搜索') && !printed.includes('Leaflet') && printed.includes('示意性数字化'), 'printing the map gives one page without controls, with the notice', { pages, text: printed.slice(0, 200) });
   await desktop.close();
 
-  // --- phone ---
-  const phone = await browser.newContext({ viewport: { width: 375, height: 667 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  // ================= the permalink round trip =================
+  const again = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const pa = await again.newPage();
+  watch(pa, 'permalink');
+  const a = on(pa, 'permalink');
+  await pa.goto(link, { waitUntil: 'load', timeout: WAIT });
+  await pa.waitForSelector('body[data-ready="true"]', { timeout: WAIT });
+  pop = await a.popupText();
+  const view = { zoom: await a.hook('zoom'), center: await a.hook('center') };
+  check(pop.includes('金山新城片区') && Math.abs(view.zoom - linkView.zoom) < 1e-9 && near(view.center, linkView.center, 1e-5),
+    'opening the permalink restores the view and the clicked point\'s answer', { view, linkView, pop: pop.slice(0, 40) });
+  await a.shot('1-restored');
+  await pa.goto('about:blank');
+  await pa.goto(parcelLink, { waitUntil: 'load', timeout: WAIT });
+  await pa.waitForSelector('body[data-ready="true"]', { timeout: WAIT });
+  pop = await a.popupText();
+  const ps = await a.hook('parcels');
+  check(ps.length === 1 && ps[0].primary_area && ps[0].primary_area.id === 'area-cbd' && pop.includes('中央商务区'), 'opening a parcel permalink locates the same parcel', { ps, pop: pop.slice(0, 60) });
+  await a.shot('2-parcel');
+  await again.close();
+
+  // ================= phone 390×844 =================
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const pp = await phone.newPage();
   pp.setDefaultTimeout(WAIT);
-  watch(pp, 'phone', errors, foreign);
-  await pp.goto(base + '/', { waitUntil: 'load', timeout: WAIT });
-  await pp.waitForSelector('body[data-ready="true"]', { timeout: WAIT });
-  await pp.waitForTimeout(300);
-  const overflow = () => pp.evaluate(() => ({ doc: document.documentElement.scrollWidth, body: document.body.scrollWidth, vw: window.innerWidth }));
-  let o = await overflow();
-  check(o.doc <= o.vw && o.body <= o.vw, 'no horizontal overflow at 375×667', o);
-  await pp.screenshot({ path: join(outdir, 'phone.png') });
+  watch(pp, 'phone');
+  const p = on(pp, 'phone');
+  await p.ready();
+  await p.shot('1-start');
+  const o = await pp.evaluate(() => ({ doc: document.documentElement.scrollWidth, vw: window.innerWidth }));
+  check(o.doc <= o.vw, 'no horizontal overflow at 390×844', o);
+  await p.noLabelOverlap('start view');
+  for (const [id, c] of Object.entries(centroids)) {
+    await p.tapAt(await p.pixel(c));
+    const t = await p.popupText();
+    const want = byId[id].properties.name_zh;
+    const got = await pp.evaluate(() => document.querySelector('.leaflet-popup-content .pop')?.dataset.areaId);
+    check(got === id && t.includes(want), `a tap at the centre of ${id} answers ${want} (area first)`, { got, text: t.slice(0, 80) });
+    await p.closePopup();
+  }
+  await p.shot('2-tap');
   await pp.click('#panel-toggle');
-  await pp.waitForSelector('#panel', { state: 'visible', timeout: WAIT });
-  o = await overflow();
-  check(o.doc <= o.vw && o.body <= o.vw, 'no horizontal overflow at 375×667 with the panel open', o);
-  await pp.screenshot({ path: join(outdir, 'phone-panel.png') });
+  await pp.click('#tool-draw');
+  const barBox = await pp.locator('#tool-bar').boundingBox();
+  check(barBox && barBox.y >= 0 && barBox.y + barBox.height <= 844 && await pp.locator('#tool-bar .tool-finish').isVisible() && await pp.locator('#tool-bar .tool-cancel').isVisible(),
+    'on a phone the drawing instructions, Finish and Cancel are on the map', barBox);
+  const pc = await p.pixel(centroids['area-hetang-moonlight']);
+  for (const [dx, dy] of [[-25, -25], [25, -25], [0, 30]]) { await p.tapAt({ x: pc.x + dx, y: pc.y + dy }); await pp.waitForTimeout(320); }
+  await p.shot('3-drawing');
+  await pp.click('#tool-bar .tool-finish');
+  pop = await p.popupText();
+  console.log('     phone parcels', JSON.stringify(await p.hook('parcels')), JSON.stringify(await p.hook('selected')));
+  check(pop.includes('荷塘月色片区'), 'a parcel drawn on a phone shows its answer on the map', pop.slice(0, 80));
+  await p.shot('4-drawn');
+  await p.axe('中文');
   await phone.close();
 } catch (e) {
   check(false, 'the browser run completed', e.stack || String(e));
@@ -556,7 +417,7 @@ try {
 
 check(errors.length === 0, 'no console errors or page errors', errors);
 check(foreign.length === 0, 'no requests to other origins', foreign);
-console.log(`screenshots in ${outdir}; ${tileErrors} failed test-tile load(s) not counted as console errors`);
+console.log(`screenshots in ${outdir}; ${tileErrors} failed test-tile load(s) not counted as console errors; ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 clearTimeout(overall);
 if (failures.length) {
   console.log(`${failures.length} check(s) failed`);
