@@ -8,7 +8,7 @@
 // permalink and reports are WGS84.
 import * as api from './api.js';
 import { state, set, subscribe } from './state.js';
-import { map, createMap, addControls, setDistrict, applyMaxBounds, home, toMap, fromMap, fitSane } from './map.js';
+import { map, createMap, addControls, stopClicks, setDistrict, applyMaxBounds, home, toMap, fromMap, fitSane } from './map.js';
 import * as layersMod from './layers.js';
 import * as labels from './labels.js';
 import * as query from './query.js';
@@ -156,6 +156,11 @@ async function boot() {
   applyI18n();
   createMap();
   addControls();
+  // the notice sits in the map's bottom-left corner, so it moves with the map's edge
+  const note = $('#schematic-note');
+  map.getContainer().querySelector('.leaflet-bottom.leaflet-left').append(note);
+  note.classList.add('leaflet-control');
+  stopClicks(note);
   panel.init();
   const [catalog, webconfig] = await Promise.all([api.catalog(), api.webconfig()]);
   set({ catalog, webconfig });
