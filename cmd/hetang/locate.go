@@ -93,7 +93,11 @@ func runLocate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	b := &locate.Batch{Locator: &locate.Locator{Index: st.Current().Index, CRS: c, K: *k}, In: inF, Out: outF}
+	cfg := config.Default()
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return err
+	}
+	b := &locate.Batch{Locator: &locate.Locator{Index: st.Current().Index, CRS: c, K: *k, Limits: parcelLimits(cfg)}, In: inF, Out: outF}
 	n, _, err := b.Run(ctx, br, stdout)
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 	"hetang/internal/locate"
 	"hetang/internal/logging"
 	"hetang/internal/ogcapi"
+	"hetang/internal/spatial"
 	"hetang/internal/store"
 	"hetang/internal/tiles"
 	"hetang/web"
@@ -79,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
 	return []httpapi.Mounter{
 		layers.New(st),                          // /api/v1/layers, /api/v1/layers/{layer}[/features/{fid}] (crs=)
-		locate.New(st, log),                     // /api/v1/locate, /distance, /nearest
+		locate.New(st, log, parcelLimits(cfg)),  // /api/v1/locate, /distance, /nearest
 		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
 		licence.Server{},                        // /licence
 		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)
@@ -95,4 +96,10 @@ func displayAddr(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", tcp.Port)
 	}
 	return a.String()
+}
+
+// parcelLimits are the configured bounds of one parcel.
+func parcelLimits(cfg config.Config) spatial.ParcelLimits {
+	return spatial.ParcelLimits{MaxVertices: cfg.ParcelMaxVertices, MaxParts: cfg.ParcelMaxParts,
+		MaxWorkVertices: cfg.ParcelMaxWorkVertices, MaxCrossings: cfg.ParcelMaxCrossings}
 }

@@ -64,6 +64,17 @@ type Config struct {
 	WebDir string `json:"web_dir"`
 	// Basemaps offered by the web page; none by default (works offline).
 	Basemaps []Basemap `json:"basemaps"`
+	// ParcelMaxVertices, ParcelMaxParts, ParcelMaxWorkVertices and
+	// ParcelMaxCrossings bound one parcel (POST /api/v1/locate, a batch
+	// record, a `hetang locate` record): input vertices and polygons (413),
+	// vertices of its outline near the district once cut into 250 m
+	// geodesic pieces (413), and self-crossings repaired (400)
+	// (HETANG_PARCEL_MAX_VERTICES, HETANG_PARCEL_MAX_PARTS,
+	// HETANG_PARCEL_MAX_WORK_VERTICES, HETANG_PARCEL_MAX_CROSSINGS).
+	ParcelMaxVertices     int `json:"parcel_max_vertices"`
+	ParcelMaxParts        int `json:"parcel_max_parts"`
+	ParcelMaxWorkVertices int `json:"parcel_max_work_vertices"`
+	ParcelMaxCrossings    int `json:"parcel_max_crossings"`
 	// LogFormat is "json" or "text" (HETANG_LOG_FORMAT).
 	LogFormat string `json:"log_format"`
 }
@@ -98,19 +109,23 @@ func Default() Config {
 		cache = filepath.Join(dir, "hetang")
 	}
 	return Config{
-		Addr:              ":8080",
-		CacheDir:          cache,
-		CORSOrigins:       []string{"*"},
-		MaxBodyBytes:      16 << 20,
-		BatchMaxBytes:     256 << 20,
-		RequestTimeout:    Duration(30 * time.Second),
-		BatchTimeout:      Duration(10 * time.Minute),
-		ReadHeaderTimeout: Duration(10 * time.Second),
-		ReadTimeout:       Duration(5 * time.Minute),
-		WriteTimeout:      Duration(11 * time.Minute),
-		IdleTimeout:       Duration(2 * time.Minute),
-		ShutdownTimeout:   Duration(20 * time.Second),
-		LogFormat:         "json",
+		Addr:                  ":8080",
+		CacheDir:              cache,
+		CORSOrigins:           []string{"*"},
+		MaxBodyBytes:          16 << 20,
+		BatchMaxBytes:         256 << 20,
+		RequestTimeout:        Duration(30 * time.Second),
+		BatchTimeout:          Duration(10 * time.Minute),
+		ReadHeaderTimeout:     Duration(10 * time.Second),
+		ReadTimeout:           Duration(5 * time.Minute),
+		WriteTimeout:          Duration(11 * time.Minute),
+		IdleTimeout:           Duration(2 * time.Minute),
+		ShutdownTimeout:       Duration(20 * time.Second),
+		LogFormat:             "json",
+		ParcelMaxVertices:     100_000,
+		ParcelMaxParts:        10_000,
+		ParcelMaxWorkVertices: 200_000,
+		ParcelMaxCrossings:    2_000,
 	}
 }
 
@@ -159,6 +174,16 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			*dst = n
 		}
 	}
+	for key, dst := range map[string]*int{"HETANG_PARCEL_MAX_VERTICES": &c.ParcelMaxVertices, "HETANG_PARCEL_MAX_PARTS": &c.ParcelMaxParts,
+		"HETANG_PARCEL_MAX_WORK_VERTICES": &c.ParcelMaxWorkVertices, "HETANG_PARCEL_MAX_CROSSINGS": &c.ParcelMaxCrossings} {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%w: %s=%q is not a positive whole number", ErrInvalid, key, v)
+			}
+			*dst = n
+		}
+	}
 	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout, "HETANG_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout} {
 		if v := getenv(key); v != "" {
 			d, err := time.ParseDuration(v)
@@ -186,6 +211,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			return fmt.Errorf("%w: %s must be positive", ErrInvalid, name)
 		}
+	}
+	if c.ParcelMaxVertices <= 0 || c.ParcelMaxParts <= 0 || c.ParcelMaxWorkVertices <= 0 || c.ParcelMaxCrossings <= 0 {
+		return fmt.Errorf("%w: parcel limits must be positive", ErrInvalid)
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return fmt.Errorf("%w: admin_token must be at least 16 characters", ErrInvalid)

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -138,6 +139,8 @@ type Locator struct {
 	CRS   crs.CRS
 	// K is the number of nearest roads (DefaultK when 0).
 	K int
+	// Limits bound each parcel (zero fields: spatial's defaults).
+	Limits spatial.ParcelLimits
 }
 
 func str(f *layout.Feature, key string) string {
@@ -175,6 +178,25 @@ func (l *Locator) ToWGS84(p orb.Point) (orb.Point, error) {
 // its text starts "locate: "; a client reads the rest.
 func invalidf(format string, args ...any) error {
 	return fmt.Errorf("locate: %w", apierr.Errorf(apierr.KindInvalid, format, args...))
+}
+
+// parcelError gives the spatial errors of a parcel their category: no area,
+// unsupported rings and too many self-crossings are the client's to fix
+// (400), a parcel over a size limit is too large (413); the message says
+// the limit and the setting that holds it.
+func parcelError(err error) error {
+	var le *spatial.LimitError
+	switch {
+	case errors.Is(err, spatial.ErrNotAreal):
+		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, notAreal, err))
+	case errors.As(err, &le) && le.TooComplex:
+		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, strings.TrimPrefix(le.Error(), "spatial: "), err))
+	case errors.As(err, &le):
+		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindTooLarge, strings.TrimPrefix(le.Error(), "spatial: "), err))
+	case errors.Is(err, spatial.ErrUnsupported):
+		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, strings.TrimPrefix(err.Error(), "spatial: unsupported parcel: "), err))
+	}
+	return err
 }
 
 // notAreal is what a client reads about a parcel with no area.
@@ -294,6 +316,9 @@ func (l *Locator) Point(p orb.Point) (*PointAnswer, error) {
 // Polygon answers for a parcel given in the locator's crs.
 func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, error) {
 	var err error
+	if err := spatial.CheckParcelSize(g, l.Limits); err != nil {
+		return nil, parcelError(err)
+	}
 	if err := layoutCheck(l.CRS, g); err != nil {
 		return nil, err
 	}
@@ -303,12 +328,9 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 			return nil, invalidf("cannot convert the parcel from %s: %w", l.CRS.Code, err)
 		}
 	}
-	hit, err := l.Index.LocatePolygon(ctx, w, l.k())
-	if errors.Is(err, spatial.ErrNotAreal) {
-		return nil, fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, notAreal, err))
-	}
+	hit, err := l.Index.LocateParcel(ctx, w, spatial.ParcelOptions{K: l.k(), Limits: l.Limits})
 	if err != nil {
-		return nil, err
+		return nil, parcelError(err)
 	}
 	ov := func(os []spatial.Overlap) []OverlapRef {
 		out := []OverlapRef{}

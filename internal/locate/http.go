@@ -37,12 +37,16 @@ const (
 
 // Server serves the query endpoints from the store's current snapshot.
 type Server struct {
-	store *store.Store
-	log   *slog.Logger
+	store  *store.Store
+	log    *slog.Logger
+	limits spatial.ParcelLimits
 }
 
-// New returns the query endpoints' server.
-func New(st *store.Store, log *slog.Logger) *Server { return &Server{store: st, log: log} }
+// New returns the query endpoints' server; limits bound each parcel (zero
+// fields: spatial's defaults).
+func New(st *store.Store, log *slog.Logger, limits spatial.ParcelLimits) *Server {
+	return &Server{store: st, log: log, limits: limits}
+}
 
 // Mount registers the routes: ordinary limits for single queries, batch
 // limits (size, time) for the batch endpoint.
@@ -131,7 +135,7 @@ func (s *Server) locator(q url.Values) (*Locator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Locator{Index: s.index(), CRS: c, K: k}, nil
+	return &Locator{Index: s.index(), CRS: c, K: k, Limits: s.limits}, nil
 }
 
 func (s *Server) getLocate(c echo.Context) error {

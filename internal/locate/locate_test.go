@@ -53,7 +53,7 @@ func newTestServer(tb testing.TB, mutate func(*config.Config)) *httptest.Server 
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st := mustStore(tb)
-	srv := httptest.NewServer(httpapi.New(cfg, st, log, "test", New(st, log)).Handler())
+	srv := httptest.NewServer(httpapi.New(cfg, st, log, "test", New(st, log, spatial.ParcelLimits{})).Handler())
 	tb.Cleanup(srv.Close)
 	return srv
 }

@@ -65,9 +65,10 @@ type Index struct {
 	district, areas, cities, bases, corridor, services, agri *layerIndex
 	axis, chain, roads                                       *layerIndex
 
-	// proj holds EPSG:4547 GEOS geometries for parcel overlays, built on
-	// first use.
-	proj *projected
+	// proj holds EPSG:4547 geometries for parcel overlays, built on first
+	// use; workers are the GEOS contexts parcel overlays run in.
+	proj    *projected
+	workers *workerPool
 }
 
 type geomKind int
@@ -105,7 +106,7 @@ var pointLayers = []string{layout.LayerDistrict, layout.LayerAreas, layout.Layer
 // missing or empty, or a geometry cannot be indexed; the caller keeps serving
 // its previous index then.
 func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
-	ix := &Index{version: lay.Version, layers: map[string]*layerIndex{}, proj: &projected{}}
+	ix := &Index{version: lay.Version, layers: map[string]*layerIndex{}, proj: &projected{}, workers: newWorkerPool()}
 	first := true
 	for _, ly := range lay.Layers {
 		li := &layerIndex{layer: ly}

@@ -49,27 +49,28 @@ type PolygonHit struct {
 	Distances Distances
 }
 
-// projected holds the EPSG:4547 (CGCS2000 / 3° Gauss–Krüger CM 114°E) GEOS
-// geometries parcel overlays work with, built once on first use.
+// projected holds the EPSG:4547 (CGCS2000 / 3° Gauss–Krüger CM 114°E)
+// geometries parcel overlays work with (densified along geodesics), built
+// once on first use; each worker converts them into its GEOS context.
 type projected struct {
 	once  sync.Once
 	err   error
-	geoms map[*featIndex]*geos.Geom
+	geoms map[*featIndex]orb.Geometry
 }
 
 // overlayLayers are the layers a parcel is intersected with or measured to.
 var overlayLayers = []string{layout.LayerDistrict, layout.LayerAreas, layout.LayerCities, layout.LayerBases, layout.LayerCorridor, layout.LayerAxis, layout.LayerChain, layout.LayerRoads}
 
-func (ix *Index) projectedGeoms() (map[*featIndex]*geos.Geom, error) {
+func (ix *Index) projectedGeoms() (map[*featIndex]orb.Geometry, error) {
 	ix.proj.once.Do(func() {
-		m := map[*featIndex]*geos.Geom{}
+		m := map[*featIndex]orb.Geometry{}
 		for _, id := range overlayLayers {
 			for _, fi := range ix.layers[id].feats {
 				g := fi.f.Geometry
 				if id == layout.LayerDistrict {
 					g = boundaryLines(fi.poly)
 				}
-				pg, err := toGK(g)
+				pg, err := crs.CGCSGK.GeometryFromWGS84(densify(g))
 				if err != nil {
 					ix.proj.err = fmt.Errorf("spatial: projecting %s: %w", fi.f.ID, err)
 					return
@@ -92,171 +93,423 @@ func boundaryLines(mp orb.MultiPolygon) orb.MultiLineString {
 	return out
 }
 
-// toGK densifies g along geodesics (pieces of at most 100 m, so every edge
-// stands for the geodesic between its vertices, as in PostGIS geography and
-// SpatiaLite) and projects it to EPSG:4547 for GEOS.
-func toGK(g orb.Geometry) (*geos.Geom, error) {
-	pg, err := crs.CGCSGK.GeometryFromWGS84(densify(g))
-	if err != nil {
-		return nil, err
-	}
-	return geosorb.ToGEOS(nil, pg)
+// ParcelOptions tune LocateParcel.
+type ParcelOptions struct {
+	// K is the number of nearest roads.
+	K int
+	// Limits bound the parcel's size and complexity.
+	Limits ParcelLimits
 }
 
-// ellipsoidalArea is the area on the WGS84 ellipsoid of a polygonal GEOS
-// geometry in EPSG:4547: its vertices back in lon/lat, edges as geodesics,
-// measured with Karney's algorithm (GeodesicArea). The edges GEOS produces
-// are pieces of the densified parcel and feature edges, each within
-// micrometres of its geodesic.
-func ellipsoidalArea(g *geos.Geom) float64 {
-	if g.IsEmpty() {
-		return 0
-	}
-	og, err := geosorb.FromGEOS(g)
-	if err != nil {
-		return 0
-	}
-	poly := geosorb.Polygonal(og)
-	if poly == nil {
-		return 0
-	}
-	ll, err := crs.CGCSGK.GeometryToWGS84(poly)
-	if err != nil {
-		return 0
-	}
-	return GeodesicArea(ll)
+// LocatePolygon is LocateParcel with the default limits.
+func (ix *Index) LocatePolygon(ctx context.Context, g orb.Geometry, k int) (*PolygonHit, error) {
+	return ix.LocateParcel(ctx, g, ParcelOptions{K: k})
 }
 
-// LocatePolygon answers for a parcel given in WGS84 lon/lat (a Polygon or
+// LocateParcel answers for a parcel given in WGS84 lon/lat (a Polygon or
 // MultiPolygon): its ellipsoidal area, its overlaps with the areas, cities
 // and bases, the primary area, whether it meets the corridor, and the
-// distances from its edge to the axis, chain, corridor, district boundary and
-// the k nearest roads. Invalid input is repaired and the answer says so; input
-// with no area gives ErrNotAreal. Overlays are computed by GEOS in EPSG:4547.
-func (ix *Index) LocatePolygon(ctx context.Context, g orb.Geometry, k int) (*PolygonHit, error) {
+// distances from its edge to the axis, chain, corridor, district boundary
+// and the k nearest roads.
+//
+// Edges are geodesics (as in PostGIS geography). A ring encloses the points
+// it winds around (nonzero rule: for a simple ring, its inside); a polygon
+// is its outer ring's region less its holes', a MultiPolygon the union of
+// its polygons — which is what GEOS's MakeValid "structure" method makes of
+// invalid input; such input is repaired and the answer says so. Input with
+// no area gives ErrNotAreal, input over the limits a *LimitError, an edge
+// between antipodal points or a ring around a pole ErrUnsupported.
+//
+// The cost is bounded before any GEOS call: the parcel is cut to the
+// district's neighbourhood (the features' box grown by 1°, beyond which
+// nothing can overlap and every distance is over 95 km) by a clip that
+// keeps every winding number inside it, so that GEOS only ever sees the
+// parcel's outline near the district; its size and self-crossings are
+// counted against the limits first. Areas are Karney's geodesic areas of
+// the whole parcel; overlays run in EPSG:4547 in a worker of the index's
+// pool; ctx is checked between steps and inside long loops.
+func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOptions) (*PolygonHit, error) {
+	lim := opt.Limits.withDefaults()
+	if err := CheckParcelSize(g, lim); err != nil {
+		return nil, err
+	}
 	mp, notes, err := polygonalInput(g)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("spatial: %w", err)
-	}
-	geoms, err := ix.projectedGeoms()
+	mp, notes = dropDuplicateParts(mp, notes)
+	sh, err := ix.shapeParcel(ctx, mp, lim)
 	if err != nil {
 		return nil, err
 	}
-	parcel, err := toGK(mp)
+	w, release, err := ix.acquireWorker(ctx, sh.work)
 	if err != nil {
-		return nil, fmt.Errorf("spatial: parcel: %w", err)
+		return nil, err
+	}
+	defer release()
+	ov, err := ix.newOverlay(ctx, w, sh, lim)
+	if err != nil {
+		return nil, err
 	}
 	hit := &PolygonHit{}
-	if !parcel.IsValid() {
-		notes = append(notes, "invalid polygon ("+parcel.IsValidReason()+"), repaired with GEOS MakeValid")
-		parcel = parcel.MakeValid()
-		og, err := geosorb.FromGEOS(parcel)
-		if err != nil {
-			return nil, fmt.Errorf("spatial: repaired parcel: %w", err)
-		}
-		poly := geosorb.Polygonal(og)
-		if poly == nil {
-			return nil, ErrNotAreal
-		}
-		if parcel, err = geosorb.ToGEOS(nil, poly); err != nil {
-			return nil, fmt.Errorf("spatial: repaired parcel: %w", err)
-		}
+	if notes = append(notes, ov.notes...); len(notes) > 0 {
+		hit.Repaired, hit.RepairNote = true, strings.Join(notes, "; ")
 	}
-	if len(notes) > 0 {
-		hit.Repaired = true
-		hit.RepairNote = strings.Join(notes, "; ")
+	if hit.SquareMeters, err = ov.parcelArea(ctx, sh, lim); err != nil {
+		return nil, err
 	}
-	hit.SquareMeters = ellipsoidalArea(parcel)
 	if !(hit.SquareMeters > 0) {
 		return nil, ErrNotAreal
 	}
-	prep := parcel.Prepare()
-	overlaps := func(li *layerIndex) []Overlap {
+	if err := ix.overlaps(ctx, ov, hit); err != nil {
+		return nil, err
+	}
+	if err := ix.parcelDistances(ctx, ov, sh, opt.K, &hit.Distances); err != nil {
+		return nil, err
+	}
+	return hit, nil
+}
+
+// overlay is a parcel within the neighbourhood, in EPSG:4547, in one
+// worker's GEOS context: nil when nothing of it is there.
+type overlay struct {
+	w      *worker
+	parcel *geos.Geom
+	prep   *geos.PrepGeom
+	// repaired: the parcel near the district needed repair.
+	repaired bool
+	notes    []string
+}
+
+// newOverlay builds the clipped parcel in GEOS, repairing it when invalid
+// (after counting its self-crossings against the limit).
+func (ix *Index) newOverlay(ctx context.Context, w *worker, sh *parcelShape, lim ParcelLimits) (*overlay, error) {
+	ov := &overlay{w: w}
+	if len(sh.clipped) == 0 {
+		return ov, nil
+	}
+	var polys []*geos.Geom
+	for _, p := range sh.clipped {
+		var rings [][][]float64
+		for _, r := range p {
+			gk, err := w.toGK(r)
+			if err != nil {
+				return nil, err
+			}
+			rings = append(rings, gk)
+		}
+		polys = append(polys, w.geos.NewPolygon(rings))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("spatial: %w", err)
+	}
+	var g *geos.Geom
+	if len(polys) == 1 {
+		g = polys[0]
+	} else {
+		g = w.geos.NewCollection(geos.TypeIDMultiPolygon, polys)
+	}
+	if !g.IsValid() {
+		reason := g.IsValidReason()
+		if err := checkCrossings(ctx, sh.clipped, lim); err != nil {
+			return nil, err
+		}
+		g = g.MakeValidWithParams(geos.MakeValidStructure, geos.MakeValidDiscardCollapsed)
+		ov.repaired = true
+		ov.notes = append(ov.notes, "invalid polygon ("+reason+"), repaired with GEOS MakeValid (structure method: the union of what the rings enclose)")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("spatial: %w", err)
+	}
+	if g.IsEmpty() || g.Area() == 0 {
+		return ov, nil
+	}
+	ov.parcel, ov.prep = g, g.Prepare()
+	return ov, nil
+}
+
+// parcelArea is the parcel's geodesic area: of the input rings when the
+// parcel is valid, else of the repaired parcel (the whole of it, repaired
+// in lon/lat, when it reaches beyond the neighbourhood).
+func (ov *overlay) parcelArea(ctx context.Context, sh *parcelShape, lim ParcelLimits) (float64, error) {
+	if !sh.wasClipped {
+		if !ov.repaired {
+			return GeodesicArea(sh.parts), nil
+		}
+		if ov.parcel == nil {
+			return 0, nil
+		}
+		return ov.w.geodesicAreaGK(ov.parcel)
+	}
+	whole, err := geosorb.ToGEOS(ov.w.geos, sh.parts)
+	if err != nil {
+		return 0, fmt.Errorf("spatial: parcel: %w", err)
+	}
+	if whole.IsValid() {
+		return GeodesicArea(sh.parts), nil
+	}
+	if err := checkCrossings(ctx, sh.parts, lim); err != nil {
+		return 0, err
+	}
+	if !ov.repaired {
+		ov.notes = append(ov.notes, "invalid polygon ("+whole.IsValidReason()+"), repaired with GEOS MakeValid (structure method: the union of what the rings enclose)")
+	}
+	fixed, err := geosorb.FromGEOS(whole.MakeValidWithParams(geos.MakeValidStructure, geos.MakeValidDiscardCollapsed))
+	if err != nil {
+		return 0, fmt.Errorf("spatial: repaired parcel: %w", err)
+	}
+	return GeodesicArea(geosorb.Polygonal(fixed)), nil
+}
+
+// geodesicAreaGK is the geodesic area of a polygonal EPSG:4547 geometry:
+// its vertices back in lon/lat, edges as geodesics (the edges GEOS produces
+// are pieces of densified edges, each within micrometres of its geodesic).
+func (w *worker) geodesicAreaGK(g *geos.Geom) (float64, error) {
+	if g == nil || g.IsEmpty() {
+		return 0, nil
+	}
+	og, err := geosorb.FromGEOS(g)
+	if err != nil {
+		return 0, err
+	}
+	poly := geosorb.Polygonal(og)
+	if poly == nil {
+		return 0, nil
+	}
+	var conv func(orb.Geometry) (orb.Geometry, error)
+	ring := func(r orb.Ring) (orb.Ring, error) {
+		pts := make([][]float64, len(r))
+		for i, p := range r {
+			pts[i] = []float64{p[0], p[1]}
+		}
+		ll, err := w.fromGK(pts)
+		return orb.Ring(ll), err
+	}
+	conv = func(g orb.Geometry) (orb.Geometry, error) {
+		switch x := g.(type) {
+		case orb.Polygon:
+			out := make(orb.Polygon, len(x))
+			for i, r := range x {
+				var err error
+				if out[i], err = ring(r); err != nil {
+					return nil, err
+				}
+			}
+			return out, nil
+		case orb.MultiPolygon:
+			out := make(orb.MultiPolygon, len(x))
+			for i, p := range x {
+				q, err := conv(p)
+				if err != nil {
+					return nil, err
+				}
+				out[i] = q.(orb.Polygon)
+			}
+			return out, nil
+		}
+		return nil, nil
+	}
+	ll, err := conv(poly)
+	if err != nil {
+		return 0, err
+	}
+	return GeodesicArea(ll), nil
+}
+
+// overlaps fills the areas, cities and bases the parcel overlaps, the
+// primary area and InCorridor.
+func (ix *Index) overlaps(ctx context.Context, ov *overlay, hit *PolygonHit) error {
+	if ov.parcel == nil {
+		return nil
+	}
+	layer := func(li *layerIndex) ([]Overlap, error) {
 		var out []Overlap
 		for _, fi := range li.feats {
-			fg := geoms[fi]
-			if !prep.Intersects(fg) {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("spatial: %w", err)
+			}
+			fg := ov.w.feats[fi]
+			if !ov.prep.Intersects(fg) {
 				continue
 			}
-			a := ellipsoidalArea(parcel.Intersection(fg))
+			a, err := ov.w.geodesicAreaGK(ov.parcel.Intersection(fg))
+			if err != nil {
+				return nil, err
+			}
 			if a <= 0 {
 				continue
 			}
 			out = append(out, Overlap{Feature: fi.f, SquareMeters: a, Share: math.Min(1, a/hit.SquareMeters)})
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].SquareMeters > out[j].SquareMeters })
-		return out
+		return out, nil
 	}
-	hit.Areas = overlaps(ix.areas)
-	hit.Cities = overlaps(ix.cities)
-	hit.Bases = overlaps(ix.bases)
+	var err error
+	if hit.Areas, err = layer(ix.areas); err != nil {
+		return err
+	}
+	if hit.Cities, err = layer(ix.cities); err != nil {
+		return err
+	}
+	if hit.Bases, err = layer(ix.bases); err != nil {
+		return err
+	}
 	if len(hit.Areas) > 0 {
 		hit.PrimaryArea = &hit.Areas[0]
 	}
 	for _, fi := range ix.corridor.feats {
-		if prep.Intersects(geoms[fi]) {
+		if ov.prep.Intersects(ov.w.feats[fi]) {
 			hit.InCorridor = true
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("spatial: %w", err)
+	return nil
+}
+
+// parcelDistances measures from the parcel's edge to the axis, chain,
+// corridor, district boundary and the k nearest roads: in EPSG:4547 from the
+// parcel near the district, exact up to clipMarginMeters (nothing beyond
+// the neighbourhood is nearer); beyond that, or when nothing of the parcel
+// is near, along the whole outline (farNearest).
+func (ix *Index) parcelDistances(ctx context.Context, ov *overlay, sh *parcelShape, k int, d *Distances) error {
+	var ferr error
+	one := func(fi *featIndex) (Nearest, bool) {
+		if ferr != nil {
+			return Nearest{}, false
+		}
+		if ferr = ctx.Err(); ferr != nil {
+			ferr = fmt.Errorf("spatial: %w", ferr)
+			return Nearest{}, false
+		}
+		if ov.parcel != nil {
+			n, err := nearestGK(ov, ov.w.feats[fi])
+			if err == nil && n.Meters <= clipMarginMeters {
+				n.Feature = fi.f
+				return n, true
+			}
+		}
+		n, ok := farNearest(fi, sh.outline)
+		n.Feature = fi.f
+		return n, ok
 	}
 	near := func(li *layerIndex) []Nearest {
 		var out []Nearest
 		for _, fi := range li.feats {
-			n, err := nearestGK(prep, parcel, geoms[fi])
-			if err != nil {
-				continue
+			if n, ok := one(fi); ok {
+				out = append(out, n)
 			}
-			n.Feature = fi.f
-			out = append(out, n)
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Meters < out[j].Meters })
 		return out
 	}
-	one := func(li *layerIndex) (Nearest, bool) {
+	first := func(li *layerIndex) (Nearest, bool) {
 		ns := near(li)
 		if len(ns) == 0 {
 			return Nearest{}, false
 		}
 		return ns[0], true
 	}
-	d := &hit.Distances
-	d.Axis, d.HasAxis = one(ix.axis)
-	d.Chain, d.HasChain = one(ix.chain)
-	d.Corridor, d.HasCorridor = one(ix.corridor)
-	d.DistrictBoundary, _ = one(ix.district)
+	d.Axis, d.HasAxis = first(ix.axis)
+	d.Chain, d.HasChain = first(ix.chain)
+	d.Corridor, d.HasCorridor = first(ix.corridor)
+	d.DistrictBoundary, _ = first(ix.district)
 	roads := near(ix.roads)
 	if k < len(roads) {
-		roads = roads[:k]
+		roads = roads[:max(k, 0)]
 	}
 	d.Roads = roads
-	return hit, nil
+	return ferr
 }
 
-// nearestGK finds the nearest points of parcel and target in EPSG:4547 and
-// returns the point on the target (WGS84) and the geodesic distance between
-// the two points (0 when they meet).
-func nearestGK(prep *geos.PrepGeom, parcel, target *geos.Geom) (Nearest, error) {
-	pts := parcel.NearestPoints(target)
+// nearestGK finds the nearest points of the parcel and target in EPSG:4547
+// and returns the point on the target (WGS84) and the geodesic distance
+// between the two points (0 when they meet).
+func nearestGK(ov *overlay, target *geos.Geom) (Nearest, error) {
+	pts := ov.parcel.NearestPoints(target)
 	if len(pts) != 2 {
 		return Nearest{}, errors.New("spatial: no nearest points")
 	}
-	q, err := crs.CGCSGK.ToWGS84(orb.Point{pts[1][0], pts[1][1]})
+	ll, err := ov.w.fromGK(pts)
 	if err != nil {
 		return Nearest{}, err
 	}
-	if prep.Intersects(target) {
-		return Nearest{Point: q, Meters: 0}, nil
+	if ov.prep.Intersects(target) {
+		return Nearest{Point: ll[1], Meters: 0}, nil
 	}
-	p, err := crs.CGCSGK.ToWGS84(orb.Point{pts[0][0], pts[0][1]})
-	if err != nil {
-		return Nearest{}, err
+	return Nearest{Point: ll[1], Meters: GeodesicMeters(ll[0], ll[1])}, nil
+}
+
+// farNearest is the nearest point of a feature to a parcel's outline
+// (densified rings, lon/lat) and the geodesic distance to it, for parcels
+// whose nearest point may lie beyond the neighbourhood: outline pieces are
+// taken in the order of a lower bound of their distance to the feature's
+// box, and each is searched along its geodesic (golden section) for the
+// point nearest the feature's linework.
+func farNearest(fi *featIndex, outline []orb.Ring) (Nearest, bool) {
+	if fi.lines == nil || len(fi.lines.segs) == 0 {
+		return Nearest{}, false
 	}
-	return Nearest{Point: q, Meters: GeodesicMeters(p, q)}, nil
+	b := fi.bound
+	boxDist := func(p orb.Point) float64 {
+		q := orb.Point{math.Max(b.Min[0], math.Min(b.Max[0], p[0])), math.Max(b.Min[1], math.Min(b.Max[1], p[1]))}
+		return GeodesicMeters(p, q)
+	}
+	type piece struct {
+		a, b orb.Point
+		lb   float64
+	}
+	var ps []piece
+	for _, r := range outline {
+		for i := 1; i < len(r); i++ {
+			a, c := r[i-1], r[i]
+			a[0], c[0] = wrapLon(a[0]), wrapLon(c[0])
+			half := GeodesicMeters(a, c) / 2
+			ps = append(ps, piece{a, c, math.Min(boxDist(a), boxDist(c)) - half})
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].lb < ps[j].lb })
+	eval := func(p orb.Point) (orb.Point, float64) {
+		q, _ := fi.lines.nearest(p, newLocalFrame(p[1]))
+		return q, GeodesicMeters(p, q)
+	}
+	best, bq := math.Inf(1), orb.Point{}
+	for _, pc := range ps {
+		if pc.lb > best {
+			break
+		}
+		f := func(t float64) float64 {
+			q, d := eval(geodesicInterpolate(pc.a, pc.b, t))
+			if d < best {
+				best, bq = d, q
+			}
+			return d
+		}
+		const g = 0.6180339887498949
+		lo, hi := 0.0, 1.0
+		f(lo)
+		f(hi)
+		x1, x2 := hi-g*(hi-lo), lo+g*(hi-lo)
+		f1, f2 := f(x1), f(x2)
+		for range 40 {
+			if f1 < f2 {
+				hi, x2, f2 = x2, x1, f1
+				x1 = hi - g*(hi-lo)
+				f1 = f(x1)
+			} else {
+				lo, x1, f1 = x1, x2, f2
+				x2 = lo + g*(hi-lo)
+				f2 = f(x2)
+			}
+		}
+	}
+	return Nearest{Point: bq, Meters: best}, !math.IsInf(best, 1)
+}
+
+// wrapLon brings a longitude into [-180, 180].
+func wrapLon(x float64) float64 {
+	if x >= -180 && x <= 180 {
+		return x
+	}
+	return wrap180(x)
 }
 
 // densify returns a copy of g whose edges are cut into geodesic pieces of at
@@ -344,6 +597,18 @@ func polygonalInput(g orb.Geometry) (orb.MultiPolygon, []string, error) {
 			}
 			np = append(np, r)
 		}
+		if len(np) > 1 {
+			big := 0
+			for i, r := range np {
+				if math.Abs(shoelace(r)) > math.Abs(shoelace(np[big])) {
+					big = i
+				}
+			}
+			if big != 0 {
+				np = append(orb.Polygon{np[big]}, append(append(orb.Polygon{}, np[:big]...), np[big+1:]...)...)
+				notes = append(notes, "the largest ring was not the first: taken as the outer ring")
+			}
+		}
 		if len(np) > 0 {
 			out = append(out, np)
 		}
@@ -357,6 +622,15 @@ func polygonalInput(g orb.Geometry) (orb.MultiPolygon, []string, error) {
 func toGEOSWGS(g orb.Geometry) (*geos.Geom, error) { return geosorb.ToGEOS(nil, g) }
 
 func fromGEOS(g *geos.Geom) (orb.Geometry, error) { return geosorb.FromGEOS(g) }
+
+// shoelace is the planar signed area of a closed ring in its own units.
+func shoelace(r orb.Ring) float64 {
+	a := 0.0
+	for i := 1; i < len(r); i++ {
+		a += (r[i-1][0]-r[0][0])*(r[i][1]-r[0][1]) - (r[i][0]-r[0][0])*(r[i-1][1]-r[0][1])
+	}
+	return a / 2
+}
 
 // collinear reports whether all vertices of the ring lie on one line.
 func collinear(r orb.Ring) bool {
