@@ -99,6 +99,8 @@ type WebConfig struct {
 // defaultLinks are the downloads and services every server has.
 var defaultLinks = []Link{
 	{ID: "gpkg", Kind: LinkDownload, Href: PathGPKG, Type: mediatype.GeoPackage, TitleZH: "GeoPackage（全部图层）", TitleEN: "GeoPackage (all layers)"},
+	{ID: "kml", Kind: LinkDownload, Href: links.Download + "/" + links.WholeLayout + links.SuffixKML, Type: mediatype.KML, TitleZH: "KML（全部图层，Google 地球、奥维）", TitleEN: "KML (all layers; Google Earth, Ovi)"},
+	{ID: "dxf", Kind: LinkDownload, Href: links.Download + "/" + links.WholeLayout + links.SuffixDXF, Type: mediatype.DXF, TitleZH: "DXF（全部图层，CGCS2000 EPSG:4547，CAD）", TitleEN: "DXF (all layers, CGCS2000 EPSG:4547, for CAD)"},
 	{ID: "ogcapi", Kind: LinkService, Href: PathOGCAPI, Type: mediatype.HTML, TitleZH: "OGC API – Features 服务地址（QGIS、ArcGIS）", TitleEN: "OGC API – Features address (QGIS, ArcGIS)"},
 }
 

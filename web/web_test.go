@@ -132,6 +132,8 @@ func TestWebConfig(t *testing.T) {
 		},
 		Links: []Link{
 			{ID: "gpkg", Kind: LinkDownload, Href: "/api/v1/download/hetang.gpkg", Type: "application/geopackage+sqlite3", TitleZH: "GeoPackage（全部图层）", TitleEN: "GeoPackage (all layers)"},
+			{ID: "kml", Kind: LinkDownload, Href: "/api/v1/download/hetang.kml", Type: "application/vnd.google-earth.kml+xml", TitleZH: "KML（全部图层，Google 地球、奥维）", TitleEN: "KML (all layers; Google Earth, Ovi)"},
+			{ID: "dxf", Kind: LinkDownload, Href: "/api/v1/download/hetang.dxf", Type: "image/vnd.dxf", TitleZH: "DXF（全部图层，CGCS2000 EPSG:4547，CAD）", TitleEN: "DXF (all layers, CGCS2000 EPSG:4547, for CAD)"},
 			{ID: "ogcapi", Kind: LinkService, Href: "/ogcapi/", Type: "text/html", TitleZH: "OGC API – Features 服务地址（QGIS、ArcGIS）", TitleEN: "OGC API – Features address (QGIS, ArcGIS)"},
 		},
 		Notice: layout.Notice,
@@ -148,13 +150,13 @@ func TestWebConfig(t *testing.T) {
 
 func TestAddLinks(t *testing.T) {
 	p := New(config.Default())
-	p.AddLinks(Link{ID: "kml", Kind: LinkDownload, Href: "/api/v1/download/hetang.kml", Type: "application/vnd.google-earth.kml+xml", TitleZH: "KML", TitleEN: "KML"},
+	p.AddLinks(Link{ID: "wfs", Kind: LinkService, Href: "/wfs", Type: "application/xml", TitleZH: "WFS", TitleEN: "WFS"},
 		Link{ID: "gpkg", Kind: LinkDownload, Href: "/x.gpkg", Type: "application/geopackage+sqlite3", TitleZH: "新", TitleEN: "new"})
 	var ids, hrefs []string
 	for _, l := range p.config.Links {
 		ids, hrefs = append(ids, l.ID), append(hrefs, l.Href)
 	}
-	if diff := cmp.Diff([]string{"gpkg", "ogcapi", "kml"}, ids); diff != "" {
+	if diff := cmp.Diff([]string{"gpkg", "kml", "dxf", "ogcapi", "wfs"}, ids); diff != "" {
 		t.Errorf("link ids (-want +got):\n%s", diff)
 	}
 	if hrefs[0] != "/x.gpkg" {

@@ -206,6 +206,15 @@ try {
   check(tab === 0, 'no map symbol (place dot) is a tab stop', tab);
   await d.axe('中文');
 
+  // the downloads and services listed are webconfig's links, and each answers
+  const wc = await api('/api/v1/webconfig');
+  const listed = await page.$$eval('#links li', (lis) => lis.map((li) => li.dataset.link));
+  check(listed.join() === wc.links.map((l) => l.id).join(), 'the page lists the downloads and services of /api/v1/webconfig', { listed, want: wc.links.map((l) => l.id) });
+  for (const l of wc.links.filter((x) => x.kind === 'download')) {
+    const res = await fetch(base + l.href, { method: 'HEAD', signal: AbortSignal.timeout(WAIT) });
+    check(res.ok && (res.headers.get('Content-Type') || '').startsWith(l.type), `the ${l.id} download answers ${l.type}`, { status: res.status, type: res.headers.get('Content-Type') });
+  }
+
   // every layer on, through the layer tree
   // (the tree is drawn again after each change: find the next box each time)
   await page.evaluate(() => { for (let n = 0, i; n < 50 && (i = document.querySelector('#layer-tree input[type=checkbox]:not(:checked)')); n++) i.click(); });
