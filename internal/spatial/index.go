@@ -182,6 +182,9 @@ func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
 			li.merged.buildGrid(ix.world)
 		}
 	}
+	// Project the overlay features now, off the request path, so that the
+	// first parcel does not pay for it.
+	go func() { _, _ = ix.projectedGeoms() }()
 	return ix, nil
 }
 

@@ -152,11 +152,11 @@ func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOpt
 		return nil, err
 	}
 	hit := &PolygonHit{}
-	if notes = append(notes, ov.notes...); len(notes) > 0 {
-		hit.Repaired, hit.RepairNote = true, strings.Join(notes, "; ")
-	}
 	if hit.SquareMeters, err = ov.parcelArea(ctx, sh, lim); err != nil {
 		return nil, err
+	}
+	if notes = append(notes, ov.notes...); len(notes) > 0 {
+		hit.Repaired, hit.RepairNote = true, strings.Join(notes, "; ")
 	}
 	if !(hit.SquareMeters > 0) {
 		return nil, ErrNotAreal
