@@ -22,6 +22,7 @@ import (
 	"hetang/internal/spatial"
 	"hetang/internal/store"
 	"hetang/internal/tiles"
+	"hetang/internal/wfs"
 	"hetang/web"
 )
 
@@ -83,6 +84,7 @@ func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Moun
 		locate.New(st, log, parcelLimits(cfg)),  // /api/v1/locate, /distance, /nearest
 		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
 		licence.Server{},                        // /licence
+		wfs.New(st),                             // /wfs (WFS 2.0)
 		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)
 		ogcapi.New(st),                          // /ogcapi/
 		tiles.New(st, 0),                        // /tiles/

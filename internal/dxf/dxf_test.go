@@ -2,11 +2,9 @@ package dxf
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,34 +36,6 @@ func writeDrawing(t *testing.T) (*layout.Layout, string) {
 		t.Fatal(err)
 	}
 	return lay, path
-}
-
-// cs2cs projects WGS84 lon/lat points to EPSG:4547 easting/northing with
-// PROJ's command-line tool: the independent truth for the drawing's
-// coordinates.
-func cs2cs(t *testing.T, pts []orb.Point) []orb.Point {
-	t.Helper()
-	var in strings.Builder
-	for _, p := range pts {
-		fmt.Fprintf(&in, "%.15f %.15f\n", p[1], p[0]) // EPSG:4326 is latitude first
-	}
-	cmd := exec.Command(gdaltest.Require(t, "cs2cs"), "-f", "%.6f", "EPSG:4326", "EPSG:4547")
-	cmd.Stdin = strings.NewReader(in.String())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("cs2cs: %v", err)
-	}
-	var res []orb.Point
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		f := strings.Fields(line)
-		n, _ := strconv.ParseFloat(f[0], 64) // EPSG:4547 is northing first
-		e, _ := strconv.ParseFloat(f[1], 64)
-		res = append(res, orb.Point{e, n})
-	}
-	if len(res) != len(pts) {
-		t.Fatalf("cs2cs gave %d points for %d", len(res), len(pts))
-	}
-	return res
 }
 
 // TestGDALReadsDrawing reads the whole-layout drawing with GDAL's DXF
@@ -134,7 +104,7 @@ func TestGDALReadsDrawing(t *testing.T) {
 				continue
 			}
 			for i, g := range c.want {
-				want := cs2cs(t, gdaltest.Points(g))
+				want := gdaltest.ToGK(t, gdaltest.Points(g))
 				gotPts := gdaltest.Points(have[i].Geometry)
 				if len(gotPts) == len(want)-1 { // GDAL may leave a closed LWPOLYLINE open
 					gotPts = append(gotPts, gotPts[0])

@@ -1,0 +1,244 @@
+// Package wfs serves the layout as an OGC Web Feature Service 2.0 (ISO
+// 19142), Basic conformance class, at /wfs, for the desktop tools that speak
+// WFS but not OGC API – Features (ArcGIS, SuperMap, older QGIS dialogs):
+//
+//   - GetCapabilities, DescribeFeatureType (an XML Schema per feature type),
+//     GetFeature, ListStoredQueries and DescribeStoredQueries, with the
+//     GetFeatureById stored query;
+//   - KVP requests by GET (and by POST as a form) and XML requests by POST;
+//   - GetFeature with TYPENAMES (several at once), RESOURCEID, BBOX, FILTER
+//     (FES 2.0: ResourceId, BBOX, the comparison operators, PropertyIsLike,
+//     PropertyIsNull, And/Or/Not), COUNT/STARTINDEX paging with a next link,
+//     RESULTTYPE=hits, PROPERTYNAME, SRSNAME and OUTPUTFORMAT GML 3.2 or
+//     GeoJSON.
+//
+// Each layer is one feature type, hetang:{collection id}, whose properties
+// are the layer's (every feature carries every one; a null is xsi:nil) and
+// whose geometry property is "geometry".
+//
+// Coordinate systems: EPSG:4326 (the default), EPSG:4490 and EPSG:4547 (and
+// CRS84, EPSG:3857). Axis order follows WFS 2.0 and GML 3.2: a CRS named by
+// URN (urn:ogc:def:crs:EPSG::4326) or by OGC http URI is in the authority's
+// order — latitude, longitude for 4326 and 4490, northing, easting for 4547 —
+// while the legacy short form EPSG:4326 (and …/epsg.xml#4326) is x, y:
+// longitude, latitude or easting, northing. The same rule reads BBOX and
+// filter envelopes; a BBOX without a CRS is in the default CRS,
+// urn:ogc:def:crs:EPSG::4326, latitude first. GeoJSON output is always x, y.
+//
+// Limits: at most MaxCount features per response (COUNT above it, or none,
+// gives MaxCount and a next link); FILTER documents of at most
+// MaxFilterBytes, MaxFilterNodes elements and MaxFilterDepth levels; at most
+// MaxIDs resource ids. Errors are OWS 1.1 exception reports (XML), with 400
+// for bad requests, 404 for an unknown feature and 501 for an operation
+// that is not offered.
+package wfs
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"hetang/internal/httpapi"
+	"hetang/internal/links"
+	"hetang/internal/mediatype"
+	"hetang/internal/store"
+)
+
+// Standard vocabulary.
+const (
+	Service         = "WFS"
+	Version         = "2.0.0"
+	Version202      = "2.0.2"
+	NamespaceWFS    = "http://www.opengis.net/wfs/2.0"
+	NamespaceOWS    = "http://www.opengis.net/ows/1.1"
+	NamespaceFES    = "http://www.opengis.net/fes/2.0"
+	NamespaceGML    = "http://www.opengis.net/gml/3.2"
+	NamespaceXLink  = "http://www.w3.org/1999/xlink"
+	NamespaceXSI    = "http://www.w3.org/2001/XMLSchema-instance"
+	NamespaceXSD    = "http://www.w3.org/2001/XMLSchema"
+	SchemaWFS       = "http://schemas.opengis.net/wfs/2.0/wfs.xsd"
+	SchemaGML       = "http://schemas.opengis.net/gml/3.2.1/gml.xsd"
+	SchemaOWS       = "http://schemas.opengis.net/ows/1.1.0/owsExceptionReport.xsd"
+	GetFeatureByID  = "urn:ogc:def:query:OGC-WFS::GetFeatureById"
+	GeometryElement = "geometry"
+)
+
+// Namespace and Prefix qualify the feature type names (hetang:places).
+const (
+	Namespace = "urn:x-hetang:layout:1"
+	Prefix    = "hetang"
+)
+
+// Operations.
+const (
+	OpGetCapabilities       = "GetCapabilities"
+	OpDescribeFeatureType   = "DescribeFeatureType"
+	OpGetFeature            = "GetFeature"
+	OpListStoredQueries     = "ListStoredQueries"
+	OpDescribeStoredQueries = "DescribeStoredQueries"
+)
+
+// Output formats.
+const (
+	FormatGML32   = mediatype.GML32
+	FormatGeoJSON = mediatype.GeoJSON
+)
+
+// Limits of one request.
+const (
+	MaxCount       = 10000
+	MaxFilterBytes = 64 << 10
+	MaxFilterNodes = 1000
+	MaxFilterDepth = 32
+	MaxIDs         = 1000
+	MaxTypeNames   = 100
+)
+
+// OWS exception codes.
+const (
+	CodeMissingParameter    = "MissingParameterValue"
+	CodeInvalidParameter    = "InvalidParameterValue"
+	CodeOperationNotSupport = "OperationNotSupported"
+	CodeVersionNegotiation  = "VersionNegotiationFailed"
+	CodeOperationParsing    = "OperationParsingFailed"
+	CodeOptionNotSupported  = "OptionNotSupported"
+	CodeNotFound            = "NotFound"
+	CodeNoApplicableCode    = "NoApplicableCode"
+	CodeOperationProcessing = "OperationProcessingFailed"
+)
+
+// Exception is a WFS error: an OWS exception code, the parameter it is
+// about, and a message a person can act on. The server answers it as an OWS
+// ExceptionReport.
+type Exception struct {
+	Code    string
+	Locator string
+	Text    string
+}
+
+func (e *Exception) Error() string { return "wfs: " + e.Code + " (" + e.Locator + "): " + e.Text }
+
+// Status is the HTTP status of the exception (OWS Common 2.0, WFS 2.0.2).
+func (e *Exception) Status() int {
+	switch e.Code {
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeOperationNotSupport, CodeOptionNotSupported:
+		return http.StatusNotImplemented
+	case CodeNoApplicableCode, CodeOperationProcessing:
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+func invalid(locator, format string, args ...any) *Exception {
+	return &Exception{Code: CodeInvalidParameter, Locator: locator, Text: fmt.Sprintf(format, args...)}
+}
+
+func missing(locator, text string) *Exception {
+	return &Exception{Code: CodeMissingParameter, Locator: locator, Text: text}
+}
+
+// Server serves WFS from a store.
+type Server struct {
+	store *store.Store
+}
+
+// New returns the WFS on st.
+func New(st *store.Store) *Server { return &Server{store: st} }
+
+// Mount adds GET and POST /wfs, and answers WFS requests (SERVICE=WFS) sent
+// to the OGC API's root, /ogcapi/, as the WFS: QGIS's "WFS / OGC API –
+// Features" dialog, ArcGIS and SuperMap ask the address they are given for
+// WFS capabilities first. (Answered in place, not redirected: QGIS 3.22
+// crashes on a redirected capabilities request.)
+func (s *Server) Mount(r httpapi.Routes) {
+	r.Echo.GET(links.WFS, s.handle, r.Std...)
+	r.Echo.POST(links.WFS, s.handle, r.Std...)
+	r.Echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if p := c.Request().URL.Path; (p == links.OGCAPI || p == links.OGCAPI+"/") && IsWFSRequest(c.QueryParams()) {
+				c.Request().URL.Path, c.Request().URL.RawPath = links.WFS, ""
+			}
+			return next(c)
+		}
+	})
+}
+
+// IsWFSRequest reports whether query parameters carry SERVICE=WFS (names
+// and value in any case), as WFS clients' requests do.
+func IsWFSRequest(q url.Values) bool {
+	for k, vs := range q {
+		if strings.EqualFold(k, "service") && len(vs) == 1 && strings.EqualFold(vs[0], Service) {
+			return true
+		}
+	}
+	return false
+}
+
+// handle answers one request; WFS exceptions become exception reports.
+func (s *Server) handle(c echo.Context) error {
+	err := s.serve(c)
+	var ex *Exception
+	if errors.As(err, &ex) {
+		return writeException(c, ex)
+	}
+	return err
+}
+
+func (s *Server) serve(c echo.Context) error {
+	req, err := parseRequest(c)
+	if err != nil {
+		return err
+	}
+	base := c.Scheme() + "://" + c.Request().Host
+	snap := s.store.Current()
+	switch req.op {
+	case OpGetCapabilities:
+		return respond(c, mediatype.XML, func() ([]byte, error) { return capabilities(snap.Layout, base) })
+	case OpDescribeFeatureType:
+		return respondDescribe(c, snap.Layout, req)
+	case OpGetFeature:
+		return s.getFeature(c, snap, req, base)
+	case OpListStoredQueries:
+		return respond(c, mediatype.XML, listStoredQueries)
+	case OpDescribeStoredQueries:
+		return respond(c, mediatype.XML, describeStoredQueries)
+	}
+	return &Exception{Code: CodeOperationNotSupport, Locator: "request", Text: fmt.Sprintf("operation %q is not offered; this WFS answers %s", req.op, strings.Join(operations, ", "))}
+}
+
+// operations are the operations served.
+var operations = []string{OpGetCapabilities, OpDescribeFeatureType, OpGetFeature, OpListStoredQueries, OpDescribeStoredQueries}
+
+func respond(c echo.Context, mediaType string, build func() ([]byte, error)) error {
+	b, err := build()
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-cache")
+	return c.Blob(http.StatusOK, mediaType+"; charset=utf-8", b)
+}
+
+func writeException(c echo.Context, ex *Exception) error {
+	w := newXW()
+	w.open("ows:ExceptionReport", "xmlns:ows", NamespaceOWS, "xmlns:xsi", NamespaceXSI,
+		"xsi:schemaLocation", NamespaceOWS+" "+SchemaOWS, "version", Version, "xml:lang", "en")
+	attrs := []string{"exceptionCode", ex.Code}
+	if ex.Locator != "" {
+		attrs = append(attrs, "locator", ex.Locator)
+	}
+	w.open("ows:Exception", attrs...)
+	w.text("ows:ExceptionText", ex.Text)
+	w.close()
+	w.close()
+	b, err := w.bytes()
+	if err != nil {
+		return err
+	}
+	return c.Blob(ex.Status(), mediatype.XML+"; charset=utf-8", b)
+}

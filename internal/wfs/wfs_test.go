@@ -1,0 +1,370 @@
+package wfs
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"hetang/geodata"
+	"hetang/internal/config"
+	"hetang/internal/gdaltest"
+	"hetang/internal/httpapi"
+	"hetang/internal/layout"
+	"hetang/internal/store"
+)
+
+var testStore = sync.OnceValues(func() (*store.Store, error) {
+	dir, err := osTempDir()
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenDefault(context.Background(), dir, geodata.FS)
+})
+
+// newServer serves the default layout with the WFS mounted, on a real port
+// (GDAL and QGIS need a URL).
+func newServer(t *testing.T) (*httptest.Server, *layout.Layout) {
+	t.Helper()
+	st, err := testStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ts := httptest.NewServer(httpapi.New(config.Default(), st, log, "test", New(st)).Handler())
+	t.Cleanup(ts.Close)
+	return ts, st.Current().Layout
+}
+
+func get(t *testing.T, u string) (int, string, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// exceptionCode returns the exceptionCode and locator of an OWS exception report.
+func exceptionCode(body string) (code, locator string) {
+	var r struct {
+		Exception struct {
+			Code    string `xml:"exceptionCode,attr"`
+			Locator string `xml:"locator,attr"`
+		} `xml:"Exception"`
+	}
+	_ = xml.Unmarshal([]byte(body), &r)
+	return r.Exception.Code, r.Exception.Locator
+}
+
+// TestBadRequests: every bad parameter is a 4xx OWS exception report naming
+// the parameter, and hostile sizes are refused or bounded.
+func TestBadRequests(t *testing.T) {
+	ts, _ := newServer(t)
+	gf := "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places"
+	deep := strings.Repeat("<fes:Not>", 40) + "<fes:PropertyIsNull><fes:ValueReference>id</fes:ValueReference></fes:PropertyIsNull>" + strings.Repeat("</fes:Not>", 40)
+	wide := "<fes:Or>" + strings.Repeat("<fes:PropertyIsNull><fes:ValueReference>id</fes:ValueReference></fes:PropertyIsNull>", 600) + "</fes:Or>"
+	for _, tc := range []struct {
+		name, query string
+		status      int
+		code, loc   string
+	}{
+		{"no request", "/wfs?SERVICE=WFS", 400, CodeMissingParameter, "request"},
+		{"other service", "/wfs?SERVICE=WMS&REQUEST=GetCapabilities", 400, CodeInvalidParameter, "service"},
+		{"unknown operation", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=Transaction", 501, CodeOperationNotSupport, "request"},
+		{"old version", "/wfs?SERVICE=WFS&VERSION=1.1.0&REQUEST=GetFeature&TYPENAME=places", 400, CodeInvalidParameter, "version"},
+		{"no accepted version", "/wfs?SERVICE=WFS&REQUEST=GetCapabilities&ACCEPTVERSIONS=1.0.0", 400, CodeVersionNegotiation, "AcceptVersions"},
+		{"unknown parameter", gf + "&FOO=1", 400, CodeInvalidParameter, "FOO"},
+		{"parameter twice", gf + "&COUNT=1&count=2", 400, CodeInvalidParameter, ""},
+		{"no type", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature", 400, CodeMissingParameter, "typeNames"},
+		{"unknown type", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:nosuch", 400, CodeInvalidParameter, "typeNames"},
+		{"bad count", gf + "&COUNT=-1", 400, CodeInvalidParameter, "count"},
+		{"count not a number", gf + "&COUNT=ten", 400, CodeInvalidParameter, "count"},
+		{"count overflow", gf + "&COUNT=99999999999999999999999", 400, CodeInvalidParameter, "count"},
+		{"bad start", gf + "&STARTINDEX=x", 400, CodeInvalidParameter, "startIndex"},
+		{"bad srs", gf + "&SRSNAME=EPSG:9999", 400, CodeInvalidParameter, "srsName"},
+		{"gcj02 srs", gf + "&SRSNAME=GCJ02", 400, CodeInvalidParameter, "srsName"},
+		{"bad result type", gf + "&RESULTTYPE=all", 400, CodeInvalidParameter, "resultType"},
+		{"bad output", gf + "&OUTPUTFORMAT=shape-zip", 400, CodeInvalidParameter, "outputFormat"},
+		{"bbox three numbers", gf + "&BBOX=1,2,3", 400, CodeInvalidParameter, "bbox"},
+		{"bbox NaN", gf + "&BBOX=NaN,1,2,3", 400, CodeInvalidParameter, "bbox"},
+		{"bbox inverted", gf + "&BBOX=28,113,27,114", 400, CodeInvalidParameter, "bbox"},
+		{"bbox lon/lat in urn order", gf + "&BBOX=113,27,114,28,urn:ogc:def:crs:EPSG::4326", 400, CodeInvalidParameter, "bbox"},
+		{"bbox bad crs", gf + "&BBOX=1,2,3,4,EPSG:1", 400, CodeInvalidParameter, "bbox"},
+		{"bbox projected out of range", gf + "&BBOX=-1e9,0,1e9,1,EPSG:4547", 400, CodeInvalidParameter, "bbox"},
+		{"bbox and filter", gf + "&BBOX=27,113,28,114&RESOURCEID=x", 400, CodeInvalidParameter, "filter"},
+		{"filter not xml", gf + "&FILTER=" + url.QueryEscape("id = 'x'"), 400, CodeOperationParsing, "filter"},
+		{"filter wrong root", gf + "&FILTER=" + url.QueryEscape("<a/>"), 400, CodeInvalidParameter, "filter"},
+		{"filter unknown property", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:PropertyIsEqualTo><fes:ValueReference>nosuch</fes:ValueReference><fes:Literal>1</fes:Literal></fes:PropertyIsEqualTo></fes:Filter>`), 400, CodeInvalidParameter, "filter"},
+		{"filter unsupported op", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:Intersects/></fes:Filter>`), 500, CodeOperationProcessing, "filter"},
+		{"filter too deep", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0">`+deep+`</fes:Filter>`), 400, CodeInvalidParameter, "filter"},
+		{"filter too wide", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0">`+wide+`</fes:Filter>`), 400, CodeInvalidParameter, "filter"},
+		{"filter too long", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:PropertyIsEqualTo><fes:ValueReference>id</fes:ValueReference><fes:Literal>`+strings.Repeat("x", MaxFilterBytes)+`</fes:Literal></fes:PropertyIsEqualTo></fes:Filter>`), 400, CodeInvalidParameter, "filter"},
+		{"number literal for number field", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=roads&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:PropertyIsEqualTo><fes:ValueReference>plan_order</fes:ValueReference><fes:Literal>one</fes:Literal></fes:PropertyIsEqualTo></fes:Filter>`), 400, CodeInvalidParameter, "filter"},
+		{"sortby", gf + "&SORTBY=id", 501, CodeOptionNotSupported, "sortBy"},
+		{"unknown stored query", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=x", 400, CodeInvalidParameter, "storedQuery_Id"},
+		{"stored query without id", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=" + GetFeatureByID, 400, CodeMissingParameter, "ID"},
+		{"stored query unknown id", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=" + GetFeatureByID + "&ID=nosuch", 404, CodeNotFound, "ID"},
+		{"unknown property name", gf + "&PROPERTYNAME=nosuch", 400, CodeInvalidParameter, "propertyName"},
+		{"describe unknown type", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=DescribeFeatureType&TYPENAMES=nosuch", 400, CodeInvalidParameter, "typeNames"},
+		{"describe bad format", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=DescribeFeatureType&OUTPUTFORMAT=json", 400, CodeInvalidParameter, "outputFormat"},
+		{"too many type names", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=" + strings.Repeat("places,", MaxTypeNames+1), 400, CodeInvalidParameter, "typeNames"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, ctype, body := get(t, ts.URL+tc.query)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %.300s", status, tc.status, body)
+			}
+			if !strings.HasPrefix(ctype, "application/xml") {
+				t.Errorf("Content-Type %q", ctype)
+			}
+			code, loc := exceptionCode(body)
+			if code != tc.code || (tc.loc != "" && loc != tc.loc) {
+				t.Errorf("exception %s at %q, want %s at %q: %.300s", code, loc, tc.code, tc.loc, body)
+			}
+		})
+	}
+}
+
+// TestHostileSizes: a world-sized box, a huge COUNT and a huge STARTINDEX
+// are answered at once within the limits.
+func TestHostileSizes(t *testing.T) {
+	ts, lay := newServer(t)
+	places, _ := lay.Layer("places")
+	gf := ts.URL + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&OUTPUTFORMAT=application/json"
+	for _, tc := range []struct {
+		name, query     string
+		matched, served int
+	}{
+		{"world bbox", "&BBOX=-90,-180,90,180", len(places.Features), len(places.Features)},
+		{"world bbox x/y", "&BBOX=-180,-90,180,90,EPSG:4326", len(places.Features), len(places.Features)},
+		{"huge count", "&COUNT=2147483647", len(places.Features), len(places.Features)},
+		{"huge start", "&STARTINDEX=9223372036854775807", len(places.Features), 0},
+		{"start and count", "&STARTINDEX=40&COUNT=10", len(places.Features), 4},
+		{"count zero", "&COUNT=0", len(places.Features), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, _, body := get(t, gf+tc.query)
+			if status != 200 {
+				t.Fatalf("status %d: %.300s", status, body)
+			}
+			var fc struct {
+				Matched  int   `json:"numberMatched"`
+				Returned int   `json:"numberReturned"`
+				Features []any `json:"features"`
+			}
+			if err := jsonUnmarshal(body, &fc); err != nil {
+				t.Fatal(err)
+			}
+			if fc.Matched != tc.matched || fc.Returned != tc.served || len(fc.Features) != tc.served {
+				t.Errorf("matched %d returned %d (%d features), want %d and %d", fc.Matched, fc.Returned, len(fc.Features), tc.matched, tc.served)
+			}
+		})
+	}
+}
+
+// TestAxisOrder checks the coordinates of one known point in every CRS name
+// form: URN = authority order, EPSG:n = x/y; EPSG:4547 against cs2cs.
+func TestAxisOrder(t *testing.T) {
+	ts, lay := newServer(t)
+	places, _ := lay.Layer("places")
+	f, _ := places.Feature("place-poxianling-forest-park")
+	p := f.Geometry.(orb.Point)
+	gk := gdaltest.ToGK(t, []orb.Point{p})[0]
+	for _, tc := range []struct {
+		srs  string
+		want [2]float64
+		tol  float64
+	}{
+		{"", [2]float64{p[1], p[0]}, 0},
+		{"urn:ogc:def:crs:EPSG::4326", [2]float64{p[1], p[0]}, 0},
+		{"http://www.opengis.net/def/crs/EPSG/0/4326", [2]float64{p[1], p[0]}, 0},
+		{"EPSG:4326", [2]float64{p[0], p[1]}, 0},
+		{"urn:ogc:def:crs:EPSG::4490", [2]float64{p[1], p[0]}, 0},
+		{"urn:ogc:def:crs:EPSG::4547", [2]float64{gk[1], gk[0]}, 0.001},
+		{"EPSG:4547", [2]float64{gk[0], gk[1]}, 0.001},
+	} {
+		t.Run(tc.srs, func(t *testing.T) {
+			q := "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=" + url.QueryEscape(GetFeatureByID) + "&ID=place-poxianling-forest-park"
+			if tc.srs != "" {
+				q += "&SRSNAME=" + url.QueryEscape(tc.srs)
+			}
+			status, _, body := get(t, ts.URL+q)
+			if status != 200 {
+				t.Fatalf("status %d: %s", status, body)
+			}
+			var doc struct {
+				Geometry struct {
+					Point struct {
+						SRS string `xml:"srsName,attr"`
+						Pos string `xml:"pos"`
+					} `xml:"Point"`
+				} `xml:"geometry"`
+			}
+			if err := xml.Unmarshal([]byte(body), &doc); err != nil {
+				t.Fatal(err)
+			}
+			var got [2]float64
+			if _, err := fmt.Sscan(doc.Geometry.Point.Pos, &got[0], &got[1]); err != nil {
+				t.Fatalf("pos %q: %v", doc.Geometry.Point.Pos, err)
+			}
+			for i := range 2 {
+				if d := got[i] - tc.want[i]; d > tc.tol || d < -tc.tol {
+					t.Errorf("pos %v (srsName %s), want %v", got, doc.Geometry.Point.SRS, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestGDALReadsEveryLayer loads every feature type with GDAL's WFS driver
+// (its default paging): counts, every field, every vertex within 1e-9°.
+func TestGDALReadsEveryLayer(t *testing.T) {
+	gdaltest.Require(t, "ogr2ogr")
+	ts, lay := newServer(t)
+	src := "WFS:" + ts.URL + "/wfs"
+	for _, ly := range lay.Layers {
+		name := Prefix + ":" + typeName(ly)
+		fields := gdaltest.Names(gdaltest.Fields(t, nil, src, name))
+		for _, fd := range ly.Fields() {
+			if !contains(fields, fd.Name) {
+				t.Errorf("%s: GDAL lacks field %s (has %v)", name, fd.Name, fields)
+			}
+		}
+		fc := gdaltest.ReadLayer(t, nil, src, name)
+		if len(fc.Features) != len(ly.Features) {
+			t.Fatalf("%s: GDAL read %d features, want %d", name, len(fc.Features), len(ly.Features))
+		}
+		for i, f := range ly.Features {
+			got := fc.Features[i]
+			if got.Properties["id"] != f.ID {
+				t.Errorf("%s feature %d: id %v, want %s", name, i, got.Properties["id"], f.ID)
+			}
+			d, same := gdaltest.MaxDiff(gdaltest.Points(f.Geometry), gdaltest.Points(got.Geometry))
+			if !same || d > 1e-9 {
+				t.Errorf("%s feature %s: vertices differ by %g (same count %v)", name, f.ID, d, same)
+			}
+		}
+	}
+	// A -where on the id goes to the server as a FES filter.
+	fc := gdaltest.ReadLayer(t, nil, src, "hetang:places", "-where", "id='place-poxianling-forest-park'")
+	if len(fc.Features) != 1 || fc.Features[0].Properties["extends_beyond_district"] != true {
+		t.Errorf("-where id=…: %d features %v", len(fc.Features), fc.Features)
+	}
+	// A spatial filter (EPSG:4326 lon/lat box around the station) too.
+	fc = gdaltest.ReadLayer(t, nil, src, "hetang:places", "-spat", "113.14", "27.83", "113.16", "27.845")
+	if len(fc.Features) == 0 {
+		t.Error("-spat around the railway station found nothing")
+	}
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEncodings: the same GetFeature by KVP GET, form POST and XML POST, and
+// a WFS probe at the OGC API root, give the same answer.
+func TestEncodings(t *testing.T) {
+	ts, _ := newServer(t)
+	want := "numberMatched=\"1\""
+	kvp := "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&RESOURCEID=places.place-poxianling-forest-park"
+	if _, _, body := get(t, ts.URL+"/wfs?"+kvp); !strings.Contains(body, want) {
+		t.Errorf("GET: %.300s", body)
+	}
+	if _, _, body := get(t, ts.URL+"/ogcapi/?"+kvp); !strings.Contains(body, want) {
+		t.Errorf("GET /ogcapi/?SERVICE=WFS: %.300s", body)
+	}
+	if _, _, body := get(t, ts.URL+"/ogcapi?service=wfs&request=GetCapabilities"); !strings.Contains(body, "<wfs:WFS_Capabilities") || !strings.Contains(body, "/licence") {
+		t.Errorf("capabilities at /ogcapi: %.300s", body)
+	}
+	resp, err := http.PostForm(ts.URL+"/wfs", mustQuery(kvp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), want) {
+		t.Errorf("form POST: %.300s", b)
+	}
+	xmlReq := `<?xml version="1.0"?>
+<wfs:GetFeature service="WFS" version="2.0.0" count="5" outputFormat="application/json" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0" xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:hetang="urn:x-hetang:layout:1">
+ <wfs:Query typeNames="hetang:places" srsName="EPSG:4326">
+  <fes:Filter><fes:And>
+   <fes:PropertyIsLike wildCard="*" singleChar="?" escapeChar="\"><fes:ValueReference>hetang:name_zh</fes:ValueReference><fes:Literal>婆仙岭*</fes:Literal></fes:PropertyIsLike>
+   <fes:BBOX><fes:ValueReference>geometry</fes:ValueReference><gml:Envelope srsName="urn:ogc:def:crs:EPSG::4326"><gml:lowerCorner>27.8 113.2</gml:lowerCorner><gml:upperCorner>27.9 113.3</gml:upperCorner></gml:Envelope></fes:BBOX>
+  </fes:And></fes:Filter>
+ </wfs:Query>
+</wfs:GetFeature>`
+	resp, err = http.Post(ts.URL+"/wfs", "text/xml", strings.NewReader(xmlReq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"numberMatched":1`) || !strings.Contains(string(b), "place-poxianling-forest-park") {
+		t.Errorf("XML POST: %d %.400s", resp.StatusCode, b)
+	}
+	resp, err = http.Post(ts.URL+"/wfs", "text/xml", strings.NewReader("<wfs:GetFeature"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if code, _ := exceptionCode(string(b)); resp.StatusCode != 400 || code != CodeOperationParsing {
+		t.Errorf("broken XML POST: %d %s", resp.StatusCode, b)
+	}
+}
+
+func mustQuery(s string) url.Values {
+	q, err := url.ParseQuery(s)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+// TestHitsAndPaging: RESULTTYPE=hits counts without features; pages follow
+// the next links to the end with every feature once.
+func TestHitsAndPaging(t *testing.T) {
+	ts, lay := newServer(t)
+	places, _ := lay.Layer("places")
+	_, _, body := get(t, ts.URL+"/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&RESULTTYPE=hits")
+	if !strings.Contains(body, fmt.Sprintf(`numberMatched="%d"`, len(places.Features))) || !strings.Contains(body, `numberReturned="0"`) || strings.Contains(body, "wfs:member") {
+		t.Errorf("hits: %.300s", body)
+	}
+	next := ts.URL + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&COUNT=10"
+	seen := 0
+	for pages := 0; next != "" && pages < 10; pages++ {
+		_, _, body := get(t, next)
+		var fc struct {
+			Next    string `xml:"next,attr"`
+			Members []struct {
+				Inner string `xml:",innerxml"`
+			} `xml:"member"`
+		}
+		if err := xml.Unmarshal([]byte(body), &fc); err != nil {
+			t.Fatal(err)
+		}
+		seen += len(fc.Members)
+		next = fc.Next
+	}
+	if seen != len(places.Features) {
+		t.Errorf("paging saw %d features, want %d", seen, len(places.Features))
+	}
+}
