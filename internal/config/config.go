@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -39,9 +40,21 @@ type Config struct {
 	DataPath string `json:"data_path"`
 	// CacheDir holds the GeoPackage built from the embedded data (HETANG_CACHE_DIR).
 	CacheDir string `json:"cache_dir"`
-	// AdminToken is the bearer token for write endpoints (HETANG_ADMIN_TOKEN).
-	// Empty disables writes.
+	// DataSchema is the PostgreSQL schema of a postgres:// DataPath
+	// (HETANG_DATA_SCHEMA).
+	DataSchema string `json:"data_schema"`
+	// AdminToken is a writer token named "admin" (HETANG_ADMIN_TOKEN).
 	AdminToken string `json:"admin_token"`
+	// Tokens are named bearer tokens with roles, given by their SHA-256
+	// digests (`hetang token` makes one). No token at all disables writes.
+	Tokens []Token `json:"tokens"`
+	// TokensEnv is HETANG_TOKENS: name:role:token entries, comma-separated
+	// (the tokens themselves; environment only).
+	TokensEnv string `json:"-"`
+	// MaxLag is how long a replica may serve an older version than the
+	// newest committed one, or fail to reach its database, before /readyz
+	// fails (HETANG_MAX_LAG).
+	MaxLag Duration `json:"max_lag"`
 	// CORSOrigins are the origins allowed to call the API (HETANG_CORS_ORIGINS, comma-separated).
 	CORSOrigins []string `json:"cors_origins"`
 	// MaxBodyBytes limits ordinary request bodies (HETANG_MAX_BODY_BYTES).
@@ -77,6 +90,16 @@ type Config struct {
 	ParcelMaxCrossings    int `json:"parcel_max_crossings"`
 	// LogFormat is "json" or "text" (HETANG_LOG_FORMAT).
 	LogFormat string `json:"log_format"`
+}
+
+var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// Token is a named token with a role ("reader-admin" or "writer"), given by
+// the hex SHA-256 digest of the token.
+type Token struct {
+	Name   string `json:"name"`
+	Role   string `json:"role"`
+	SHA256 string `json:"sha256"`
 }
 
 // Duration is a time.Duration that reads and writes as a string like "30s".
@@ -122,6 +145,8 @@ func Default() Config {
 		IdleTimeout:           Duration(2 * time.Minute),
 		ShutdownTimeout:       Duration(20 * time.Second),
 		LogFormat:             "json",
+		DataSchema:            "hetang",
+		MaxLag:                Duration(5 * time.Second),
 		ParcelMaxVertices:     100_000,
 		ParcelMaxParts:        10_000,
 		ParcelMaxWorkVertices: 200_000,
@@ -155,6 +180,8 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("HETANG_DATA", &c.DataPath)
 	str("HETANG_CACHE_DIR", &c.CacheDir)
 	str("HETANG_ADMIN_TOKEN", &c.AdminToken)
+	str("HETANG_TOKENS", &c.TokensEnv)
+	str("HETANG_DATA_SCHEMA", &c.DataSchema)
 	str("HETANG_WEB_DIR", &c.WebDir)
 	str("HETANG_LOG_FORMAT", &c.LogFormat)
 	if v := getenv("HETANG_CORS_ORIGINS"); v != "" {
@@ -184,7 +211,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			*dst = n
 		}
 	}
-	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout, "HETANG_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout} {
+	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout, "HETANG_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "HETANG_MAX_LAG": &c.MaxLag} {
 		if v := getenv(key); v != "" {
 			d, err := time.ParseDuration(v)
 			if err != nil {
@@ -207,7 +234,7 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes <= 0 || c.BatchMaxBytes <= 0 {
 		return fmt.Errorf("%w: body limits must be positive", ErrInvalid)
 	}
-	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "batch_timeout": c.BatchTimeout, "read_header_timeout": c.ReadHeaderTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout, "shutdown_timeout": c.ShutdownTimeout} {
+	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "batch_timeout": c.BatchTimeout, "read_header_timeout": c.ReadHeaderTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout, "shutdown_timeout": c.ShutdownTimeout, "max_lag": c.MaxLag} {
 		if d <= 0 {
 			return fmt.Errorf("%w: %s must be positive", ErrInvalid, name)
 		}
@@ -217,6 +244,9 @@ func (c *Config) Validate() error {
 	}
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return fmt.Errorf("%w: admin_token must be at least 16 characters", ErrInvalid)
+	}
+	if !schemaPattern.MatchString(c.DataSchema) {
+		return fmt.Errorf("%w: data_schema %q must be a lower-case SQL name (letters, digits, _; at most 63)", ErrInvalid, c.DataSchema)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("%w: log_format must be json or text", ErrInvalid)

@@ -554,3 +554,23 @@ func ogcTypeName(gpkgType string) string {
 func quoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// OpenReadOnly opens the GeoPackage at path, which this package wrote, for
+// reading tables of the caller's own (see WriteWith). It is opened immutable:
+// Write and Update replace a file by renaming a new one over it, so an open
+// file never changes.
+func OpenReadOnly(ctx context.Context, path string) (*sql.DB, error) {
+	return openReadOnly(ctx, path, true)
+}
+
+// Stored returns property value v as Read returns it after Write stored it in
+// a column of type t: the typing a round trip through a GeoPackage applies
+// (a number in a TEXT column comes back as text, an integer as float64, …).
+// A value Write cannot store is returned unchanged.
+func Stored(v any, t layout.FieldType) any {
+	cv, err := columnValue(v, t)
+	if err != nil {
+		return v
+	}
+	return propertyValue(cv, t, string(t))
+}

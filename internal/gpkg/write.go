@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"os"
@@ -61,6 +62,17 @@ func Write(ctx context.Context, path string, lay *layout.Layout) error {
 	return WriteSRS(ctx, path, lay, SRSWGS84)
 }
 
+// Extra runs further statements in the transaction that writes a GeoPackage
+// (WriteWith, Update), so that they are committed with the layout or not at
+// all. It may create and fill tables of its own.
+type Extra func(ctx context.Context, tx *sql.Tx) error
+
+// WriteWith is Write with extra run in the same transaction, before the
+// commit.
+func WriteWith(ctx context.Context, path string, lay *layout.Layout, extra Extra) error {
+	return writeSRS(ctx, path, lay, SRSWGS84, extra)
+}
+
 // ErrUnsupportedSRS is returned by WriteSRS for an srs_id it has no
 // gpkg_spatial_ref_sys definition for.
 var ErrUnsupportedSRS = errors.New("gpkg: unsupported srs_id")
@@ -92,7 +104,11 @@ func SupportedSRS(srsID int) bool {
 // Each layer becomes a feature table named by its id with a geom column of
 // the layer's geometry type, followed by one column per layer.Fields() entry
 // (the feature id in column "id").
-func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) (err error) {
+func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) error {
+	return writeSRS(ctx, path, lay, srsID, nil)
+}
+
+func writeSRS(ctx context.Context, path string, lay *layout.Layout, srsID int, extra Extra) error {
 	if lay == nil {
 		return errors.New("gpkg: write: nil layout")
 	}
@@ -103,6 +119,71 @@ func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) (
 	if err := validate(lay); err != nil {
 		return err
 	}
+	return replaceFile(path, nil, func(tmpName string) error {
+		return writeDB(ctx, tmpName, lay, srsID, extra)
+	})
+}
+
+// Update replaces the layout held by the GeoPackage at path, which Write or
+// WriteWith wrote, with lay (EPSG:4326) and runs extra in the same
+// transaction, keeping every other table of the file (such as ones extra
+// created before). Like Write it is atomic: the change is made to a copy in
+// the same directory, which is synced and renamed over path. The caller
+// serialises writers.
+func Update(ctx context.Context, path string, lay *layout.Layout, extra Extra) error {
+	if lay == nil {
+		return errors.New("gpkg: update: nil layout")
+	}
+	if err := validate(lay); err != nil {
+		return err
+	}
+	src, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("gpkg: update %s: %w", path, err)
+	}
+	defer src.Close()
+	return replaceFile(path, src, func(tmpName string) error {
+		db, err := openWritable(tmpName)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := checkGeoPackage(ctx, db, path); err != nil {
+			return err
+		}
+		if ok, err := tableExists(ctx, db, tableLayers); err != nil {
+			return err
+		} else if !ok {
+			return fmt.Errorf("%w: %s was not written by hetang (no %s table)", ErrNotGeoPackage, path, tableLayers)
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := dropLayers(ctx, tx); err != nil {
+			return err
+		}
+		if err := writeContent(ctx, tx, lay, SRSWGS84); err != nil {
+			return err
+		}
+		if extra != nil {
+			if err := extra(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return db.Close()
+	})
+}
+
+// replaceFile builds the new content of path in a temporary file in the same
+// directory (a copy of src when src is not nil), lets fill write it, syncs
+// it and renames it over path. On any error path is untouched and the
+// temporary file is removed.
+func replaceFile(path string, src *os.File, fill func(tmpName string) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -112,9 +193,11 @@ func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) (
 		return fmt.Errorf("gpkg: write %s: %w", path, err)
 	}
 	tmpName := tmp.Name()
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmpName)
-		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	if src != nil {
+		_, err = io.Copy(tmp, src)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
 	defer func() {
 		if err != nil {
@@ -123,8 +206,10 @@ func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) (
 			}
 		}
 	}()
-
-	if err := writeDB(ctx, tmpName, lay, srsID); err != nil {
+	if err != nil {
+		return fmt.Errorf("gpkg: write %s: %w", path, err)
+	}
+	if err := fill(tmpName); err != nil {
 		return fmt.Errorf("gpkg: write %s: %w", path, err)
 	}
 	if err := syncFile(tmpName); err != nil {
@@ -140,6 +225,45 @@ func WriteSRS(ctx context.Context, path string, lay *layout.Layout, srsID int) (
 	// new file is in place either way, so this is best effort.
 	_ = syncFile(dir)
 	return nil
+}
+
+// dropLayers removes every layer table Write created (those listed in
+// hetang_layers) with its spatial index and registrations.
+func dropLayers(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "SELECT id FROM "+tableLayers)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", tableLayers, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		for _, q := range []string{
+			"DROP TABLE IF EXISTS " + quoteIdent(id),
+			"DROP TABLE IF EXISTS " + quoteIdent("rtree_"+id+"_"+columnGeom),
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("layer %q: %w", id, err)
+			}
+		}
+		for _, t := range []string{"gpkg_extensions", "gpkg_geometry_columns", "gpkg_contents"} {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE table_name = ?", id); err != nil {
+				return fmt.Errorf("layer %q: %s: %w", id, t, err)
+			}
+		}
+	}
+	_, err = tx.ExecContext(ctx, "DELETE FROM "+tableLayers)
+	return err
 }
 
 func syncFile(name string) error {
@@ -215,14 +339,19 @@ func fieldsOf(ly *layout.Layer) []layout.Field {
 	return append([]layout.Field{{Name: layout.PropID, Type: layout.FieldText}}, fields...)
 }
 
-func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int) error {
+// openWritable opens the SQLite file name for writing with foreign keys on.
+func openWritable(name string) (*sql.DB, error) {
 	abs, err := filepath.Abs(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	q := url.Values{"_journal_mode": {"DELETE"}, "_foreign_keys": {"1"}, "_txlock": {"exclusive"}}
 	dsn := (&url.URL{Scheme: "file", OmitHost: true, Path: abs, RawQuery: q.Encode()}).String()
-	db, err := sql.Open(DriverName, dsn)
+	return sql.Open(DriverName, dsn)
+}
+
+func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int, extra Extra) error {
+	db, err := openWritable(name)
 	if err != nil {
 		return err
 	}
@@ -264,18 +393,32 @@ func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int) er
 			return fmt.Errorf("registering %s: %w", t.name, err)
 		}
 	}
-	if err := exec("INSERT INTO "+tableMetadata+" (key, value) VALUES (?, ?)", metaVersion, lay.Version); err != nil {
-		return fmt.Errorf("writing %s: %w", tableMetadata, err)
+	if err := writeContent(ctx, tx, lay, srsID); err != nil {
+		return err
 	}
-	for _, ly := range lay.Layers {
-		if err := writeLayer(ctx, tx, ly, now, srsID); err != nil {
-			return fmt.Errorf("layer %q: %w", ly.ID, err)
+	if extra != nil {
+		if err := extra(ctx, tx); err != nil {
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return db.Close()
+}
+
+// writeContent writes the data version and the layers of lay.
+func writeContent(ctx context.Context, tx *sql.Tx, lay *layout.Layout, srsID int) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO "+tableMetadata+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", metaVersion, lay.Version); err != nil {
+		return fmt.Errorf("writing %s: %w", tableMetadata, err)
+	}
+	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	for _, ly := range lay.Layers {
+		if err := writeLayer(ctx, tx, ly, now, srsID); err != nil {
+			return fmt.Errorf("layer %q: %w", ly.ID, err)
+		}
+	}
+	return nil
 }
 
 func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, srsID int) error {

@@ -1,18 +1,17 @@
 package importer
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"hetang/internal/apierr"
+	"hetang/internal/auth"
 	"hetang/internal/config"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
@@ -28,6 +27,8 @@ const (
 	ParamAccuracy = "accuracy"
 	ParamTable    = "table"
 	ParamFilename = "filename"
+	// ParamMessage says why, in the version history.
+	ParamMessage = "message"
 )
 
 // Server is the HTTP front of the importer:
@@ -35,39 +36,28 @@ const (
 //	PUT  /api/v1/layers/{layer}
 //	POST /api/v1/layers/{layer}/import
 //
-// both behind Authorization: Bearer <admin token>, with the batch body limit
+// both behind Authorization: Bearer <writer token>, with the batch body limit
 // and timeout. Reads of the layers stay public.
 type Server struct {
-	im     *Importer
-	token  string
-	gazErr error
+	im      *Importer
+	tokens  *auth.Tokens
+	authErr error
+	gazErr  error
 }
 
-// NewServer returns the import endpoints for st. The admin token comes from
-// cfg (empty: writes disabled); the reference gazetteer for the data checks
-// is read from geodata (see plandata.ReadGazetteer).
+// NewServer returns the import endpoints for st. The writer tokens come from
+// cfg (auth.FromConfig; none: writes disabled); the reference gazetteer for
+// the data checks is read from geodata (see plandata.ReadGazetteer).
 func NewServer(cfg config.Config, st *store.Store, geodata fs.FS) *Server {
 	gaz, err := plandata.ReadGazetteer(geodata)
-	return &Server{im: New(st, gaz), token: cfg.AdminToken, gazErr: err}
+	tokens, aerr := auth.FromConfig(cfg)
+	return &Server{im: New(st, gaz), tokens: tokens, authErr: aerr, gazErr: err}
 }
 
 // Mount adds the import routes.
 func (s *Server) Mount(r httpapi.Routes) {
 	r.Echo.PUT(links.Layers+"/:layer", s.importLayer, r.Batch...)
 	r.Echo.POST(links.Layers+"/:layer/import", s.importLayer, r.Batch...)
-}
-
-// authorize checks the bearer token in constant time.
-func (s *Server) authorize(c echo.Context) error {
-	if s.token == "" {
-		return apierr.Errorf(apierr.KindForbidden, "imports are disabled on this server; start it with an admin token (HETANG_ADMIN_TOKEN or admin_token in the config file, at least 16 characters) to enable them")
-	}
-	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.token)) != 1 {
-		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="hetang", error="invalid_token"`)
-		return apierr.Errorf(apierr.KindUnauthorized, "imports need the header Authorization: Bearer <admin token>; the token given is missing or wrong")
-	}
-	return nil
 }
 
 // formatOfMediaType maps a Content-Type to an input format.
@@ -90,7 +80,11 @@ func formatOfMediaType(ct string) (Format, bool) {
 var extOf = map[Format]string{FormatGeoJSON: ".geojson", FormatGeoPackage: ".gpkg", FormatShapeZip: ".zip"}
 
 func (s *Server) importLayer(c echo.Context) error {
-	if err := s.authorize(c); err != nil {
+	if s.authErr != nil {
+		return fmt.Errorf("importer: token configuration: %w", s.authErr)
+	}
+	who, err := s.tokens.Authorize(c, auth.RoleWriter, "imports")
+	if err != nil {
 		return err
 	}
 	if s.im.store.ReadOnly() {
@@ -123,14 +117,12 @@ func (s *Server) importLayer(c echo.Context) error {
 	if filename == "" {
 		filename = "upload" + extOf[format]
 	}
-	agent := c.Request().UserAgent()
-	if agent == "" {
-		agent = "an HTTP client"
-	}
 	res, err := s.im.Import(c.Request().Context(), Request{
 		Layer: layerID, Format: format, Data: body, Filename: filename,
 		SRS: c.QueryParam(ParamSRS), Table: c.QueryParam(ParamTable),
-		Accuracy: c.QueryParam(ParamAccuracy), Agent: agent,
+		Accuracy: c.QueryParam(ParamAccuracy), Agent: who.Name,
+		Author: who.Name, Role: who.Role, Message: c.QueryParam(ParamMessage),
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID), Remote: c.RealIP(),
 	})
 	var rej *RejectedError
 	switch {

@@ -24,9 +24,9 @@
 //     so an unrelated pre-existing problem does not block every import.
 //
 // A rejected import is a *RejectedError listing every failed check. An
-// accepted one goes to store.ReplaceLayer, which writes a whole new
-// GeoPackage to a temporary file and renames it into place: on failure the
-// old data is still served and still on disk. The new data version is the
+// accepted one goes to store.Commit as a new version of the layout, written
+// as one transaction (GeoPackage: a new file renamed into place; PostGIS: a
+// transaction): on failure the old data is still served and still stored. The new data version is the
 // old one's base, "+", and a short hash of the old version and the imported
 // bytes, so it always changes.
 package importer
@@ -114,13 +114,20 @@ type Request struct {
 	// Accuracy fills the accuracy of features that lack one
 	// (AccuracyAsSupplied when empty).
 	Accuracy string
-	// Agent says who imported: a User-Agent or "cli".
+	// Agent says who imported, in the features' provenance: the token's
+	// name or "cli".
 	Agent string
+	// Author, Role, Message, RequestID and Remote go to the version history
+	// and the audit log (Author defaults to Agent).
+	Author, Role, Message, RequestID, Remote string
 }
 
 // Result describes an accepted import.
 type Result struct {
-	Layer           string   `json:"layer"`
+	Layer string `json:"layer"`
+	// Version is the number of the version the import created.
+	Version         int64    `json:"version"`
+	Message         string   `json:"message"`
 	DataVersion     string   `json:"data_version"`
 	PreviousVersion string   `json:"previous_data_version"`
 	FeatureCount    int      `json:"feature_count"`
@@ -139,28 +146,48 @@ func New(st *store.Store, gaz []plandata.GazetteerPoint) *Importer {
 	return &Importer{store: st, gazetteer: gaz}
 }
 
-// Import validates req against the current data and, if it passes, replaces
-// the layer. Errors: ErrInput (wrapped) for unreadable input, *RejectedError
-// for failed checks, layout.ErrNotFound for an unknown layer,
-// store.ErrReadOnly, or the store's write error (nothing changed).
+// Import validates req against the current data and, if it passes, commits
+// the layer as a new version. When another write (maybe on another replica)
+// committed first, it validates again against the newest version. Errors:
+// ErrInput (wrapped) for unreadable input, *RejectedError for failed checks,
+// layout.ErrNotFound for an unknown layer, store.ErrReadOnly, or the store's
+// write error (nothing changed).
 func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	if im.store.ReadOnly() {
 		return nil, store.ErrReadOnly
 	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
-	cur := im.store.Current().Layout
-	ly, version, warnings, err := Prepare(ctx, cur, im.gazetteer, req)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		base := im.store.Current()
+		ly, version, warnings, err := Prepare(ctx, base.Layout, im.gazetteer, req)
+		if err != nil {
+			return nil, err
+		}
+		author := req.Author
+		if author == "" {
+			author = req.Agent
+		}
+		snap, err := im.store.Commit(ctx, base, store.Change{
+			Layers: []*layout.Layer{ly}, DataVersion: version, Kind: store.KindImport,
+			Author: author, Role: req.Role, Message: req.Message, RequestID: req.RequestID, Remote: req.Remote,
+			Detail: fmt.Sprintf("layer %s: %d features from %s", ly.ID, len(ly.Features), req.Filename),
+		})
+		if errors.Is(err, store.ErrConflict) && attempt < 3 {
+			if err := im.store.Refresh(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if warnings == nil {
+			warnings = []string{}
+		}
+		return &Result{Layer: ly.ID, Version: snap.Version.N, DataVersion: version, PreviousVersion: base.Layout.Version,
+			FeatureCount: len(ly.Features), Message: req.Message, Warnings: warnings}, nil
 	}
-	if _, err := im.store.ReplaceLayer(ctx, ly, version); err != nil {
-		return nil, err
-	}
-	if warnings == nil {
-		warnings = []string{}
-	}
-	return &Result{Layer: ly.ID, DataVersion: version, PreviousVersion: cur.Version, FeatureCount: len(ly.Features), Warnings: warnings}, nil
 }
 
 // Prepare reads and validates req against the layout cur without writing
@@ -235,13 +262,9 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 	warnings = append(src.warnings, warnings...)
 
 	if len(ly.Features) > 0 {
-		next := &layout.Layout{Version: cur.Version}
-		for _, l := range cur.Layers {
-			if l.ID == ly.ID {
-				next.Layers = append(next.Layers, ly)
-			} else {
-				next.Layers = append(next.Layers, l)
-			}
+		next, err := cur.WithLayers(cur.Version, ly)
+		if err != nil {
+			return nil, "", nil, err
 		}
 		before := map[string]bool{}
 		for _, f := range plandata.Check(cur, gaz) {

@@ -106,9 +106,39 @@ var pointLayers = []string{layout.LayerDistrict, layout.LayerAreas, layout.Layer
 // missing or empty, or a geometry cannot be indexed; the caller keeps serving
 // its previous index then.
 func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
+	return BuildFrom(ctx, lay, nil)
+}
+
+// BuildFrom is Build reusing the parts of prev, an index of an earlier
+// version of the layout, that belong to layers lay still holds (the same
+// *layout.Layer) when the indexed extent has not changed: replacing one layer
+// then costs about that layer's share of a full build. prev may be nil, and
+// it is not changed.
+func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, error) {
 	ix := &Index{version: lay.Version, layers: map[string]*layerIndex{}, proj: &projected{}, workers: newWorkerPool()}
 	first := true
 	for _, ly := range lay.Layers {
+		if (slices.Contains(pointLayers, ly.ID) || slices.Contains(hotLayers, ly.ID)) && len(ly.Features) > 0 {
+			b := ly.Bound()
+			if first {
+				ix.world, first = b, false
+			} else {
+				ix.world = ix.world.Union(b)
+			}
+		}
+	}
+	ix.world.Min = orb.Point{ix.world.Min[0] - worldMargin, ix.world.Min[1] - worldMargin}
+	ix.world.Max = orb.Point{ix.world.Max[0] + worldMargin, ix.world.Max[1] + worldMargin}
+	reuse := prev != nil && prev.world == ix.world
+	reused := map[string]bool{}
+	for _, ly := range lay.Layers {
+		if reuse {
+			if li, ok := prev.layers[ly.ID]; ok && li.layer == ly {
+				ix.layers[ly.ID] = li
+				reused[ly.ID] = true
+				continue
+			}
+		}
 		li := &layerIndex{layer: ly}
 		for _, f := range ly.Features {
 			fi, err := newFeatIndex(f)
@@ -118,16 +148,6 @@ func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
 			li.feats = append(li.feats, fi)
 		}
 		ix.layers[ly.ID] = li
-		if slices.Contains(pointLayers, ly.ID) || slices.Contains(hotLayers, ly.ID) {
-			if len(ly.Features) > 0 {
-				b := ly.Bound()
-				if first {
-					ix.world, first = b, false
-				} else {
-					ix.world = ix.world.Union(b)
-				}
-			}
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("spatial: building index: %w", err)
@@ -146,10 +166,11 @@ func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
 	if len(ix.district.feats) == 0 || len(ix.areas.feats) == 0 {
 		return nil, errors.New("spatial: the district and areas layers must not be empty")
 	}
-	ix.world.Min = orb.Point{ix.world.Min[0] - worldMargin, ix.world.Min[1] - worldMargin}
-	ix.world.Max = orb.Point{ix.world.Max[0] + worldMargin, ix.world.Max[1] + worldMargin}
 	for _, id := range pointLayers {
 		li := ix.layers[id]
+		if reused[id] {
+			continue
+		}
 		var polys []orb.MultiPolygon
 		for _, fi := range li.feats {
 			if fi.kind != kindPolygon {
@@ -165,6 +186,9 @@ func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
 	}
 	for _, id := range hotLayers {
 		li := ix.layers[id]
+		if reused[id] {
+			continue
+		}
 		var sets []*lineSet
 		for _, fi := range li.feats {
 			sets = append(sets, fi.lines)
