@@ -453,6 +453,13 @@ func (s *Store) commit(ctx context.Context, baseN int64, v Version, refs []Layer
 	return snap, nil
 }
 
+// ReplaceLayer commits ly in place of the layer with its id as a new version
+// at data version version, on top of the current one (written by "system";
+// imports use Commit with their author).
+func (s *Store) ReplaceLayer(ctx context.Context, ly *layout.Layer, version string) (*Snapshot, error) {
+	return s.Commit(ctx, s.Current(), Change{Layers: []*layout.Layer{ly}, DataVersion: version, Kind: KindImport, Author: "system", Role: "system"})
+}
+
 // Rollback writes a new version whose layers are those of version n (the
 // same stored layer revisions, so the data is byte for byte that of n, and
 // so is its data version). It retries by itself when another write commits

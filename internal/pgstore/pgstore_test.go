@@ -1,0 +1,188 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/encoding/wkt"
+
+	"hetang/internal/layout"
+	"hetang/internal/pgstore"
+	"hetang/internal/pgtest"
+	"hetang/internal/store"
+	"hetang/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// newBackend opens a backend on a fresh schema holding lay as version 1.
+func newBackend(t *testing.T, lay *layout.Layout) *pgstore.Backend {
+	t.Helper()
+	c := pgtest.Require(t)
+	ctx := context.Background()
+	b, err := pgstore.Open(ctx, c.URL(), c.Schema(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	s, err := store.New(ctx, b, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Current() != nil {
+		t.Fatal("a new schema holds a version")
+	}
+	if _, err := s.Commit(ctx, nil, store.Change{Layout: lay, DataVersion: lay.Version, Kind: store.KindBuild, Author: "build"}); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func reopen(t *testing.T, b store.Backend) store.Backend {
+	t.Helper()
+	r, err := pgstore.Open(context.Background(), pgtest.Require(t).URL(), b.(*pgstore.Backend).Schema(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// PostGIS passes the suite every backend passes.
+func TestPostGISBackend(t *testing.T) {
+	storetest.Run(t, storetest.Fixture{
+		New:    func(t *testing.T, lay *layout.Layout) store.Backend { return newBackend(t, lay) },
+		Reopen: reopen,
+	})
+}
+
+// Replicas starting at once on an empty database all find the schema
+// created once and migrated to the newest version.
+func TestConcurrentMigrations(t *testing.T) {
+	c := pgtest.Require(t)
+	schema := c.Schema(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := pgstore.Open(ctx, c.URL(), schema, nil)
+			if err == nil {
+				b.Close()
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n, maxV int
+	if err := conn.QueryRow(ctx, "SELECT count(*), max(version) FROM "+schema+".schema_migrations").Scan(&n, &maxV); err != nil {
+		t.Fatal(err)
+	}
+	if n != pgstore.SchemaVersion() || maxV != pgstore.SchemaVersion() {
+		t.Errorf("schema_migrations: %d rows, newest %d; want %d", n, maxV, pgstore.SchemaVersion())
+	}
+	// A schema from a newer program is refused, not changed.
+	if _, err := conn.Exec(ctx, "INSERT INTO "+schema+".schema_migrations (version, description) VALUES (999, 'future')"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pgstore.Open(ctx, c.URL(), schema, nil); err == nil {
+		t.Error("a schema of a newer program was accepted")
+	}
+}
+
+// What is stored is what PostGIS sees: every feature of version 1, with a
+// GiST index, and the current_features view shows the newest version.
+func TestStoredGeometriesArePostGIS(t *testing.T) {
+	lay := storetest.Layout(t)
+	b := newBackend(t, lay)
+	c := pgtest.Require(t)
+	ctx := context.Background()
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	q := b.Schema()
+	total := 0
+	for _, ly := range lay.Layers {
+		total += len(ly.Features)
+		for _, f := range ly.Features {
+			// PostGIS reads the EWKB go-geom wrote as exactly the
+			// coordinates of the feature's WKT (printed at full precision).
+			var same bool
+			var srid int
+			var typ string
+			err := conn.QueryRow(ctx, "SELECT ST_OrderingEquals(geom, ST_GeomFromText($3, 4326)), ST_SRID(geom), GeometryType(geom) FROM "+q+".current_features WHERE layer = $1 AND id = $2",
+				ly.ID, f.ID, wkt.MarshalString(f.Geometry)).Scan(&same, &srid, &typ)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", ly.ID, f.ID, err)
+			}
+			if !same || srid != pgstore.SRID || typ != strings.ToUpper(f.Geometry.GeoJSONType()) {
+				t.Errorf("%s/%s: same coordinates %v, SRID %d, type %s; want true, 4326, %s", ly.ID, f.ID, same, srid, typ, f.Geometry.GeoJSONType())
+			}
+		}
+	}
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+q+".current_features").Scan(&n); err != nil || n != total {
+		t.Errorf("current_features has %d rows (%v), want %d", n, err, total)
+	}
+	var idx string
+	if err := conn.QueryRow(ctx, "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'features_geom_gist'", q).Scan(&idx); err != nil {
+		t.Fatalf("no GiST index: %v", err)
+	}
+	// The index answers a bounding-box query.
+	if _, err := conn.Exec(ctx, "SET enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	var hits int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+q+".features WHERE geom && ST_MakeEnvelope(113.1, 27.8, 113.3, 28.0, 4326)").Scan(&hits); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := conn.Query(ctx, "EXPLAIN SELECT count(*) FROM "+q+".features WHERE geom && ST_MakeEnvelope(113.1, 27.8, 113.3, 28.0, 4326)")
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	if hits == 0 {
+		t.Error("no feature in the district's box")
+	}
+	if !strings.Contains(plan, "features_geom_gist") {
+		t.Errorf("the bounding-box query does not use the GiST index:\n%s", plan)
+	}
+}
+
+// An unreachable database is an error naming it, not a hang.
+func TestOpenUnreachable(t *testing.T) {
+	ctx := context.Background()
+	_, err := pgstore.Open(ctx, "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", "hetang", nil)
+	if err == nil {
+		t.Fatal("opened a database on port 1")
+	}
+	_, err = pgstore.Open(ctx, "postgres://u:secret-password@/x?port=notanumber", "hetang", nil)
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("bad URL: %v", err)
+	}
+	if s := err.Error(); strings.Contains(s, "secret-password") {
+		t.Errorf("error leaks the password: %s", s)
+	}
+}
+
