@@ -179,7 +179,11 @@ func checkGeoPackage(ctx context.Context, db *sql.DB, path string) error {
 	var id int64
 	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
 		var se sqlite3.Error
-		if errors.As(err, &se) && (se.Code == sqlite3.ErrNotADB || se.Code == sqlite3.ErrCorrupt) {
+		if errors.As(err, &se) && se.Code == sqlite3.ErrCorrupt {
+			// A SQLite file whose schema pages are damaged.
+			return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+		}
+		if errors.As(err, &se) && se.Code == sqlite3.ErrNotADB {
 			return fmt.Errorf("%w: %s: %w", ErrNotGeoPackage, path, err)
 		}
 		return fmt.Errorf("gpkg: %s: reading application_id: %w", path, err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -206,6 +207,9 @@ func replaceFile(path string, src *os.File, fill func(tmpName string) error) (er
 			}
 		}
 	}()
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("gpkg: write %s: the disk is full: %w", path, err)
+	}
 	if err != nil {
 		return fmt.Errorf("gpkg: write %s: %w", path, err)
 	}

@@ -471,7 +471,7 @@ func (b *Backend) Watch(ctx context.Context, head func(n int64)) {
 			return
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 2*time.Second)
+		backoff = min(2*backoff, time.Second)
 	}
 }
 

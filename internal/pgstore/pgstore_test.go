@@ -185,4 +185,3 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Errorf("error leaks the password: %s", s)
 	}
 }
-

@@ -80,8 +80,8 @@ type Store struct {
 	layers   map[int64]*layout.Layer // loaded layer revisions
 
 	histMu   sync.Mutex
-	hist     []*Snapshot                  // most recently used first
-	inflight map[int64]*histLoad          // loads in progress, by version
+	hist     []*Snapshot         // most recently used first
+	inflight map[int64]*histLoad // loads in progress, by version
 
 	target      atomic.Int64 // newest version number the backend announced
 	unseenSince atomic.Int64 // unix nanos since a newer version than the served one is known; 0 if none
@@ -748,9 +748,10 @@ func checkLayer(ly *layout.Layer) error {
 }
 
 // normalize returns ly as a store reads it back: every property typed by its
-// column as a GeoPackage stores it (gpkg.Stored), null properties left out,
-// and the id property equal to the feature id. Both backends store and
-// serve exactly this, so a version reads back as it was served.
+// column as a GeoPackage stores it (gpkg.Stored), every feature carrying
+// every property of the layer (layout.Layer.Complete), and the id property
+// equal to the feature id. Both backends store and serve exactly this, so a
+// version reads back as it was served. ly is not changed.
 func normalize(ly *layout.Layer) *layout.Layer {
 	types := map[string]layout.FieldType{}
 	for _, f := range ly.Fields() {
@@ -761,13 +762,11 @@ func normalize(ly *layout.Layer) *layout.Layer {
 	for i, f := range ly.Features {
 		props := make(map[string]any, len(f.Properties)+1)
 		for k, v := range f.Properties {
-			if v == nil {
-				continue
-			}
 			props[k] = gpkg.Stored(v, types[k])
 		}
 		props[layout.PropID] = f.ID
 		out.Features[i] = &layout.Feature{ID: f.ID, Properties: props, Geometry: f.Geometry}
 	}
+	out.Complete()
 	return &out
 }
