@@ -35,7 +35,7 @@ func (s *Server) downloadDesktop(c echo.Context, file string) (ok bool, err erro
 	if kind == "" {
 		return false, nil
 	}
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	name := strings.TrimSuffix(file, kind)
 	layers := lay.Layers
 	title := layoutTitle

@@ -83,7 +83,7 @@ func (s *Server) download(c echo.Context) error {
 	if ok, err := s.downloadDesktop(c, file); ok {
 		return err
 	}
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	var layerID, kind string
 	switch {
 	case strings.HasSuffix(file, links.SuffixShapeZip):

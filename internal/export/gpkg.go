@@ -19,7 +19,6 @@ import (
 	"hetang/internal/layout"
 	"hetang/internal/links"
 	"hetang/internal/mediatype"
-	"hetang/internal/store"
 )
 
 // gpkgName is the name the default (EPSG:4326) GeoPackage is saved under.
@@ -38,11 +37,12 @@ func GPKGSRS(c crs.CRS) (int, error) {
 	return 0, fmt.Errorf("%w: %s has no spatial reference system definition a GeoPackage can record; use CRS84, EPSG:4326, EPSG:4490, EPSG:4547 or EPSG:3857 (for %s coordinates use the per-layer .geojson download)", ErrCRS, c.Code, c.Code)
 }
 
-// downloadGPKG serves the whole layout as one GeoPackage. Without ?crs, or
-// with CRS84 or EPSG:4326, that is the store's own file, as is. Another CRS
-// gets a GeoPackage built from the current layout with every geometry
-// converted and the srs_id recorded; built files are kept in memory per data
-// version and CRS (see gpkgCache).
+// downloadGPKG serves the whole layout as one GeoPackage, built from the
+// snapshot the request reads (never the store's own file, which also holds
+// the version history and the audit log): in EPSG:4326 without ?crs (or
+// with CRS84 or EPSG:4326), else with every geometry converted and the
+// srs_id recorded. Built files are kept in memory per data version and CRS
+// (see gpkgCache).
 func (s *Server) downloadGPKG(c echo.Context) error {
 	cr, err := httpapi.ParseCRS(c)
 	if err != nil {
@@ -52,40 +52,23 @@ func (s *Server) downloadGPKG(c echo.Context) error {
 	if err != nil {
 		return apierr.BadRequest(err.Error())
 	}
-	snap := s.store.Current()
-	if srsID == gpkg.SRSWGS84 {
-		return serveStoreGPKG(c, snap)
-	}
+	snap := s.store.SnapshotFor(c.Request().Context())
 	b, err := s.gpkgs.get(c.Request().Context(), snap.Layout, cr, srsID)
 	if err != nil {
 		return fmt.Errorf("export: GeoPackage in %s: %w", cr.Code, err)
 	}
 	name := strings.TrimSuffix(gpkgName, ".gpkg") + "-" + strings.ToLower(strings.ReplaceAll(cr.Code, ":", "")) + ".gpkg"
+	etag := fmt.Sprintf(`"%s.%s.gpkg"`, snap.Layout.Version, cr.Code)
 	h := c.Response().Header()
+	if srsID == gpkg.SRSWGS84 {
+		name, etag = gpkgName, fmt.Sprintf(`"%s"`, snap.Layout.Version)
+	} else {
+		h.Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
+	}
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	h.Set(echo.HeaderContentType, mediatype.GeoPackage)
-	h.Set("ETag", fmt.Sprintf(`"%s.%s.gpkg"`, snap.Layout.Version, cr.Code))
-	h.Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
+	h.Set("ETag", etag)
 	http.ServeContent(c.Response(), c.Request(), name, snap.LoadedAt, bytes.NewReader(b))
-	return nil
-}
-
-// serveStoreGPKG serves the store's GeoPackage file as is.
-func serveStoreGPKG(c echo.Context, snap *store.Snapshot) error {
-	fh, err := os.Open(snap.GPKGPath)
-	if err != nil {
-		return apierr.WithCause(apierr.KindUnavailable, "the GeoPackage is not available right now; try again", err)
-	}
-	defer fh.Close()
-	st, err := fh.Stat()
-	if err != nil {
-		return err
-	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+gpkgName+`"`)
-	h.Set(echo.HeaderContentType, mediatype.GeoPackage)
-	h.Set("ETag", fmt.Sprintf(`"%s"`, snap.Layout.Version))
-	http.ServeContent(c.Response(), c.Request(), gpkgName, st.ModTime(), fh)
 	return nil
 }
 

@@ -10,9 +10,11 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +23,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/config"
 	"hetang/internal/links"
+	"hetang/internal/metrics"
 	"hetang/internal/store"
 )
 
@@ -46,7 +49,20 @@ type Server struct {
 	log     *slog.Logger
 	echo    *echo.Echo
 	version string
+	metrics *metrics.Registry
 }
+
+// Headers every answer carries: the layout version (the number ?version=
+// takes) and the data version (the content version in ETags and
+// data_version fields) of the snapshot it was answered from.
+const (
+	HeaderLayoutVersion = "Hetang-Layout-Version"
+	HeaderDataVersion   = "Hetang-Data-Version"
+)
+
+// ParamVersion asks any data endpoint for an earlier layout version:
+// ?version=N (GET /api/v1/versions lists them).
+const ParamVersion = "version"
 
 // New builds the server with the health endpoints and the routes of mounts.
 // version is the program's build version.
@@ -55,7 +71,8 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = apierr.Handler(log)
-	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version}
+	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version, metrics: metrics.New()}
+	s.registerGauges()
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		Skipper: func(c echo.Context) bool { p := c.Request().URL.Path; return p == "/" || p == links.OGCAPI+"/" },
@@ -94,7 +111,7 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		AllowOrigins:  cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodOptions},
 		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, headerIfNoneMatch, echo.HeaderAccept, "Range"},
-		ExposeHeaders: []string{headerETag, HeaderContentCRS, echo.HeaderXRequestID, echo.HeaderContentLength, "Content-Range", "Accept-Ranges", echo.HeaderContentDisposition},
+		ExposeHeaders: []string{headerETag, HeaderContentCRS, echo.HeaderXRequestID, echo.HeaderContentLength, "Content-Range", "Accept-Ranges", echo.HeaderContentDisposition, HeaderLayoutVersion, HeaderDataVersion},
 	}))
 	// Small answers (a point locate is about 2 KB) are not worth compressing;
 	// layers and batches are, at the fastest level.
@@ -109,8 +126,10 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		Std:   []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes), middleware.ContextTimeout(cfg.RequestTimeout.D())},
 		Batch: []echo.MiddlewareFunc{limitBody(cfg.BatchMaxBytes), middleware.ContextTimeout(cfg.BatchTimeout.D())},
 	}
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	e.Use(s.pin)
+	e.GET(PathHealthz, s.healthz)
+	e.GET(PathReadyz, s.readyz)
+	e.GET(PathMetrics, s.serveMetrics)
 	for _, m := range mounts {
 		m.Mount(r)
 	}
@@ -156,6 +175,7 @@ func (s *Server) accessLog() echo.MiddlewareFunc {
 		LogMethod: true, LogURI: true, LogStatus: true, LogLatency: true, LogRequestID: true,
 		LogRemoteIP: true, LogResponseSize: true, LogError: true, HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			s.metrics.Request(c.Path(), v.Status, v.Latency)
 			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
 				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID),
@@ -183,21 +203,82 @@ func limitBody(n int64) echo.MiddlewareFunc {
 	}
 }
 
+// Paths of the operational endpoints.
+const (
+	PathHealthz = "/healthz"
+	PathReadyz  = "/readyz"
+	PathMetrics = "/metrics"
+)
+
+// pin resolves the snapshot a request reads — the version ?version=N names,
+// else the current one — once, names it in the response headers, and puts
+// it in the request's context, where handlers get it with
+// store.SnapshotFor: every part of an answer comes from that one version.
+func (s *Server) pin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		var snap *store.Snapshot
+		if v := c.QueryParam(ParamVersion); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return apierr.Errorf(apierr.KindInvalid, "version=%q must be a layout version number (1, 2, …); GET %s lists them", v, links.Versions)
+			}
+			if snap, err = s.store.At(req.Context(), n); errors.Is(err, store.ErrNoVersion) {
+				return apierr.Errorf(apierr.KindNotFound, "there is no layout version %d; GET %s lists them", n, links.Versions)
+			} else if err != nil {
+				return apierr.WithCause(apierr.KindUnavailable, fmt.Sprintf("layout version %d cannot be loaded now; try again", n), err)
+			}
+		} else if snap = s.store.Current(); snap == nil {
+			return next(c)
+		}
+		h := c.Response().Header()
+		h.Set(HeaderLayoutVersion, strconv.FormatInt(snap.Version.N, 10))
+		h.Set(HeaderDataVersion, snap.Layout.Version)
+		c.SetRequest(req.WithContext(store.WithSnapshot(req.Context(), snap)))
+		return next(c)
+	}
+}
+
 func (s *Server) healthz(c echo.Context) error {
-	snap := s.store.Current()
+	snap := s.store.SnapshotFor(c.Request().Context())
 	return c.JSON(http.StatusOK, map[string]any{
-		"status":       "ok",
-		"version":      s.version,
-		"data_version": snap.Layout.Version,
-		"layers":       len(snap.Layout.Layers),
-		"loaded_at":    snap.LoadedAt.UTC().Format(time.RFC3339),
+		"status":         "ok",
+		"version":        s.version,
+		"data_version":   snap.Layout.Version,
+		"layout_version": snap.Version.N,
+		"layers":         len(snap.Layout.Layers),
+		"loaded_at":      snap.LoadedAt.UTC().Format(time.RFC3339),
 	})
 }
 
+// readyz fails (503) while the replica has no data, cannot reach its
+// database, or serves an older version than the newest committed one for
+// longer than the configured bound.
 func (s *Server) readyz(c echo.Context) error {
-	snap := s.store.Current()
-	if snap == nil || len(snap.Layout.Layers) == 0 {
-		return apierr.Errorf(apierr.KindUnavailable, "no data loaded yet")
+	if err := s.store.Ready(c.Request().Context()); err != nil {
+		return apierr.WithCause(apierr.KindUnavailable, "not ready: "+err.Error(), err)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "data_version": snap.Layout.Version})
+	snap := s.store.Current()
+	st := s.store.Status()
+	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "data_version": snap.Layout.Version, "layout_version": snap.Version.N,
+		"newest_version": st.Head, "lag_seconds": st.Lag.Seconds()})
+}
+
+// registerGauges adds the store's position to the metrics.
+func (s *Server) registerGauges() {
+	m, st := s.metrics, s.store
+	m.Gauge("hetang_build_info", "The program's build version (always 1).", metrics.Label("version", s.version), func() float64 { return 1 })
+	m.Gauge("hetang_layout_version", "The layout version this replica serves.", "", func() float64 { return float64(st.Status().Version) })
+	m.Gauge("hetang_layout_newest_version", "The newest layout version the database announced.", "", func() float64 { return float64(st.Status().Head) })
+	m.Gauge("hetang_snapshot_age_seconds", "Time since this replica loaded the snapshot it serves.", "", func() float64 { return st.Status().SnapshotAge.Seconds() })
+	m.Gauge("hetang_replica_lag_seconds", "How long a newer committed version than the served one has been known (0 when up to date).", "", func() float64 { return st.Status().Lag.Seconds() })
+	m.Gauge("hetang_database_contact_age_seconds", "Time since the database was last reached.", "", func() float64 { return st.Status().SinceContact.Seconds() })
+	m.Gauge("hetang_snapshot_swap_seconds", "Time the last followed version took to load and index.", "", func() float64 { return st.Status().LastSwap.Seconds() })
+	m.Counter("hetang_snapshot_swaps_total", "Snapshots this replica has installed.", func() float64 { return float64(st.Status().Swaps) })
+}
+
+func (s *Server) serveMetrics(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderContentType, metrics.ContentType)
+	c.Response().WriteHeader(http.StatusOK)
+	return s.metrics.Write(c.Response())
 }

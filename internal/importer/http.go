@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -127,6 +128,10 @@ func (s *Server) importLayer(c echo.Context) error {
 	var rej *RejectedError
 	switch {
 	case err == nil:
+		// The answer comes from the version the import made.
+		h := c.Response().Header()
+		h.Set(httpapi.HeaderLayoutVersion, strconv.FormatInt(res.Version, 10))
+		h.Set(httpapi.HeaderDataVersion, res.DataVersion)
 		return c.JSON(http.StatusOK, res)
 	case errors.As(err, &rej):
 		return &apierr.Error{Kind: apierr.KindUnprocessable, Findings: rej.Findings,

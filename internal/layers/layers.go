@@ -70,7 +70,7 @@ func (s *Server) Mount(r httpapi.Routes) {
 }
 
 func (s *Server) listLayers(c echo.Context) error {
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	cat := Catalog{DataVersion: lay.Version, CRS: crs.CRS84URI, Notice: layout.Notice,
 		Links: []links.Link{
 			{Rel: links.RelSelf, Href: links.Layers, Type: mediatype.JSON},
@@ -95,7 +95,7 @@ func (s *Server) listLayers(c echo.Context) error {
 }
 
 func (s *Server) layer(c echo.Context) (*layout.Layout, *layout.Layer, error) {
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	ly, err := lay.Layer(c.Param("layer"))
 	if err != nil {
 		return nil, nil, apierr.NotFound(fmt.Sprintf("layer %q does not exist; GET %s lists the layers", c.Param("layer"), links.Layers))

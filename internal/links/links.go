@@ -4,7 +4,10 @@
 // tilesets. Paths are relative to the server's root.
 package links
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Paths.
 const (
@@ -29,6 +32,10 @@ const (
 	// WholeLayout is the file name stem of the whole-layout downloads
 	// (hetang.kml, hetang.kmz, hetang.dxf; the GeoPackage is GPKGFile).
 	WholeLayout = "hetang"
+	// Versions is the layout's version history; Version(n) is one version.
+	Versions = "/api/v1/versions"
+	// Audit is the audit log of writes.
+	Audit = "/api/v1/audit"
 )
 
 // File name suffixes of the per-layer downloads.
@@ -69,6 +76,9 @@ type Link struct {
 
 // Layer is the path of a layer as GeoJSON.
 func Layer(id string) string { return Layers + "/" + id }
+
+// Version is the path of layout version n.
+func Version(n int64) string { return Versions + "/" + strconv.FormatInt(n, 10) }
 
 // LayerDownload is the path of a layer's download with the given suffix
 // (one of the Suffix constants).

@@ -59,7 +59,11 @@ func (s *Server) Mount(r httpapi.Routes) {
 	e.GET("/api/v1/nearest", s.getNearest, r.Std...)
 }
 
-func (s *Server) index() *spatial.Index { return s.store.Current().Index }
+// index is the spatial index of the snapshot the request reads (the
+// current version, or the one ?version= names).
+func (s *Server) index(c echo.Context) *spatial.Index {
+	return s.store.SnapshotFor(c.Request().Context()).Index
+}
 
 // ParseK reads k (1..50, default def).
 func ParseK(q url.Values, def int) (int, error) {
@@ -126,8 +130,8 @@ func ParsePair(q url.Values, name string, c crs.CRS) (orb.Point, error) {
 	return p, nil
 }
 
-func (s *Server) locator(q url.Values) (*Locator, error) {
-	c, err := httpapi.ParseCRSParam(q, httpapi.ParamCRS, nil)
+func (s *Server) locator(c echo.Context, q url.Values) (*Locator, error) {
+	cr, err := httpapi.ParseCRSParam(q, httpapi.ParamCRS, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -135,12 +139,12 @@ func (s *Server) locator(q url.Values) (*Locator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Locator{Index: s.index(), CRS: c, K: k, Limits: s.limits}, nil
+	return &Locator{Index: s.index(c), CRS: cr, K: k, Limits: s.limits}, nil
 }
 
 func (s *Server) getLocate(c echo.Context) error {
 	q := c.QueryParams()
-	l, err := s.locator(q)
+	l, err := s.locator(c, q)
 	if err != nil {
 		return err
 	}
@@ -194,7 +198,7 @@ func ParseParcel(b []byte) (orb.Geometry, error) {
 
 func (s *Server) postLocate(c echo.Context) error {
 	q := c.QueryParams()
-	l, err := s.locator(q)
+	l, err := s.locator(c, q)
 	if err != nil {
 		return err
 	}
@@ -216,7 +220,7 @@ func (s *Server) postLocate(c echo.Context) error {
 func (s *Server) postBatch(c echo.Context) error {
 	req := c.Request()
 	q := c.QueryParams()
-	l, err := s.locator(q)
+	l, err := s.locator(c, q)
 	if err != nil {
 		return err
 	}
@@ -361,7 +365,7 @@ type NearestAnswer struct {
 
 func (s *Server) getNearest(c echo.Context) error {
 	q := c.QueryParams()
-	l, err := s.locator(q)
+	l, err := s.locator(c, q)
 	if err != nil {
 		return err
 	}

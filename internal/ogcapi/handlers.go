@@ -106,7 +106,7 @@ func (s *Server) landing(c echo.Context) error {
 			{Rel: links.RelEnclosure, Href: links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage"},
 		},
 	}
-	ver := s.store.Current().Layout.Version
+	ver := s.store.SnapshotFor(c.Request().Context()).Layout.Version
 	body.Links = selfFor(f, body.Links)
 	return s.respond(c, f, etag(ver, "landing", base, f), mediatype.JSON, body, "landing", body)
 }
@@ -120,7 +120,7 @@ func (s *Server) conformance(c echo.Context) error {
 		return err
 	}
 	body := Conformance{ConformsTo: conformance}
-	return s.respond(c, f, etag(s.store.Current().Layout.Version, "conformance", f), mediatype.JSON, body, "conformance", body)
+	return s.respond(c, f, etag(s.store.SnapshotFor(c.Request().Context()).Layout.Version, "conformance", f), mediatype.JSON, body, "conformance", body)
 }
 
 func (s *Server) openAPI(c echo.Context) error {
@@ -130,7 +130,7 @@ func (s *Server) openAPI(c echo.Context) error {
 	if f := c.QueryParam(ParamF); f != "" && f != FormatJSON {
 		return apierr.BadRequest(fmt.Sprintf("the API definition is served as JSON only; use f=json, not f=%q", f))
 	}
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	base := baseURL(c)
 	return s.cache.Serve(c, etag(lay.Version, "api", base), mediatype.OpenAPI, func() ([]byte, error) {
 		return marshal(OpenAPI(lay, base))
@@ -167,7 +167,7 @@ func (s *Server) collections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	base := baseURL(c)
 	body := Collections{Links: []Link{
 		{Rel: links.RelSelf, Href: base + "/collections?f=json", Type: mediatype.JSON, Title: "This document"},

@@ -149,7 +149,7 @@ func baseURL(c echo.Context) string {
 }
 
 func (s *Server) snapshotLayer(c echo.Context) (*layout.Layout, *layout.Layer, error) {
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	id := c.Param("collectionId")
 	for _, ly := range lay.Layers {
 		if links.CollectionID(ly.ID) == id {

@@ -49,7 +49,7 @@ func (s *Server) getTileJSON(c echo.Context) error {
 	if !ok {
 		return apierr.NotFound("TileJSON documents are at /tiles/{layer}.json and /tiles/all.json")
 	}
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	layers, err := layersOf(lay, name)
 	if err != nil {
 		return err

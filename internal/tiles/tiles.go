@@ -133,7 +133,7 @@ func (s *Server) getTile(c echo.Context) error {
 	if !ok {
 		return apierr.NotFound("tiles are at /tiles/{layer}/{z}/{x}/{y}.mvt")
 	}
-	lay := s.store.Current().Layout
+	lay := s.store.SnapshotFor(c.Request().Context()).Layout
 	layers, err := layersOf(lay, c.Param("tileset"))
 	if err != nil {
 		return err

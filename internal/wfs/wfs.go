@@ -196,7 +196,7 @@ func (s *Server) serve(c echo.Context) error {
 		return err
 	}
 	base := c.Scheme() + "://" + c.Request().Host
-	snap := s.store.Current()
+	snap := s.store.SnapshotFor(c.Request().Context())
 	switch req.op {
 	case OpGetCapabilities:
 		return respond(c, mediatype.XML, func() ([]byte, error) { return capabilities(snap.Layout, base) })
