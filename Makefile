@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help deps deps-test web build run test tidy-check vet staticcheck unit e2e browser check bench loadtest soak fuzz vulncheck clean
+.PHONY: help deps deps-test web build run test tidy-check vet staticcheck unit e2e browser check bench bench-replicas loadtest soak fuzz vulncheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ test: deps-test tidy-check vet staticcheck ## everything CI runs: tidy check, ve
 bench: ## benchmarks (in-process, HTTP, batch) with PostGIS as the peer
 	@scripts/deps.sh bench
 	scripts/bench.sh
+
+bench-replicas: ## 1 vs 3 replicas on one PostGIS: locate req/s, snapshot swap time, import-to-visible latency (BENCH_DURATION, default 10s)
+	@scripts/deps.sh bench
+	HETANG_BENCH=1 $(GO) test -count=1 -run '^TestBenchReplicas$$' -v -timeout 20m ./cmd/hetang/ | sed -n '/^Replicas on one PostGIS/,/^| import/p'
 
 loadtest: ## load test on loopback for LOAD_DURATION (default 30s); numbers into BENCHMARKS.md; fails on any error
 	scripts/loadtest.sh

@@ -2,8 +2,10 @@
 # Installs the system packages a make target needs, when they are missing.
 #   scripts/deps.sh build   GEOS, PROJ, GDAL (ogrinfo), pkg-config, npm when missing
 #   scripts/deps.sh test    build + Chromium and CJK fonts (browser tests, screenshots), ezdxf (DXF audit),
-#                           PROJ's cs2cs (proj-bin) and pdfinfo/pdftotext (poppler-utils) for the page's tests
-#   scripts/deps.sh bench   test + PostgreSQL/PostGIS and wrk (benchmarks against PostGIS, load tests)
+#                           PROJ's cs2cs (proj-bin) and pdfinfo/pdftotext (poppler-utils) for the page's tests,
+#                           PostgreSQL 15 + PostGIS 3 (the PostGIS store's tests start a throwaway cluster),
+#                           the Prometheus Python client (its parser checks /metrics)
+#   scripts/deps.sh bench   test + wrk (benchmarks against PostGIS, load tests)
 # As root it runs apt-get; otherwise it uses sudo -n if that works, and else
 # prints the exact command to run and fails.
 set -euo pipefail
@@ -11,8 +13,8 @@ level=${1:-build}
 pkgs=(gcc pkgconf libgeos-dev libproj-dev proj-data gdal-bin sqlite3)
 case "$level" in
   build) ;;
-  test) pkgs+=(chromium fonts-noto-cjk python3-ezdxf proj-bin poppler-utils) ;;
-  bench) pkgs+=(chromium fonts-noto-cjk python3-ezdxf proj-bin poppler-utils postgresql postgresql-15-postgis-3 wrk) ;;
+  test) pkgs+=(chromium fonts-noto-cjk python3-ezdxf proj-bin poppler-utils postgresql-15 postgresql-15-postgis-3 python3-prometheus-client) ;;
+  bench) pkgs+=(chromium fonts-noto-cjk python3-ezdxf proj-bin poppler-utils postgresql-15 postgresql-15-postgis-3 python3-prometheus-client wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 missing=()

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -44,10 +45,19 @@ func buildBinary(t *testing.T) string {
 }
 
 type runningServer struct {
-	cmd  *exec.Cmd
-	base string
-	logs *strings.Builder
-	done chan error
+	cmd      *exec.Cmd
+	base     string
+	logs     *strings.Builder
+	done     chan error
+	killOnce sync.Once
+}
+
+// kill stops the server with SIGKILL (once; later calls do nothing).
+func (rs *runningServer) kill() {
+	rs.killOnce.Do(func() {
+		_ = rs.cmd.Process.Kill()
+		<-rs.done
+	})
 }
 
 // startServer runs `hetang serve` on a free loopback port and waits until it
@@ -77,10 +87,7 @@ func startServer(t *testing.T, bin string, env []string, args ...string) *runnin
 		}
 	}()
 	go func() { rs.done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-rs.done
-	})
+	t.Cleanup(rs.kill)
 	select {
 	case line := <-lines:
 		m := regexp.MustCompile(`http://(\S+?)/`).FindStringSubmatch(line)

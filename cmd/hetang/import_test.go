@@ -50,7 +50,7 @@ func TestImportCLI(t *testing.T) {
 	if code := run(ctx, []string{"import", "-data", data, "-layer", "areas", "-accuracy", "survey 2026", in}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
-	if !strings.Contains(stdout.String(), "imported 5 features into layer areas") || !strings.Contains(stdout.String(), "restarted") {
+	if !strings.Contains(stdout.String(), "imported 5 features into layer areas") || !strings.Contains(stdout.String(), "version 2,") || !strings.Contains(stdout.String(), "within a second") {
 		t.Errorf("stdout:\n%s", &stdout)
 	}
 	got, err := gpkg.Read(ctx, data)

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"hetang/geodata"
 	"hetang/internal/config"
 	"hetang/internal/crs"
 	"hetang/internal/locate"
+	"hetang/internal/pgstore"
 	"hetang/internal/store"
 )
 
@@ -24,7 +24,8 @@ func runLocate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	inFmt := fl.String("in", "", "input format: csv, ndjson or geojson (default: from the file extension, else sniffed)")
 	crsName := fl.String("crs", "", "coordinate reference system of the input and output coordinates (CRS84, EPSG:4326, EPSG:4490, EPSG:4547, EPSG:3857, GCJ02, BD09; x-first order)")
 	k := fl.Int("k", locate.DefaultK, "nearest roads in full (GeoJSON) answers, 1..50")
-	data := fl.String("data", "", "GeoPackage to query (default: the embedded layout)")
+	data := fl.String("data", "", dataHelp+" to query (default: the embedded layout)")
+	schema := fl.String("schema", pgstore.DefaultSchema, "PostgreSQL schema (with -data postgres://…)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hetang locate [flags] FILE|-   (answers go to stdout)")
 		fl.PrintDefaults()
@@ -84,19 +85,15 @@ func runLocate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 
-	var st *store.Store
-	if *data != "" {
-		st, err = store.Open(ctx, *data)
-	} else {
-		st, err = store.OpenDefault(ctx, config.Default().CacheDir, geodata.FS)
-	}
-	if err != nil {
-		return err
-	}
 	cfg := config.Default()
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return err
 	}
+	st, err := openStore(ctx, *data, *schema, cfg.CacheDir, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	b := &locate.Batch{Locator: &locate.Locator{Index: st.Current().Index, CRS: c, K: *k, Limits: parcelLimits(cfg)}, In: inF, Out: outF}
 	n, _, err := b.Run(ctx, br, stdout)
 	if err != nil {

@@ -1,8 +1,10 @@
 // Command hetang publishes the Hetang District 14th Five-Year Plan spatial
 // layout as GIS layers and answers spatial questions about it.
 //
-//	hetang serve  [-addr :8080] [-data FILE.gpkg] [-config FILE.json]
-//	hetang build  -o FILE.gpkg [-geodata DIR]
+//	hetang serve  [-addr :8080] [-data FILE.gpkg|postgres://…] [-config FILE.json]
+//	hetang build  -o FILE.gpkg|postgres://… [-geodata DIR]
+//	hetang import -data FILE.gpkg|postgres://… -layer ID INPUT
+//	hetang token  -name NAME [-role writer|reader-admin]
 //	hetang check  [-geodata DIR]
 //	hetang version
 //
@@ -36,7 +38,8 @@ func commands() map[string]command {
 		"build":  {"build the layout GeoPackage from geodata", runBuild},
 		"check":  {"run the data checks on the layout", runCheck},
 		"locate": {"answer where points/parcels in a GeoJSON, CSV or NDJSON file are (area, city, base, distances)", runLocate},
-		"import": {"replace a layer of a GeoPackage with authoritative data (GeoJSON, GeoPackage, zipped shapefile)", runImport},
+		"import": {"replace a layer of a GeoPackage or PostGIS database with authoritative data (GeoJSON, GeoPackage, zipped shapefile), as a new version", runImport},
+		"token":  {"make a named token for writes or history reads, and its configuration entry", runToken},
 		"version": {"print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, version)
 			return err

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"hetang/geodata"
+	"hetang/internal/auth"
 	"hetang/internal/config"
 	"hetang/internal/export"
+	"hetang/internal/history"
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
 	"hetang/internal/layers"
@@ -31,7 +33,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fl := newFlagSet("serve", stderr)
 	cfgFile := fl.String("config", "", "JSON configuration file (see internal/config/testdata/example.json)")
 	addr := fl.String("addr", "", "listen address host:port (default :8080, env HETANG_ADDR)")
-	data := fl.String("data", "", "GeoPackage to serve (env HETANG_DATA); default: the embedded layout")
+	data := fl.String("data", "", dataHelp+" to serve (env HETANG_DATA); default: the embedded layout, read-only")
+	schema := fl.String("schema", "", "PostgreSQL schema of the layout (env HETANG_DATA_SCHEMA; default hetang)")
 	webDir := fl.String("web-dir", "", "serve the web page from this directory instead of the embedded copy (development)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
@@ -44,7 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.ApplyEnv(os.Getenv); err != nil {
 		return err
 	}
-	for flagVal, dst := range map[string]*string{*addr: &cfg.Addr, *data: &cfg.DataPath, *webDir: &cfg.WebDir} {
+	for flagVal, dst := range map[string]*string{*addr: &cfg.Addr, *data: &cfg.DataPath, *webDir: &cfg.WebDir, *schema: &cfg.DataSchema} {
 		if flagVal != "" {
 			*dst = flagVal
 		}
@@ -56,15 +59,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer logw.Close()
 	log := logging.New(cfg.LogFormat, logw)
 
-	var st *store.Store
-	var err error
-	if cfg.DataPath == "" {
-		st, err = store.OpenDefault(ctx, cfg.CacheDir, geodata.FS)
-	} else {
-		st, err = store.Open(ctx, cfg.DataPath)
+	if _, err := auth.FromConfig(cfg); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	st, err := openStore(ctx, cfg.DataPath, cfg.DataSchema, cfg.CacheDir, store.Options{Log: log, MaxLag: cfg.MaxLag.D()})
 	if err != nil {
 		return err
+	}
+	defer st.Close()
+	if cfg.DataPath != "" {
+		// Serve each version other writers (replicas, hetang import)
+		// commit, as soon as it is announced.
+		fctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go st.Follow(fctx)
 	}
 	srv := httpapi.New(cfg, st, log, version, mounts(cfg, st, log)...)
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -72,7 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
 	snap := st.Current()
-	log.Info("serving", "addr", ln.Addr().String(), "data", snap.GPKGPath, "data_version", snap.Layout.Version, "version", version)
+	log.Info("serving", "addr", ln.Addr().String(), "data", describeData(st, log), "layout_version", snap.Version.N, "data_version", snap.Layout.Version, "version", version)
 	fmt.Fprintf(stdout, "hetang %s serving on http://%s/\n", version, displayAddr(ln.Addr()))
 	return srv.Serve(ctx, ln)
 }
@@ -85,7 +93,8 @@ func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Moun
 		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
 		licence.Server{},                        // /licence
 		wfs.New(st),                             // /wfs (WFS 2.0)
-		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (token)
+		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (writer token)
+		history.New(cfg, st),                    // /api/v1/versions[/{n}[/diff|/rollback]], /api/v1/audit (tokens)
 		ogcapi.New(st),                          // /ogcapi/
 		tiles.New(st, 0),                        // /tiles/
 		web.New(cfg),                            // / and /static/
