@@ -42,7 +42,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 
@@ -115,7 +117,12 @@ func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
 // then costs about that layer's share of a full build. prev may be nil, and
 // it is not changed.
 func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, error) {
-	ix := &Index{version: lay.Version, layers: map[string]*layerIndex{}, proj: &projected{}, workers: newWorkerPool()}
+	ix := &Index{version: lay.Version, layers: map[string]*layerIndex{}, proj: &projected{}}
+	if prev != nil {
+		ix.workers = prev.workers
+	} else {
+		ix.workers = newWorkerPool()
+	}
 	first := true
 	for _, ly := range lay.Layers {
 		if (slices.Contains(pointLayers, ly.ID) || slices.Contains(hotLayers, ly.ID)) && len(ly.Features) > 0 {
@@ -184,6 +191,10 @@ func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, er
 		}
 		li.grid = g
 	}
+	// A grid per feature (k nearest) and one over the merged linework (the
+	// single nearest feature) of every hot layer not reused, built in
+	// parallel: each grid is its own.
+	var grids []*lineSet
 	for _, id := range hotLayers {
 		li := ix.layers[id]
 		if reused[id] {
@@ -193,18 +204,34 @@ func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, er
 		for _, fi := range li.feats {
 			sets = append(sets, fi.lines)
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("spatial: building index: %w", err)
-		}
-		// A grid per feature (k nearest) and one over the merged
-		// linework (the single nearest feature).
-		for _, ls := range sets {
-			ls.buildGrid(ix.world)
-		}
+		grids = append(grids, sets...)
 		if len(sets) > 1 {
 			li.merged = mergeLineSets(sets)
-			li.merged.buildGrid(ix.world)
+			grids = append(grids, li.merged)
 		}
+	}
+	jobs := make(chan *lineSet)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(grids))) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ls := range jobs {
+				ls.buildGrid(ix.world)
+			}
+		}()
+	}
+	var cerr error
+	for _, ls := range grids {
+		if cerr = ctx.Err(); cerr != nil {
+			break
+		}
+		jobs <- ls
+	}
+	close(jobs)
+	wg.Wait()
+	if cerr != nil {
+		return nil, fmt.Errorf("spatial: building index: %w", cerr)
 	}
 	// Project the overlay features now, off the request path, so that the
 	// first parcel does not pay for it.

@@ -2,6 +2,7 @@ package spatial
 
 import (
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -13,6 +14,9 @@ const maxSegmentMeters = 250
 
 // segCellDeg is the cell size, in degrees, of the nearest-segment grids.
 const segCellDeg = 0.002
+
+// gridBucket is the side, in cells, of the buckets buildGrid sorts pieces into.
+const gridBucket = 8
 
 // seg is one short line piece in lon/lat.
 type seg struct{ ax, ay, bx, by float64 }
@@ -135,28 +139,82 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 	h := math.Hypot(cw, ch) / 2
 	g.start = make([]int32, g.nx*g.ny+1)
 	var cand []int32
+	// The pieces are bucketed (gridBucket × gridBucket cells a bucket), and
+	// each cell visits the buckets ring by ring around its own until no
+	// farther bucket can hold a piece it needs: the same candidates as
+	// measuring every piece from every cell, in the same order, without
+	// the cost of it.
+	bw, bh := gridBucket*cw, gridBucket*ch
+	nbx, nby := (g.nx+gridBucket-1)/gridBucket, (g.ny+gridBucket-1)/gridBucket
+	buckets := make([][]int32, nbx*nby)
+	clampB := func(v float64, n int) int { return max(0, min(n-1, int(math.Floor(v)))) }
+	for i, s := range ms {
+		c0, c1 := clampB(math.Min(s.ax, s.bx)/bw, nbx), clampB(math.Max(s.ax, s.bx)/bw, nbx)
+		r0, r1 := clampB(math.Min(s.ay, s.by)/bh, nby), clampB(math.Max(s.ay, s.by)/bh, nby)
+		for r := r0; r <= r1; r++ {
+			for c := c0; c <= c1; c++ {
+				buckets[r*nbx+c] = append(buckets[r*nbx+c], int32(i))
+			}
+		}
+	}
+	// A point outside the box has its nearest piece in the clamped edge
+	// buckets no less than anywhere: ring k ≥ 1 around the centre's bucket
+	// lies at least (k-1) bucket widths away.
+	minB := math.Min(bw, bh)
 	dist := make([]float64, len(ms))
-	var near []int32
+	stamp := make([]int32, len(ms))
+	cur := int32(0)
+	var seen, near []int32
+	maxRing := max(nbx, nby)
 	for r := range g.ny {
 		for c := range g.nx {
 			x0, y0 := float64(c)*cw, float64(r)*ch
 			x1, y1 := x0+cw, y0+ch
 			cx, cy := x0+cw/2, y0+ch/2
-			dc := math.Inf(1)
-			for i, s := range ms {
-				d := pointSegDist2(cx, cy, s.ax, s.ay, s.bx, s.by)
-				dist[i] = d
-				dc = math.Min(dc, d)
-			}
-			dc = math.Sqrt(dc)
-			lim := (dc + 2*h) * 1.01
-			lim2 := lim * lim
-			near = near[:0]
-			for i, d := range dist {
-				if d <= lim2 {
-					near = append(near, int32(i))
+			cur++
+			seen = seen[:0]
+			bc, br := clampB(cx/bw, nbx), clampB(cy/bh, nby)
+			best := math.Inf(1)
+			visit := func(k int) {
+				for rr := br - k; rr <= br+k; rr++ {
+					if rr < 0 || rr >= nby {
+						continue
+					}
+					for cc := bc - k; cc <= bc+k; cc++ {
+						if cc < 0 || cc >= nbx || (rr != br-k && rr != br+k && cc != bc-k && cc != bc+k) {
+							continue
+						}
+						for _, i := range buckets[rr*nbx+cc] {
+							if stamp[i] == cur {
+								continue
+							}
+							stamp[i] = cur
+							s := ms[i]
+							d := pointSegDist2(cx, cy, s.ax, s.ay, s.bx, s.by)
+							dist[i] = d
+							seen = append(seen, i)
+							best = math.Min(best, d)
+						}
+					}
 				}
 			}
+			k := 0
+			for ; k <= maxRing && float64(k-1)*minB <= math.Sqrt(best); k++ {
+				visit(k)
+			}
+			dc := math.Sqrt(best)
+			lim := (dc + 2*h) * 1.01
+			lim2 := lim * lim
+			for ; k <= maxRing && float64(k-1)*minB <= lim; k++ {
+				visit(k)
+			}
+			near = near[:0]
+			for _, i := range seen {
+				if dist[i] <= lim2 {
+					near = append(near, i)
+				}
+			}
+			slices.Sort(near)
 			upper := math.Inf(1)
 			corners := [4][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
 			for _, i := range near {
@@ -168,9 +226,17 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 				upper = math.Min(upper, m)
 			}
 			limit := math.Sqrt(upper)*1.01 + 1
+			limit2 := limit * limit
 			for _, i := range near {
 				s := ms[i]
-				if segRectDist2(s.ax, s.ay, s.bx, s.by, x0, y0, x1, y1) <= limit*limit {
+				// The gap between the piece's bounding box and the cell
+				// is a lower bound of their distance: a cheap refusal.
+				gx := math.Max(0, math.Max(x0-math.Max(s.ax, s.bx), math.Min(s.ax, s.bx)-x1))
+				gy := math.Max(0, math.Max(y0-math.Max(s.ay, s.by), math.Min(s.ay, s.by)-y1))
+				if gx*gx+gy*gy > limit2 {
+					continue
+				}
+				if segRectDist2(s.ax, s.ay, s.bx, s.by, x0, y0, x1, y1) <= limit2 {
 					cand = append(cand, i)
 				}
 			}

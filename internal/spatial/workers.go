@@ -16,11 +16,15 @@ import (
 // PROJ transform to EPSG:4547 of its own (both serialise every call behind a
 // mutex, so sharing one would queue every parcel behind the slowest) and
 // the features' EPSG:4547 geometries in that context, built on first use.
-// go-geos v0.20 never frees a context, so workers are made once per index
-// and reused, never dropped.
+// go-geos v0.20 never frees a context, so workers are made once and reused,
+// never dropped; an index built from an earlier one (BuildFrom, a new
+// version of the layout) shares its pool, and a worker moving to another
+// index keeps the geometries of the features the two share and projects
+// only the others.
 type worker struct {
 	geos  *geos.Context
 	gk    *proj.PJ
+	ix    *Index // the index feats belong to
 	feats map[*featIndex]*geos.Geom
 	err   error
 }
@@ -57,6 +61,8 @@ func (ix *Index) acquireWorker(ctx context.Context, work int) (*worker, func(), 
 	case w := <-lane:
 		if w.geos == nil && w.err == nil {
 			w.err = ix.initWorker(w)
+		} else if w.err == nil && w.ix != ix {
+			w.err = ix.moveWorker(w)
 		}
 		if w.err != nil {
 			lane <- w
@@ -90,7 +96,30 @@ func (ix *Index) initWorker(w *worker) error {
 		}
 		feats[fi] = gg
 	}
-	w.geos, w.gk, w.feats = gc, pj, feats
+	w.geos, w.gk, w.feats, w.ix = gc, pj, feats, ix
+	return nil
+}
+
+// moveWorker gives a worker last used by another index the geometries of
+// ix's features, reusing those of the features both indexes share.
+func (ix *Index) moveWorker(w *worker) error {
+	geoms, err := ix.projectedGeoms()
+	if err != nil {
+		return err
+	}
+	feats := make(map[*featIndex]*geos.Geom, len(geoms))
+	for fi, g := range geoms {
+		if gg, ok := w.feats[fi]; ok {
+			feats[fi] = gg
+			continue
+		}
+		gg, err := geosorb.ToGEOS(w.geos, g)
+		if err != nil {
+			return fmt.Errorf("spatial: %s in EPSG:4547: %w", fi.f.ID, err)
+		}
+		feats[fi] = gg
+	}
+	w.feats, w.ix = feats, ix
 	return nil
 }
 
