@@ -120,4 +120,3 @@ func (ls *lineSet) buildGridBrute(b orb.Bound) {
 		ls.m[i] = mseg{s.ax, s.ay, dx, dy, inv}
 	}
 }
-
