@@ -33,8 +33,14 @@ type Routes struct {
 	Echo *echo.Echo
 	// Std limits the body to Config.MaxBodyBytes and the work to Config.RequestTimeout.
 	Std []echo.MiddlewareFunc
+	// Quick limits the body like Std, without a deadline: for handlers whose
+	// work is bounded and short (microseconds, in memory, no waiting), where
+	// setting up a deadline would cost more than the work it could stop.
+	Quick []echo.MiddlewareFunc
 	// Batch limits the body to Config.BatchMaxBytes and the work to Config.BatchTimeout.
 	Batch []echo.MiddlewareFunc
+
+	repeat repeatable
 }
 
 // Mounter adds routes to the server.
@@ -98,15 +104,11 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 			return next(c)
 		}
 	})
-	e.Use(middleware.RequestID())
-	e.Use(s.accessLog())
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
-		DisablePrintStack: true,
-		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			log.Error("panic", "path", c.Request().URL.Path, "err", err, "stack", string(stack))
-			return apierr.Errorf(apierr.KindInternal, "internal error; the server log has details under this request id")
-		},
-	}))
+	rep := repeatable{}
+	e.Use(requestID)
+	e.Use(s.accessLog)
+	e.Use(s.recoverPanics())
+	e.Use(strictInput(rep))
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodOptions},
@@ -114,17 +116,22 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		ExposeHeaders: []string{headerETag, HeaderContentCRS, echo.HeaderXRequestID, echo.HeaderContentLength, "Content-Range", "Accept-Ranges", echo.HeaderContentDisposition, HeaderLayoutVersion, HeaderDataVersion},
 	}))
 	// Small answers (a point locate is about 2 KB) are not worth compressing;
-	// layers and batches are, at the fastest level.
+	// layers and batches are, at the fastest level, when the client accepts
+	// gzip (q-values honoured: "gzip;q=0" refuses it).
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     gzip.BestSpeed,
 		MinLength: 8 << 10,
-		Skipper:   servesWhole,
+		Skipper: func(c echo.Context) bool {
+			return !AcceptsGzip(c.Request().Header[echo.HeaderAcceptEncoding]) || servesWhole(c)
+		},
 	}))
 
 	r := Routes{
-		Echo:  e,
-		Std:   []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes), middleware.ContextTimeout(cfg.RequestTimeout.D())},
-		Batch: []echo.MiddlewareFunc{limitBody(cfg.BatchMaxBytes), middleware.ContextTimeout(cfg.BatchTimeout.D())},
+		Echo:   e,
+		Std:    []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes), middleware.ContextTimeout(cfg.RequestTimeout.D())},
+		Quick:  []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes)},
+		Batch:  []echo.MiddlewareFunc{limitBody(cfg.BatchMaxBytes), middleware.ContextTimeout(cfg.BatchTimeout.D())},
+		repeat: rep,
 	}
 	e.Use(s.pin)
 	e.GET(PathHealthz, s.healthz)
@@ -170,21 +177,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-func (s *Server) accessLog() echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogMethod: true, LogURI: true, LogStatus: true, LogLatency: true, LogRequestID: true,
-		LogRemoteIP: true, LogResponseSize: true, LogError: true, HandleError: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			s.metrics.Request(c.Path(), v.Status, v.Latency)
-			s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method), slog.String("uri", v.URI), slog.Int("status", v.Status),
-				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID),
-				slog.String("remote_ip", v.RemoteIP), slog.Int64("bytes", v.ResponseSize))
-			return nil
-		},
-	})
-}
-
 // limitBody refuses bodies larger than n bytes with 413: at once when the
 // Content-Length says so, and while reading otherwise (handlers see an
 // *http.MaxBytesError, which the error handler maps to 413).
@@ -195,7 +187,7 @@ func limitBody(n int64) echo.MiddlewareFunc {
 			if req.ContentLength > n {
 				return apierr.Errorf(apierr.KindTooLarge, "request body of %d bytes exceeds the limit of %d bytes; split the input or raise the configured limit", req.ContentLength, n)
 			}
-			if req.Body != nil {
+			if req.Body != nil && req.Body != http.NoBody {
 				req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
 			}
 			return next(c)
