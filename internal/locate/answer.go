@@ -40,11 +40,26 @@ const (
 // conversion gave no finite value (EPSG:4547 far outside its zone, say).
 type XY [2]float64
 
-func xy(x, y float64) *XY {
+// answerMem holds the values one answer points to, allocated together
+// rather than one by one (a point answer has some 10 coordinate pairs and 7
+// nearest features).
+type answerMem struct {
+	xys  []XY
+	refs []NearestRef
+}
+
+// newAnswerMem sizes the memory of an answer with k nearest roads.
+func newAnswerMem(k int) answerMem {
+	return answerMem{xys: make([]XY, 0, 6+k), refs: make([]NearestRef, 0, 4+k)}
+}
+
+// xy returns a pair, or nil when x or y is not finite.
+func (m *answerMem) xy(x, y float64) *XY {
 	if !finite(x) || !finite(y) {
 		return nil
 	}
-	return &XY{x, y}
+	m.xys = append(m.xys, XY{x, y})
+	return &m.xys[len(m.xys)-1]
 }
 
 // FeatureRef names a feature in answers.
@@ -225,35 +240,50 @@ func checkXY(c crs.CRS, p orb.Point) error {
 	return nil
 }
 
-func (l *Locator) out(p orb.Point) *XY {
+func (l *Locator) out(m *answerMem, p orb.Point) *XY {
 	q, err := l.CRS.FromWGS84(p)
 	if err != nil {
 		return nil
 	}
-	return xy(q[0], q[1])
+	return m.xy(q[0], q[1])
 }
 
-func (l *Locator) nearestRef(n spatial.Nearest, ok bool) *NearestRef {
-	if !ok || n.Feature == nil || !finite(n.Meters) {
-		return nil
+// nearestRef describes a nearest feature; ok is false when there is none
+// (or its distance is not finite).
+func (l *Locator) nearestRef(m *answerMem, n spatial.Nearest) (NearestRef, bool) {
+	if n.Feature == nil || !finite(n.Meters) {
+		return NearestRef{}, false
 	}
-	return &NearestRef{FeatureRef: ref(n.Feature), Kind: str(n.Feature, layout.PropKind), Class: str(n.Feature, "class"),
-		DistanceM: round(n.Meters, 3), Point: l.out(n.Point)}
+	return NearestRef{FeatureRef: ref(n.Feature), Kind: str(n.Feature, layout.PropKind), Class: str(n.Feature, "class"),
+		DistanceM: round(n.Meters, 3), Point: l.out(m, n.Point)}, true
 }
 
-func (l *Locator) nearestSet(d *spatial.Distances) NearestSet {
+func (l *Locator) nearestSet(m *answerMem, d *spatial.Distances) NearestSet {
+	one := func(n spatial.Nearest, has bool) *NearestRef {
+		if !has {
+			return nil
+		}
+		r, ok := l.nearestRef(m, n)
+		if !ok {
+			return nil
+		}
+		m.refs = append(m.refs, r)
+		return &m.refs[len(m.refs)-1]
+	}
 	ns := NearestSet{
-		Axis:             l.nearestRef(d.Axis, d.HasAxis),
-		Chain:            l.nearestRef(d.Chain, d.HasChain),
-		Corridor:         l.nearestRef(d.Corridor, d.HasCorridor),
-		DistrictBoundary: l.nearestRef(d.DistrictBoundary, d.DistrictBoundary.Feature != nil),
-		Roads:            []NearestRef{},
+		Axis:             one(d.Axis, d.HasAxis),
+		Chain:            one(d.Chain, d.HasChain),
+		Corridor:         one(d.Corridor, d.HasCorridor),
+		DistrictBoundary: one(d.DistrictBoundary, d.DistrictBoundary.Feature != nil),
 	}
+	// The roads share the memory's backing array, after the single refs.
+	ns.Roads = m.refs[len(m.refs):len(m.refs)]
 	for _, r := range d.Roads {
-		if nr := l.nearestRef(r, true); nr != nil {
-			ns.Roads = append(ns.Roads, *nr)
+		if nr, ok := l.nearestRef(m, r); ok {
+			ns.Roads = append(ns.Roads, nr)
 		}
 	}
+	m.refs = m.refs[:len(m.refs)+len(ns.Roads)]
 	return ns
 }
 
@@ -277,10 +307,11 @@ func (l *Locator) Point(p orb.Point) (*PointAnswer, error) {
 	if err != nil {
 		gk = orb.Point{math.NaN(), math.NaN()}
 	}
+	m := newAnswerMem(l.k())
 	a := &PointAnswer{
 		Query:          Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code},
-		WGS84:          xy(w[0], w[1]),
-		EPSG4547:       xy(round(gk[0], 3), round(gk[1], 3)),
+		WGS84:          m.xy(w[0], w[1]),
+		EPSG4547:       m.xy(round(gk[0], 3), round(gk[1], 3)),
 		InsideDistrict: hit.InsideDistrict,
 		OnBoundary:     hit.OnBoundary,
 		Cities:         []FeatureRef{},
@@ -288,7 +319,7 @@ func (l *Locator) Point(p orb.Point) (*PointAnswer, error) {
 		InCorridor:     hit.InCorridor,
 		Services:       []ServiceRef{},
 		Agriculture:    []FeatureRef{},
-		Nearest:        l.nearestSet(&d),
+		Nearest:        l.nearestSet(&m, &d),
 		Notice:         Notice,
 	}
 	if !hit.InsideDistrict && finite(d.DistrictBoundary.Meters) {
@@ -332,6 +363,7 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 	if err != nil {
 		return nil, parcelError(err)
 	}
+	m := newAnswerMem(l.k())
 	ov := func(os []spatial.Overlap) []OverlapRef {
 		out := []OverlapRef{}
 		for _, o := range os {
@@ -343,7 +375,7 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 	a := &PolygonAnswer{
 		CRS: l.CRS.Code, Repaired: hit.Repaired, RepairNote: hit.RepairNote, AreaM2: round(hit.SquareMeters, 2),
 		Areas: ov(hit.Areas), Cities: ov(hit.Cities), Bases: ov(hit.Bases), InCorridor: hit.InCorridor,
-		Nearest: l.nearestSet(&hit.Distances), Notice: Notice,
+		Nearest: l.nearestSet(&m, &hit.Distances), Notice: Notice,
 	}
 	if len(a.Areas) > 0 {
 		p := a.Areas[0]

@@ -52,7 +52,7 @@ func New(st *store.Store, log *slog.Logger, limits spatial.ParcelLimits) *Server
 // limits (size, time) for the batch endpoint.
 func (s *Server) Mount(r httpapi.Routes) {
 	e := r.Echo
-	e.GET("/api/v1/locate", s.getLocate, r.Std...)
+	e.GET("/api/v1/locate", s.getLocate, r.Quick...) // microseconds in memory: no deadline to set up
 	e.POST("/api/v1/locate", s.postLocate, r.Std...)
 	e.POST("/api/v1/locate/batch", s.postBatch, r.Batch...)
 	e.GET("/api/v1/distance", s.getDistance, r.Std...)
@@ -156,7 +156,7 @@ func (s *Server) getLocate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a)
+	return writePointAnswer(c, a)
 }
 
 // ParseParcel decodes a POST /locate body: a GeoJSON Feature, Polygon or
@@ -392,9 +392,10 @@ func (s *Server) getNearest(c echo.Context) error {
 		return err
 	}
 	a := NearestAnswer{Query: Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code}, Layer: layer, Features: []NearestRef{}, Notice: Notice}
+	m := newAnswerMem(len(ns))
 	for _, n := range ns {
-		if nr := l.nearestRef(n, true); nr != nil {
-			a.Features = append(a.Features, *nr)
+		if nr, ok := l.nearestRef(&m, n); ok {
+			a.Features = append(a.Features, nr)
 		}
 	}
 	return c.JSON(http.StatusOK, a)
