@@ -18,8 +18,10 @@ import (
 	"hetang/internal/importer"
 	"hetang/internal/layers"
 	"hetang/internal/licence"
+	"hetang/internal/links"
 	"hetang/internal/locate"
 	"hetang/internal/logging"
+	"hetang/internal/mediatype"
 	"hetang/internal/ogcapi"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
@@ -97,7 +99,7 @@ func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Moun
 		history.New(cfg, st),                    // /api/v1/versions[/{n}[/diff|/rollback]], /api/v1/audit (tokens)
 		ogcapi.New(st),                          // /ogcapi/
 		tiles.New(st, 0),                        // /tiles/
-		web.New(cfg),                            // / and /static/
+		page(cfg),                               // / and /static/
 	}
 }
 
@@ -113,4 +115,19 @@ func displayAddr(a net.Addr) string {
 func parcelLimits(cfg config.Config) spatial.ParcelLimits {
 	return spatial.ParcelLimits{MaxVertices: cfg.ParcelMaxVertices, MaxParts: cfg.ParcelMaxParts,
 		MaxWorkVertices: cfg.ParcelMaxWorkVertices, MaxCrossings: cfg.ParcelMaxCrossings}
+}
+
+// page is the map page, listing the desktop downloads and services beyond
+// its defaults.
+func page(cfg config.Config) *web.Page {
+	p := web.New(cfg)
+	p.AddLinks(
+		web.Link{ID: "kmz-gcj02", Kind: web.LinkDownload, Href: links.LayerDownload(links.WholeLayout, links.SuffixKMZ) + "?crs=GCJ02", Type: mediatype.KMZ,
+			TitleZH: "KMZ（GCJ-02 火星坐标，高德/腾讯/奥维等国内地图）", TitleEN: "KMZ in GCJ-02 (for Chinese map apps: Amap, Tencent, Ovital)"},
+		web.Link{ID: "wfs", Kind: web.LinkService, Href: links.WFS, Type: mediatype.XML,
+			TitleZH: "WFS 2.0 服务地址（ArcGIS、SuperMap、QGIS）", TitleEN: "WFS 2.0 address (ArcGIS, SuperMap, QGIS)"},
+		web.Link{ID: "licence", Kind: web.LinkService, Href: links.Licence, Type: mediatype.Markdown,
+			TitleZH: "数据许可（示意数字化 CC BY 4.0；边界数据按其来源条款）", TitleEN: "Data licence (digitisation CC BY 4.0; boundaries under their source's terms)"},
+	)
+	return p
 }

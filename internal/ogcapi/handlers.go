@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/geojson"
@@ -15,6 +16,7 @@ import (
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
+	"hetang/internal/licence"
 	"hetang/internal/links"
 	"hetang/internal/mediatype"
 )
@@ -94,6 +96,7 @@ func (s *Server) landing(c echo.Context) error {
 		return err
 	}
 	base := baseURL(c)
+	root := strings.TrimSuffix(base, links.OGCAPI)
 	body := Landing{
 		Title:       "Hetang District spatial layout — OGC API Features",
 		Description: "The spatial layout of the Hetang District (株洲市荷塘区) 14th Five-Year Plan as OGC API – Features. " + layout.Notice,
@@ -103,7 +106,12 @@ func (s *Server) landing(c echo.Context) error {
 			{Rel: RelServiceDesc, Href: base + "/api", Type: mediatype.OpenAPI, Title: "The API definition (OpenAPI 3.0)"},
 			{Rel: RelConformance, Href: base + "/conformance", Type: mediatype.JSON, Title: "Conformance classes implemented"},
 			{Rel: RelData, Href: base + "/collections", Type: mediatype.JSON, Title: "The feature collections"},
-			{Rel: links.RelEnclosure, Href: links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage"},
+			{Rel: links.RelEnclosure, Href: root + links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage"},
+			{Rel: links.RelEnclosure, Href: root + links.LayerDownload(links.WholeLayout, links.SuffixKMZ), Type: mediatype.KMZ, Title: "The whole layout as KMZ (Google Earth, 奥维互动地图; ?crs=GCJ02 for Chinese map apps)"},
+			{Rel: links.RelEnclosure, Href: root + links.LayerDownload(links.WholeLayout, links.SuffixDXF), Type: mediatype.DXF, Title: "The whole layout as a DXF drawing in EPSG:4547 (CAD)"},
+			{Rel: RelWFS, Href: root + links.WFS + "?SERVICE=WFS&REQUEST=GetCapabilities", Type: mediatype.XML, Title: "The same layers as WFS 2.0"},
+			{Rel: links.RelTiles, Href: root + links.TileJSON("all"), Type: mediatype.JSON, Title: "All layers as vector tiles (TileJSON)"},
+			licence.Link(root),
 		},
 	}
 	ver := s.store.SnapshotFor(c.Request().Context()).Layout.Version
@@ -141,14 +149,20 @@ func (s *Server) collectionInfo(base string, ly *layout.Layer) Collection {
 	id := links.CollectionID(ly.ID)
 	b := ly.Bound()
 	href := base + "/collections/" + id
-	return Collection{
+	root := strings.TrimSuffix(base, links.OGCAPI)
+	c := Collection{
 		ID: id, Title: ly.TitleEN, TitleZH: ly.TitleZH, Description: ly.Description,
 		Links: []Link{
 			{Rel: links.RelSelf, Href: href + "?f=json", Type: mediatype.JSON, Title: "This collection"},
 			{Rel: links.RelAlternate, Href: href + "?f=html", Type: mediatype.HTML, Title: "This collection as HTML"},
-			{Rel: links.RelItems, Href: href + "/items?f=geojson", Type: mediatype.GeoJSON, Title: ly.TitleEN + " as GeoJSON"},
+			// No query string on the GeoJSON items link: GDAL and QGIS append
+			// /{featureId} to it.
+			{Rel: links.RelItems, Href: href + "/items", Type: mediatype.GeoJSON, Title: ly.TitleEN + " as GeoJSON"},
 			{Rel: links.RelItems, Href: href + "/items?f=html", Type: mediatype.HTML, Title: ly.TitleEN + " as HTML"},
 			{Rel: RelQueryables, Href: href + "/queryables", Type: mediatype.SchemaJSON, Title: "Properties usable in filters"},
+			{Rel: RelSchema, Href: href + "/schema", Type: mediatype.SchemaJSON, Title: "Schema of the features (OGC API – Features Part 5)"},
+			{Rel: links.RelDescribedBy, Href: href + "/schema", Type: mediatype.SchemaJSON, Title: "Schema of the features"},
+			{Rel: RelDescribedByGDAL, Href: href + "/schema/feature", Type: mediatype.SchemaJSON, Title: "Schema of a GeoJSON feature (read by GDAL)"},
 		},
 		Extent:       Extent{Spatial: SpatialExtent{BBox: [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}, CRS: crs.CRS84URI}},
 		ItemType:     "feature",
@@ -156,6 +170,20 @@ func (s *Server) collectionInfo(base string, ly *layout.Layer) Collection {
 		StorageCRS:   crs.CRS84URI,
 		GeometryType: ly.GeometryType,
 		FeatureCount: len(ly.Features),
+	}
+	c.Links = append(c.Links, downloadLinks(root, ly)...)
+	c.Links = append(c.Links, licence.Link(root))
+	return c
+}
+
+// downloadLinks are a layer's downloads and tiles.
+func downloadLinks(root string, ly *layout.Layer) []Link {
+	return []Link{
+		{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixGeoJSON), Type: mediatype.GeoJSON, Title: ly.TitleEN + " as a GeoJSON file"},
+		{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixShapeZip), Type: mediatype.Zip, Title: ly.TitleEN + " as a zipped ESRI Shapefile"},
+		{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixKMZ), Type: mediatype.KMZ, Title: ly.TitleEN + " as KMZ (Google Earth, 奥维互动地图)"},
+		{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixDXF), Type: mediatype.DXF, Title: ly.TitleEN + " as a DXF drawing in EPSG:4547 (CAD)"},
+		{Rel: links.RelTiles, Href: root + links.TileJSON(ly.ID), Type: mediatype.JSON, Title: ly.TitleEN + " as vector tiles (TileJSON)"},
 	}
 }
 
@@ -172,6 +200,7 @@ func (s *Server) collections(c echo.Context) error {
 	body := Collections{Links: []Link{
 		{Rel: links.RelSelf, Href: base + "/collections?f=json", Type: mediatype.JSON, Title: "This document"},
 		{Rel: links.RelAlternate, Href: base + "/collections?f=html", Type: mediatype.HTML, Title: "This document as HTML"},
+		licence.Link(strings.TrimSuffix(base, links.OGCAPI)),
 	}}
 	for _, ly := range lay.Layers {
 		body.Collections = append(body.Collections, s.collectionInfo(base, ly))

@@ -111,6 +111,11 @@ const (
 // GeometryProperty is the name of the geometry queryable used in filters.
 const GeometryProperty = "geometry"
 
+// RelWFS links the landing page to the WFS serving the same layers (OGC's
+// link relation for a service of that kind is not registered; "service" is
+// the IANA relation for a service end point).
+const RelWFS = "service"
+
 // Server serves the OGC API from a store.
 type Server struct {
 	store *store.Store
@@ -136,6 +141,8 @@ func (s *Server) Mount(r httpapi.Routes) {
 		"/collections":                                s.collections,
 		"/collections/:collectionId":                  s.collection,
 		"/collections/:collectionId/queryables":       s.queryables,
+		"/collections/:collectionId/schema":           s.schema,
+		"/collections/:collectionId/schema/feature":   s.featureSchema,
 		"/collections/:collectionId/items":            s.items,
 		"/collections/:collectionId/items/:featureId": s.item,
 	} {

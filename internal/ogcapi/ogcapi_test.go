@@ -149,7 +149,17 @@ func TestLandingConformanceCollections(t *testing.T) {
 		{"service-desc", "application/vnd.oai.openapi+json;version=3.0", "http://example.com/ogcapi/api"},
 		{"conformance", mediatype.JSON, "http://example.com/ogcapi/conformance"},
 		{"data", mediatype.JSON, "http://example.com/ogcapi/collections"},
-		{"enclosure", "application/geopackage+sqlite3", "/api/v1/download/hetang.gpkg"},
+		{"enclosure", "application/geopackage+sqlite3", "http://example.com/api/v1/download/hetang.gpkg"},
+		{"enclosure", mediatype.KMZ, "http://example.com/api/v1/download/hetang.kmz"},
+		{"enclosure", mediatype.DXF, "http://example.com/api/v1/download/hetang.dxf"},
+		{"service", mediatype.XML, "http://example.com/wfs?SERVICE=WFS&REQUEST=GetCapabilities"},
+		{"tiles", mediatype.JSON, "http://example.com/tiles/all.json"},
+		{"license", mediatype.Markdown, "http://example.com/licence"},
+	}
+	for _, l := range got {
+		if !strings.HasPrefix(l.Href, "http://") {
+			t.Errorf("landing link %s %s is not absolute", l.Rel, l.Href)
+		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("landing links (-want +got):\n%s", diff)

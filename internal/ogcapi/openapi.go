@@ -63,6 +63,10 @@ func OpenAPI(lay *layout.Layout, base string) obj {
 			withHTML(jsonContent(ref("schemas/collection"))))
 		paths[p+"/queryables"] = meta(ly.TitleEN+": queryable properties", "getQueryables_"+id, []any{},
 			obj{mediatype.SchemaJSON: obj{"schema": obj{"type": "object"}}})
+		paths[p+"/schema"] = meta(ly.TitleEN+": schema of the features (Part 5)", "getSchema_"+id, []any{},
+			obj{mediatype.SchemaJSON: obj{"schema": obj{"type": "object"}}})
+		paths[p+"/schema/feature"] = meta(ly.TitleEN+": JSON Schema of one GeoJSON feature", "getFeatureSchema_"+id, []any{},
+			obj{mediatype.SchemaJSON: obj{"schema": obj{"type": "object"}}})
 		params := []any{
 			ref("parameters/f"), ref("parameters/limit"), ref("parameters/offset"), ref("parameters/bbox"),
 			ref("parameters/bbox-crs"), ref("parameters/crs"), ref("parameters/datetime"),
