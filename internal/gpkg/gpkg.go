@@ -5,10 +5,15 @@
 // A written file is a plain, valid GeoPackage: one feature table per layer
 // (named by the layer id, geometry in column geom, EPSG:4326 from Write or
 // one of EPSG:4490, 4547, 3857 from WriteSRS), an R*Tree
-// spatial index per table with the standard triggers, and two attribute
-// tables of our own, hetang_layers and hetang_metadata, that carry what
-// GeoPackage has no place for (Chinese and English titles, layer order, the
-// data version).
+// spatial index per table with the standard triggers, and each table's
+// Chinese and English title as its gpkg_contents identifier. What GeoPackage
+// has no column for (the titles apart, the layer order, the data version) is
+// a JSON document in the GeoPackage metadata extension (gpkg_metadata,
+// gpkg_metadata_reference; see MetadataURI), which desktop tools do not list
+// as a layer. The service's own files (written with an Extra, by the store)
+// also keep two attribute tables, hetang_layers and hetang_metadata, which
+// the store uses; files for desktop tools (Write, WriteSRS: the downloads)
+// have none, so QGIS lists only the layers.
 //
 // Property values come back typed by their column: BOOLEAN → bool,
 // INTEGER (and the other integer column types) → float64, REAL → float64,
@@ -459,12 +464,21 @@ func Read(ctx context.Context, path string) (*layout.Layout, error) {
 	}
 	defer db.Close()
 
+	meta, err := readMetadata(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	// The service's own files (and files from before the metadata
+	// extension) keep the layer list in hetang_layers too.
 	ours, err := tableExists(ctx, db, tableLayers)
 	if err != nil {
 		return nil, err
 	}
 	order := "ORDER BY c.table_name"
-	if ours {
+	switch {
+	case meta != nil:
+		order = "ORDER BY c.rowid"
+	case ours:
 		order = "ORDER BY (SELECT l.fid FROM " + tableLayers + " l WHERE l.id = c.table_name) IS NULL, " +
 			"(SELECT l.fid FROM " + tableLayers + " l WHERE l.id = c.table_name), c.table_name"
 	}
@@ -473,13 +487,17 @@ func Read(ctx context.Context, path string) (*layout.Layout, error) {
 		return nil, err
 	}
 	lay := &layout.Layout{}
-	if ours {
+	switch {
+	case meta != nil:
+		lay.Version = meta.Version
+		names = metaOrder(meta, names)
+	case ours:
 		if lay.Version, err = readVersion(ctx, db); err != nil {
 			return nil, err
 		}
 	}
 	for _, name := range names {
-		ly, err := readLayerMeta(ctx, db, name, ours)
+		ly, err := readLayerMeta(ctx, db, name, meta, ours)
 		if err != nil {
 			return nil, err
 		}
@@ -494,6 +512,29 @@ func Read(ctx context.Context, path string) (*layout.Layout, error) {
 		lay.Layers = append(lay.Layers, ly)
 	}
 	return lay, nil
+}
+
+// metaOrder puts the tables in the metadata's layer order; tables it does not
+// list follow in their own order.
+func metaOrder(meta *layoutMeta, names []string) []string {
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	var out []string
+	listed := map[string]bool{}
+	for _, l := range meta.Layers {
+		if have[l.ID] && !listed[l.ID] {
+			out = append(out, l.ID)
+			listed[l.ID] = true
+		}
+	}
+	for _, n := range names {
+		if !listed[n] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func readVersion(ctx context.Context, db *sql.DB) (string, error) {
@@ -512,10 +553,19 @@ func readVersion(ctx context.Context, db *sql.DB) (string, error) {
 	return v, nil
 }
 
-// readLayerMeta returns the layer's metadata from hetang_layers when the file
-// has it, else from gpkg_contents.
-func readLayerMeta(ctx context.Context, db *sql.DB, name string, ours bool) (*layout.Layer, error) {
+// readLayerMeta returns the layer's metadata from the layout metadata
+// (gpkg_metadata) or hetang_layers when the file has them, else from
+// gpkg_contents.
+func readLayerMeta(ctx context.Context, db *sql.DB, name string, meta *layoutMeta, ours bool) (*layout.Layer, error) {
 	ly := &layout.Layer{ID: name}
+	if meta != nil {
+		for _, l := range meta.Layers {
+			if l.ID == name {
+				ly.TitleZH, ly.TitleEN, ly.Description, ly.GeometryType = l.TitleZH, l.TitleEN, l.Description, l.GeometryType
+				return ly, nil
+			}
+		}
+	}
 	if ours {
 		err := db.QueryRowContext(ctx, "SELECT title_zh, title_en, description, geometry_type FROM "+tableLayers+" WHERE id = ?", name).
 			Scan(&ly.TitleZH, &ly.TitleEN, &ly.Description, &ly.GeometryType)

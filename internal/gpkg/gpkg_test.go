@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,8 +135,32 @@ func TestWriteHeaderAndTables(t *testing.T) {
 	var minX, maxY float64
 	var srs int
 	mustQueryRow(t, db, "SELECT identifier, description, min_x, max_y, srs_id FROM gpkg_contents WHERE table_name = 'bases'", &ident, &desc, &minX, &maxY, &srs)
-	if ident != "bases" || desc != "产业基地 — industrial bases" || minX != 113.2 || maxY != 27.9 || srs != 4326 {
+	if ident != "五基地 Five industrial bases" || desc != "产业基地 — industrial bases" || minX != 113.2 || maxY != 27.9 || srs != 4326 {
 		t.Errorf("gpkg_contents row for bases = %q %q %v %v %d", ident, desc, minX, maxY, srs)
+	}
+	// Only the feature tables are data; the layout metadata is in the
+	// metadata extension, referenced from the GeoPackage and each table.
+	var tables []string
+	rows, err := db.Query("SELECT table_name || ':' || data_type FROM gpkg_contents ORDER BY rowid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, s)
+	}
+	rows.Close()
+	if want := []string{"bases:features", "roads:features", "city:features", "zones:features"}; !slices.Equal(tables, want) {
+		t.Errorf("gpkg_contents = %v, want %v", tables, want)
+	}
+	var exts, refs int
+	mustQueryRow(t, db, "SELECT count(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_metadata' AND table_name IN ('gpkg_metadata', 'gpkg_metadata_reference')", &exts)
+	mustQueryRow(t, db, "SELECT count(*) FROM gpkg_metadata_reference r JOIN gpkg_metadata m ON m.id = r.md_file_id WHERE m.md_standard_uri = ?", &refs, MetadataURI)
+	if exts != 2 || refs != 1+len(testLayout().Layers) {
+		t.Errorf("metadata extension rows %d, references %d; want 2 and %d", exts, refs, 1+len(testLayout().Layers))
 	}
 	var gt string
 	mustQueryRow(t, db, "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'zones'", &gt)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -33,13 +34,37 @@ const (
 	extRTreeScope      = "write-only"
 )
 
-// schema creates the mandatory GeoPackage tables, as GDAL writes them, and
-// the two attribute tables of our own.
+// Metadata extension rows (GeoPackage 1.3 Annex F.8), as GDAL registers them.
+const (
+	extMetadata           = "gpkg_metadata"
+	extMetadataDefinition = "http://www.geopackage.org/spec120/#extension_metadata"
+	extMetadataScope      = "read-write"
+)
+
+// schema creates the mandatory GeoPackage tables, as GDAL writes them.
 var schema = []string{
 	`CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)`,
 	`CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))`,
 	`CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name), CONSTRAINT uk_gc_table_name UNIQUE (table_name), CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name), CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))`,
 	`CREATE TABLE gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))`,
+}
+
+// metadataSchema creates the tables of the metadata extension (also in a
+// file written before they were used, which Update brings up to date).
+var metadataSchema = []string{
+	`CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL, md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL, mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '')`,
+	`CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT NULL, table_name TEXT, column_name TEXT, row_id_value INTEGER, timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), md_file_id INTEGER NOT NULL, md_parent_id INTEGER, CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id), CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id))`,
+	`INSERT OR IGNORE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES ('gpkg_metadata', NULL, '` + extMetadata + `', '` + extMetadataDefinition + `', '` + extMetadataScope + `')`,
+	`INSERT OR IGNORE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES ('gpkg_metadata_reference', NULL, '` + extMetadata + `', '` + extMetadataDefinition + `', '` + extMetadataScope + `')`,
+}
+
+// storeSchema creates the two attribute tables the service's own files (those
+// written with an Extra, and so by the store) keep next to the layers: the
+// store records its history schema in hetang_metadata and finds its layer
+// tables through hetang_layers. Files for desktop tools (Write, WriteSRS:
+// the downloads) do without them, so that QGIS, which lists every table
+// that is not a GeoPackage system table, shows only the layers.
+var storeSchema = []string{
 	`CREATE TABLE ` + tableLayers + ` (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, id TEXT NOT NULL UNIQUE, title_zh TEXT NOT NULL, title_en TEXT NOT NULL, description TEXT NOT NULL, geometry_type TEXT NOT NULL)`,
 	`CREATE TABLE ` + tableMetadata + ` (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT NOT NULL UNIQUE, value TEXT NOT NULL)`,
 }
@@ -165,7 +190,12 @@ func Update(ctx context.Context, path string, lay *layout.Layout, extra Extra) e
 		if err := dropLayers(ctx, tx); err != nil {
 			return err
 		}
-		if err := writeContent(ctx, tx, lay, SRSWGS84); err != nil {
+		for _, q := range metadataSchema {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("adding the metadata extension: %w", err)
+			}
+		}
+		if err := writeContent(ctx, tx, lay, SRSWGS84, true); err != nil {
 			return err
 		}
 		if extra != nil {
@@ -285,7 +315,7 @@ func syncFile(name string) error {
 // validate checks what SQL would otherwise reject halfway through, with a
 // message that names the layer or feature.
 func validate(lay *layout.Layout) error {
-	seen := map[string]bool{}
+	seen, seenIdent := map[string]bool{}, map[string]bool{}
 	for _, ly := range lay.Layers {
 		if ly == nil {
 			return errors.New("gpkg: write: nil layer")
@@ -301,6 +331,10 @@ func validate(lay *layout.Layout) error {
 			return fmt.Errorf("gpkg: write: duplicate layer id %q", ly.ID)
 		}
 		seen[lower] = true
+		if ident := Identifier(ly); seenIdent[ident] {
+			return fmt.Errorf("gpkg: write: two layers have the title %q (gpkg_contents identifiers must be unique)", ident)
+		}
+		seenIdent[Identifier(ly)] = true
 		if _, err := gpkgTypeName(ly.GeometryType); err != nil {
 			return fmt.Errorf("gpkg: write: layer %q: %w", ly.ID, err)
 		}
@@ -376,7 +410,11 @@ func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int, ex
 	if err := exec(fmt.Sprintf("PRAGMA user_version = %d", userVersion)); err != nil {
 		return fmt.Errorf("setting user_version: %w", err)
 	}
-	for _, s := range schema {
+	tables := append(slices.Clone(schema), metadataSchema...)
+	if extra != nil {
+		tables = append(tables, storeSchema...)
+	}
+	for _, s := range tables {
 		if err := exec(s); err != nil {
 			return fmt.Errorf("creating GeoPackage tables: %w", err)
 		}
@@ -387,17 +425,19 @@ func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int, ex
 			return fmt.Errorf("inserting srs %d: %w", s.id, err)
 		}
 	}
-	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
-	for _, t := range []struct{ name, desc string }{
-		{tableLayers, "Hetang layout: layer titles, descriptions and order"},
-		{tableMetadata, "Hetang layout: data version"},
-	} {
-		if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) VALUES (?, 'attributes', ?, ?, ?)`,
-			t.name, t.name, t.desc, now); err != nil {
-			return fmt.Errorf("registering %s: %w", t.name, err)
+	if extra != nil {
+		now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+		for _, t := range []struct{ name, desc string }{
+			{tableLayers, "Hetang layout: layer titles, descriptions and order"},
+			{tableMetadata, "Hetang layout: data version"},
+		} {
+			if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) VALUES (?, 'attributes', ?, ?, ?)`,
+				t.name, t.name, t.desc, now); err != nil {
+				return fmt.Errorf("registering %s: %w", t.name, err)
+			}
 		}
 	}
-	if err := writeContent(ctx, tx, lay, srsID); err != nil {
+	if err := writeContent(ctx, tx, lay, srsID, extra != nil); err != nil {
 		return err
 	}
 	if extra != nil {
@@ -411,21 +451,28 @@ func writeDB(ctx context.Context, name string, lay *layout.Layout, srsID int, ex
 	return db.Close()
 }
 
-// writeContent writes the data version and the layers of lay.
-func writeContent(ctx context.Context, tx *sql.Tx, lay *layout.Layout, srsID int) error {
-	if _, err := tx.ExecContext(ctx, "INSERT INTO "+tableMetadata+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", metaVersion, lay.Version); err != nil {
-		return fmt.Errorf("writing %s: %w", tableMetadata, err)
+// writeContent writes the data version and the layers of lay: the layout
+// metadata into gpkg_metadata and, in the service's own files (store), into
+// hetang_metadata and hetang_layers too.
+func writeContent(ctx context.Context, tx *sql.Tx, lay *layout.Layout, srsID int, store bool) error {
+	if store {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO "+tableMetadata+" (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", metaVersion, lay.Version); err != nil {
+			return fmt.Errorf("writing %s: %w", tableMetadata, err)
+		}
 	}
 	now := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	if err := writeMetadata(ctx, tx, lay, now); err != nil {
+		return err
+	}
 	for _, ly := range lay.Layers {
-		if err := writeLayer(ctx, tx, ly, now, srsID); err != nil {
+		if err := writeLayer(ctx, tx, ly, now, srsID, store); err != nil {
 			return fmt.Errorf("layer %q: %w", ly.ID, err)
 		}
 	}
 	return nil
 }
 
-func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, srsID int) error {
+func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, srsID int, store bool) error {
 	exec := func(query string, args ...any) error {
 		_, err := tx.ExecContext(ctx, query, args...)
 		return err
@@ -437,16 +484,18 @@ func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, s
 	fields := fieldsOf(ly)
 	table := quoteIdent(ly.ID)
 
-	if err := exec("INSERT INTO "+tableLayers+" (id, title_zh, title_en, description, geometry_type) VALUES (?, ?, ?, ?, ?)",
-		ly.ID, ly.TitleZH, ly.TitleEN, ly.Description, ly.GeometryType); err != nil {
-		return fmt.Errorf("writing %s: %w", tableLayers, err)
+	if store {
+		if err := exec("INSERT INTO "+tableLayers+" (id, title_zh, title_en, description, geometry_type) VALUES (?, ?, ?, ?, ?)",
+			ly.ID, ly.TitleZH, ly.TitleEN, ly.Description, ly.GeometryType); err != nil {
+			return fmt.Errorf("writing %s: %w", tableLayers, err)
+		}
 	}
 	var minX, minY, maxX, maxY any
 	if b, ok := layerBound(ly); ok {
 		minX, minY, maxX, maxY = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 	}
 	if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ly.ID, ly.ID, ly.Description, now, minX, minY, maxX, maxY, srsID); err != nil {
+		ly.ID, Identifier(ly), ly.Description, now, minX, minY, maxX, maxY, srsID); err != nil {
 		return fmt.Errorf("registering in gpkg_contents: %w", err)
 	}
 	if err := exec(`INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?, ?, ?, ?, 0, 0)`,

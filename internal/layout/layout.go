@@ -199,6 +199,10 @@ func CommonProperties() []string { return slices.Clone(commonProps) }
 // Notice is the data-honesty statement carried by responses and downloads.
 const Notice = "The layout geometry is a schematic digitisation of the Hetang 14th Five-Year Plan's text and schematic maps, not a survey; only the district boundary (generalised web-map data) and a few gazetteer points come from coordinates. Each feature's source and accuracy properties say which."
 
+// Attribution credits both kinds of data (see geodata/LICENCE.md), for map
+// attributions and file headers.
+const Attribution = "Hetang spatial layout, schematic digitisation of the 14th Five-Year Plan (hetang project), CC BY 4.0; boundaries: DataV.GeoAtlas, © 高德地图 (Amap) data"
+
 // absentValues are the values of properties whose absence is not unknown:
 // a feature without the extends_beyond_district flag lies within the district
 // (the data checks hold it to that).
