@@ -25,6 +25,7 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/crs"
 	"hetang/internal/export"
+	"hetang/internal/gdaltest"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/plandata"
@@ -306,6 +307,39 @@ func TestShapefileCoordinatesMatchPROJ(t *testing.T) {
 		}
 		if wx < 400000 || wx > 600000 {
 			t.Errorf("%s: easting %v is not in the CM 114E zone", f.ID, wx)
+		}
+	}
+}
+
+// TestShapefileBooleansAndNames: a boolean every feature carries arrives as T
+// or F (never NULL for false), and no DBF field is an SQL keyword that
+// breaks GIS filters (the chain nodes' order is chain_order).
+func TestShapefileBooleansAndNames(t *testing.T) {
+	gdaltest.Require(t, "ogr2ogr")
+	ts, _ := newServer(t)
+	dir := t.TempDir()
+	for _, layer := range []string{"places", "chain_nodes"} {
+		resp, body := get(t, ts.URL+"/api/v1/download/"+layer+".shp.zip")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", layer, resp.StatusCode)
+		}
+		path := filepath.Join(dir, layer+".shp.zip")
+		if err := os.WriteFile(path, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src := "/vsizip/" + path
+		for _, f := range gdaltest.Fields(t, nil, src, layer) {
+			if strings.EqualFold(f.Name, "order") {
+				t.Errorf("%s: a field is named %q", layer, f.Name)
+			}
+		}
+		fc := gdaltest.ReadLayer(t, nil, src, layer)
+		counts := map[any]int{}
+		for _, f := range fc.Features {
+			counts[f.Properties["extends_be"]]++ // GDAL reads a DBF logical as "T"/"F"
+		}
+		if counts["T"] != 1 || counts[nil] != 0 || counts["F"] != len(fc.Features)-1 {
+			t.Errorf("%s: extends_beyond_district values %v, want 1 true and the rest false", layer, counts)
 		}
 	}
 }
