@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"hetang/internal/apierr"
 	"hetang/internal/layout"
@@ -97,10 +98,36 @@ func BuildTileJSON(lay *layout.Layout, name string, layers []*layout.Layer, base
 	}
 	if !first {
 		tj.Bounds = [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
-		cen := b.Center()
-		tj.Center = [3]float64{cen[0], cen[1], 12}
+		// The centre is the district's (the "all" bounds reach into the
+		// neighbouring districts), at the zoom that shows the whole district.
+		focus := b
+		if d, err := lay.Layer(DistrictLayer); err == nil && len(d.Features) > 0 {
+			focus = d.Bound()
+		}
+		cen := focus.Center()
+		tj.Center = [3]float64{cen[0], cen[1], float64(fitZoom(focus, centreViewPixels))}
 	}
 	return tj
+}
+
+// DistrictLayer is the layer whose extent the TileJSON centre shows.
+const DistrictLayer = "district"
+
+// centreViewPixels is the width, in pixels, of the view the centre zoom fits
+// the district into (a typical map window).
+const centreViewPixels = 1024
+
+// fitZoom is the highest zoom, within the served range, at which b fits in
+// a square view px pixels wide (256-pixel Web Mercator tiles).
+func fitZoom(b orb.Bound, px float64) int {
+	for z := TileJSONMaxZoom; z > TileJSONMinZoom; z-- {
+		nw := maptile.Fraction(orb.Point{b.Min[0], b.Max[1]}, maptile.Zoom(z))
+		se := maptile.Fraction(orb.Point{b.Max[0], b.Min[1]}, maptile.Zoom(z))
+		if (se[0]-nw[0])*256 <= px && (se[1]-nw[1])*256 <= px {
+			return z
+		}
+	}
+	return TileJSONMinZoom
 }
 
 // fieldsOf lists the tile properties a layer's features carry, with their

@@ -63,9 +63,9 @@ const (
 	// MaxZoom is the highest zoom a request may ask for.
 	MaxZoom = 22
 	// TileJSONMinZoom and TileJSONMaxZoom are the zooms the TileJSON
-	// advertises (district to street scale; clients overzoom beyond).
-	TileJSONMinZoom = 8
-	TileJSONMaxZoom = 18
+	// advertises: every zoom a tile is served at.
+	TileJSONMinZoom = 0
+	TileJSONMaxZoom = MaxZoom
 	// DefaultCacheBytes is the default size cap of the tile cache.
 	DefaultCacheBytes = 64 << 20
 )
@@ -144,9 +144,16 @@ func (s *Server) getTile(c echo.Context) error {
 	}
 	key := fmt.Sprintf("%s/%s/%d/%d/%d", lay.Version, c.Param("tileset"), t.Z, t.X, t.Y)
 	h := c.Response().Header()
-	etag := `"` + key + `"`
 	h.Set("Cache-Control", "public, max-age=300")
 	h.Add("Vary", echo.HeaderAcceptEncoding)
+	// A byte range is served from the uncompressed tile (a range of a gzip
+	// stream cannot be decoded on its own); otherwise the gzip form goes to
+	// clients that accept it. Each form has its own ETag.
+	gz := c.Request().Header.Get("Range") == "" && acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding))
+	etag := `"` + key + `"`
+	if gz {
+		etag = `"` + key + `.gz"`
+	}
 	if httpapi.NotModified(c, etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -167,11 +174,15 @@ func (s *Server) getTile(c echo.Context) error {
 	if e.raw == nil {
 		return c.NoContent(http.StatusNoContent)
 	}
-	if acceptsGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding)) {
+	if gz {
+		// Sent whole with its length (net/http's ServeContent leaves
+		// Content-Length out when a Content-Encoding is set).
 		h.Set(echo.HeaderContentEncoding, "gzip")
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(e.gz)))
+		h.Set("ETag", etag)
 		return c.Blob(http.StatusOK, mediatype.MVT, e.gz)
 	}
-	return c.Blob(http.StatusOK, mediatype.MVT, e.raw)
+	return httpapi.ServeBytes(c, "", mediatype.MVT, etag, e.raw)
 }
 
 // Render cuts the tile t from layers and returns it MVT-encoded, not

@@ -3,6 +3,7 @@ package tiles_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -272,8 +273,35 @@ func TestTileJSON(t *testing.T) {
 	if err := json.Unmarshal(body, &tj); err != nil {
 		t.Fatal(err)
 	}
-	if tj.TileJSON != "3.0.0" || tj.MinZoom != 8 || tj.MaxZoom != 18 || tj.Scheme != "xyz" {
-		t.Errorf("tilejson %q minzoom %d maxzoom %d scheme %q", tj.TileJSON, tj.MinZoom, tj.MaxZoom, tj.Scheme)
+	if tj.TileJSON != "3.0.0" || tj.MinZoom != 0 || tj.MaxZoom != tiles.MaxZoom || tj.Scheme != "xyz" {
+		t.Errorf("tilejson %q minzoom %d maxzoom %d scheme %q, want zooms 0–%d (all served)", tj.TileJSON, tj.MinZoom, tj.MaxZoom, tj.Scheme, tiles.MaxZoom)
+	}
+	// The zooms advertised are served: the world tile and a street tile
+	// at the centre.
+	for _, z := range []int{tj.MinZoom, tj.MaxZoom} {
+		tl := maptile.At(orb.Point{tj.Center[0], tj.Center[1]}, maptile.Zoom(z))
+		if r, _ := get(t, fmt.Sprintf("%s/tiles/all/%d/%d/%d.mvt", ts.URL, tl.Z, tl.X, tl.Y), nil); r.StatusCode != 200 {
+			t.Errorf("tile at zoom %d: status %d", z, r.StatusCode)
+		}
+	}
+	// The centre is the district's, inside it, at the zoom that shows the
+	// whole district in a 1024-pixel view (and not at the next one).
+	district, _ := st.Current().Layout.Layer("district")
+	db := district.Bound()
+	cen := orb.Point{tj.Center[0], tj.Center[1]}
+	if cen != db.Center() {
+		t.Errorf("centre %v, want the district's centre %v", cen, db.Center())
+	}
+	if !planar.MultiPolygonContains(district.Features[0].Geometry.(orb.MultiPolygon), cen) {
+		t.Errorf("centre %v is outside the district", cen)
+	}
+	span := func(z float64) float64 {
+		nw := maptile.Fraction(orb.Point{db.Min[0], db.Max[1]}, maptile.Zoom(z))
+		se := maptile.Fraction(orb.Point{db.Max[0], db.Min[1]}, maptile.Zoom(z))
+		return max(se[0]-nw[0], se[1]-nw[1]) * 256
+	}
+	if z := tj.Center[2]; span(z) > 1024 || span(z+1) <= 1024 {
+		t.Errorf("centre zoom %v: the district spans %.0f px (at z+1 %.0f px); want the highest zoom that fits 1024", z, span(z), span(z+1))
 	}
 	if want := []string{ts.URL + "/tiles/all/{z}/{x}/{y}.mvt"}; !slices.Equal(tj.Tiles, want) {
 		t.Errorf("tiles = %v, want %v", tj.Tiles, want)
