@@ -71,10 +71,19 @@ func (s *Server) Mount(r httpapi.Routes) {
 
 func (s *Server) listLayers(c echo.Context) error {
 	lay := s.store.SnapshotFor(c.Request().Context()).Layout
+	// Absolute links, so that a client that saved the catalog can follow them.
+	root := c.Scheme() + "://" + c.Request().Host
 	cat := Catalog{DataVersion: lay.Version, CRS: crs.CRS84URI, Notice: layout.Notice,
 		Links: []links.Link{
-			{Rel: links.RelSelf, Href: links.Layers, Type: mediatype.JSON},
-			{Rel: links.RelEnclosure, Href: links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage (?crs=EPSG:4490|4547|3857)"},
+			{Rel: links.RelSelf, Href: root + links.Layers, Type: mediatype.JSON},
+			{Rel: links.RelEnclosure, Href: root + links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage (?crs=EPSG:4490|4547|3857)"},
+			{Rel: links.RelEnclosure, Href: root + links.LayerDownload(links.WholeLayout, links.SuffixKML), Type: mediatype.KML, Title: "The whole layout as KML (Google Earth, 奥维互动地图; ?crs=GCJ02 for Chinese map apps)"},
+			{Rel: links.RelEnclosure, Href: root + links.LayerDownload(links.WholeLayout, links.SuffixKMZ), Type: mediatype.KMZ, Title: "The whole layout as KMZ (?crs=GCJ02)"},
+			{Rel: links.RelEnclosure, Href: root + links.LayerDownload(links.WholeLayout, links.SuffixDXF), Type: mediatype.DXF, Title: "The whole layout as a DXF drawing in EPSG:4547 (CAD)"},
+			{Rel: links.RelAlternate, Href: root + links.OGCAPI + "/", Type: mediatype.JSON, Title: "The layers as OGC API – Features"},
+			{Rel: links.RelAlternate, Href: root + links.WFS + "?SERVICE=WFS&REQUEST=GetCapabilities", Type: mediatype.XML, Title: "The layers as WFS 2.0"},
+			{Rel: links.RelTiles, Href: root + links.TileJSON("all"), Type: mediatype.JSON, Title: "All layers as vector tiles (TileJSON)"},
+			{Rel: links.RelLicense, Href: root + links.Licence, Type: mediatype.Markdown, Title: "Data licence"},
 		}}
 	for _, ly := range lay.Layers {
 		b := ly.Bound()
@@ -83,11 +92,13 @@ func (s *Server) listLayers(c echo.Context) error {
 			GeometryType: ly.GeometryType, FeatureCount: len(ly.Features),
 			BBox: [4]float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]},
 			Links: []links.Link{
-				{Rel: links.RelItems, Href: links.Layer(ly.ID), Type: mediatype.GeoJSON, Title: ly.TitleEN + " as GeoJSON"},
-				{Rel: links.RelAlternate, Href: links.Collection(ly.ID) + "/items", Type: mediatype.GeoJSON, Title: ly.TitleEN + " as OGC API Features"},
-				{Rel: links.RelEnclosure, Href: links.LayerDownload(ly.ID, links.SuffixGeoJSON), Type: mediatype.GeoJSON, Title: ly.TitleEN + " GeoJSON download (?crs=)"},
-				{Rel: links.RelEnclosure, Href: links.LayerDownload(ly.ID, links.SuffixShapeZip), Type: mediatype.Zip, Title: ly.TitleEN + " zipped ESRI Shapefile (?crs=)"},
-				{Rel: links.RelTiles, Href: links.TileJSON(ly.ID), Type: mediatype.JSON, Title: ly.TitleEN + " vector tiles (TileJSON)"},
+				{Rel: links.RelItems, Href: root + links.Layer(ly.ID), Type: mediatype.GeoJSON, Title: ly.TitleEN + " as GeoJSON"},
+				{Rel: links.RelAlternate, Href: root + links.Collection(ly.ID) + "/items", Type: mediatype.GeoJSON, Title: ly.TitleEN + " as OGC API Features"},
+				{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixGeoJSON), Type: mediatype.GeoJSON, Title: ly.TitleEN + " GeoJSON download (?crs=)"},
+				{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixShapeZip), Type: mediatype.Zip, Title: ly.TitleEN + " zipped ESRI Shapefile (?crs=)"},
+				{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixKMZ), Type: mediatype.KMZ, Title: ly.TitleEN + " KMZ (?crs=GCJ02 for Chinese map apps)"},
+				{Rel: links.RelEnclosure, Href: root + links.LayerDownload(ly.ID, links.SuffixDXF), Type: mediatype.DXF, Title: ly.TitleEN + " DXF drawing (EPSG:4547)"},
+				{Rel: links.RelTiles, Href: root + links.TileJSON(ly.ID), Type: mediatype.JSON, Title: ly.TitleEN + " vector tiles (TileJSON)"},
 			},
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/httpapi"
+	"hetang/internal/layout"
 	"hetang/internal/links"
 	"hetang/internal/mediatype"
 )
@@ -20,7 +21,7 @@ const Title = "Data licence: schematic digitisation CC BY 4.0; boundaries DataV.
 
 // Attribution credits both kinds of data, for map attributions and file
 // headers.
-const Attribution = "Hetang spatial layout, schematic digitisation of the 14th Five-Year Plan (hetang project), CC BY 4.0; boundaries: DataV.GeoAtlas, © 高德地图 (Amap) data"
+const Attribution = layout.Attribution
 
 // Text is the licence text.
 func Text() string { return geodata.Licence }

@@ -3,7 +3,7 @@
 // into files (KML for Google Earth and 奥维互动地图, DXF for CAD), so a
 // downloaded layer looks like the map it came from.
 //
-// The values mirror the page's DEFS table in web/static/app.js; a test keeps
+// The values mirror the page's DEFS table in web/static/js/layers.js; a test keeps
 // the two in step.
 package style
 
