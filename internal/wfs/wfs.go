@@ -161,8 +161,19 @@ func (s *Server) Mount(r httpapi.Routes) {
 	r.Echo.POST(links.WFS, s.handle, r.Std...)
 	r.Echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if p := c.Request().URL.Path; (p == links.OGCAPI || p == links.OGCAPI+"/") && IsWFSRequest(c.QueryParams()) {
-				c.Request().URL.Path, c.Request().URL.RawPath = links.WFS, ""
+			u := c.Request().URL
+			q := u.Query()
+			p := u.Path
+			if (p == links.OGCAPI || p == links.OGCAPI+"/") && IsWFSRequest(q) {
+				u.Path, u.RawPath, p = links.WFS, "", links.WFS
+			}
+			// A WFS client's version=2.0.0 (KVP names are case-insensitive)
+			// is the protocol version, not the layout version the server's
+			// ?version=N selects: hand it over as VERSION.
+			if vs, ok := q[httpapi.ParamVersion]; ok && p == links.WFS {
+				delete(q, httpapi.ParamVersion)
+				q["VERSION"] = append(q["VERSION"], vs...)
+				u.RawQuery = q.Encode()
 			}
 			return next(c)
 		}

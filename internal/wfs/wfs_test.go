@@ -290,6 +290,9 @@ func TestEncodings(t *testing.T) {
 	if _, _, body := get(t, ts.URL+"/ogcapi/?"+kvp); !strings.Contains(body, want) {
 		t.Errorf("GET /ogcapi/?SERVICE=WFS: %.300s", body)
 	}
+	if _, _, body := get(t, ts.URL+"/wfs?service=wfs&version=2.0.0&request=GetFeature&typenames=places&resourceid=places.place-poxianling-forest-park"); !strings.Contains(body, want) {
+		t.Errorf("lower-case KVP (version is WFS's, not the layout's): %.300s", body)
+	}
 	if _, _, body := get(t, ts.URL+"/ogcapi?service=wfs&request=GetCapabilities"); !strings.Contains(body, "<wfs:WFS_Capabilities") || !strings.Contains(body, "/licence") {
 		t.Errorf("capabilities at /ogcapi: %.300s", body)
 	}
