@@ -3,14 +3,17 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/encoding/wkt"
 
+	"hetang/internal/cputime"
 	"hetang/internal/layout"
 	"hetang/internal/pgstore"
 	"hetang/internal/pgtest"
@@ -183,5 +186,68 @@ func TestOpenUnreachable(t *testing.T) {
 	}
 	if s := err.Error(); strings.Contains(s, "secret-password") {
 		t.Errorf("error leaks the password: %s", s)
+	}
+}
+
+// BenchmarkFollow measures a replica's swap: after another process commits
+// a new version of one layer, loading it from PostGIS and indexing it
+// (store.Refresh), for a small layer (places) and a hot one (roads, whose
+// nearest-point grids are rebuilt). It reports wall time per swap and the
+// process's CPU time per swap, the steadier measure on a shared machine.
+func BenchmarkFollow(b *testing.B) {
+	lay := storetest.Layout(b)
+	for _, layer := range []string{"places", "roads"} {
+		b.Run(layer, func(b *testing.B) {
+			c := pgtest.Require(b)
+			ctx := context.Background()
+			schema := c.Schema(b)
+			wb, err := pgstore.Open(ctx, c.URL(), schema, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer wb.Close()
+			w, _ := store.New(ctx, wb, store.Options{})
+			if _, err := w.Commit(ctx, nil, store.Change{Layout: lay, DataVersion: lay.Version, Kind: store.KindBuild, Author: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+			rb, err := pgstore.Open(ctx, c.URL(), schema, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rb.Close()
+			r, err := store.New(ctx, rb, store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			var cpu time.Duration
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				base := w.Current()
+				old, _ := base.Layout.Layer(layer)
+				ly := *old
+				ly.Description = fmt.Sprintf("bench %d", i)
+				ly.Features = append([]*layout.Feature(nil), old.Features...)
+				f := *ly.Features[0]
+				f.Properties = map[string]any{}
+				for k, v := range old.Features[0].Properties {
+					f.Properties[k] = v
+				}
+				f.Properties[layout.PropDescription] = fmt.Sprintf("bench %d", i)
+				ly.Features[0] = &f
+				if _, err := w.Commit(ctx, base, store.Change{Layers: []*layout.Layer{&ly}, DataVersion: fmt.Sprintf("b%d", i), Kind: store.KindImport, Author: "bench"}); err != nil {
+					b.Fatal(err)
+				}
+				c0 := cputime.Used()
+				b.StartTimer()
+				if err := r.Refresh(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				cpu += cputime.Used() - c0
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/swap")
+		})
 	}
 }
