@@ -542,6 +542,7 @@ func (g *GPKG) AuditLog(ctx context.Context, before int64, limit int) ([]AuditEn
 // in another process).
 func (g *GPKG) Watch(ctx context.Context, head func(n int64)) {
 	var last os.FileInfo
+	var n int64
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -555,10 +556,11 @@ func (g *GPKG) Watch(ctx context.Context, head func(n int64)) {
 			continue
 		}
 		if last != nil && os.SameFile(fi, last) && fi.ModTime().Equal(last.ModTime()) && fi.Size() == last.Size() {
+			head(n) // unchanged: still reachable
 			continue
 		}
-		last = fi
-		if n, err := g.Head(ctx); err == nil {
+		if h, err := g.Head(ctx); err == nil {
+			last, n = fi, h
 			head(n)
 		}
 	}

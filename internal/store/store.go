@@ -89,6 +89,7 @@ type Store struct {
 	wake        chan struct{}
 	swaps       atomic.Int64
 	lastSwap    atomic.Int64 // nanoseconds the last swap took (load + index)
+	following   atomic.Bool  // Follow runs
 }
 
 type histLoad struct {
@@ -549,6 +550,8 @@ func (s *Store) noteHead(n int64) {
 // Follow watches the backend and serves each newer version as soon as it is
 // announced, until ctx ends. Run it in its own goroutine on every replica.
 func (s *Store) Follow(ctx context.Context) {
+	s.following.Store(true)
+	defer s.following.Store(false)
 	go s.b.Watch(ctx, s.noteHead)
 	backoff := 100 * time.Millisecond
 	for {
@@ -624,8 +627,9 @@ func (s *Store) Status() Status {
 }
 
 // Ready reports why the replica should not take traffic: no data, the
-// backend unreachable, or serving an older version than the newest
-// committed one for longer than Options.MaxLag.
+// backend unreachable, no news from it (while following) for longer than
+// Options.MaxLag, or serving an older version than the newest committed one
+// for longer than that.
 func (s *Store) Ready(ctx context.Context) error {
 	if s.Current() == nil {
 		return ErrEmpty
@@ -635,8 +639,11 @@ func (s *Store) Ready(ctx context.Context) error {
 	if err := s.b.Ping(pctx); err != nil {
 		return fmt.Errorf("store: the database cannot be reached: %w", err)
 	}
-	s.contact.Store(time.Now().UnixNano())
-	if st := s.Status(); st.Lag > s.opts.MaxLag {
+	st := s.Status()
+	if s.following.Load() && st.SinceContact > s.opts.MaxLag {
+		return fmt.Errorf("store: no news from the database for %s (bound %s): the notification connection is down", st.SinceContact.Round(time.Millisecond), s.opts.MaxLag)
+	}
+	if st.Lag > s.opts.MaxLag {
 		return fmt.Errorf("store: serving version %d while version %d is committed, for %s (bound %s)", st.Version, st.Head, st.Lag.Round(time.Millisecond), s.opts.MaxLag)
 	}
 	return nil
