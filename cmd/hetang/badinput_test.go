@@ -285,7 +285,7 @@ func badRequests() []badRequest {
 		{name: "parcel empty body", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON}, status: 400, detail: "GeoJSON", needs: "locate"},
 		{name: "parcel oversized", method: "POST", path: "/api/v1/locate", header: map[string]string{"Content-Type": geoJSON, "Expect": "100-continue"}, body: oversized, status: 413, detail: "exceeds the limit", needs: "locate"},
 		{name: "batch malformed CSV", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "id,lon,lat\n1,113.2,27.87\n3,\"unterminated\n", status: 400, detail: "malformed CSV", needs: "batch"},
-		{name: "batch CSV without coordinates", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "a,b\n1,2\n", status: 400, detail: "neither lon and lat", needs: "batch"},
+		{name: "batch CSV without coordinates", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "a,b\n1,2\n", status: 400, detail: "has no coordinate columns", needs: "batch"},
 		{name: "batch empty CSV", method: "POST", path: "/api/v1/locate/batch", header: csv, status: 400, detail: "CSV input is empty", needs: "batch"},
 		{name: "batch malformed NDJSON", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": "application/x-ndjson"}, body: "{bad json\n", status: 400, detail: "malformed NDJSON", needs: "batch"},
 		{name: "batch truncated GeoJSON", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"FeatureCollection","features":[{"type":"Feature"`, status: 400, detail: "malformed GeoJSON", needs: "batch"},

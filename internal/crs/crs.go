@@ -2,7 +2,8 @@
 // converts coordinates between them and WGS84.
 //
 // Supported: OGC CRS84 and EPSG:4326 (WGS84), EPSG:4490 (CGCS2000), EPSG:4547
-// (CGCS2000 / 3-degree Gauss–Krüger CM 114°E), EPSG:3857 (Web Mercator) —
+// (CGCS2000 / 3-degree Gauss–Krüger CM 114°E), EPSG:4526 (the same with the
+// zone-38 easting prefix), EPSG:3857 (Web Mercator) —
 // all through PROJ — and the Chinese web-map frames GCJ-02 and BD-09 through
 // the project's own package gcj02.
 //
@@ -56,17 +57,25 @@ type CRS struct {
 
 // The supported systems.
 var (
-	CRS84   = CRS{Code: "CRS84", Name: "WGS 84 longitude/latitude (OGC CRS84)"}
-	WGS84   = CRS{Code: "EPSG:4326", EPSG: 4326, Name: "WGS 84", AuthorityYX: true}
-	CGCS    = CRS{Code: "EPSG:4490", EPSG: 4490, Name: "China Geodetic Coordinate System 2000", AuthorityYX: true}
-	CGCSGK  = CRS{Code: "EPSG:4547", EPSG: 4547, Name: "CGCS2000 / 3-degree Gauss-Kruger CM 114E", AuthorityYX: true, Projected: true}
-	WebMerc = CRS{Code: "EPSG:3857", EPSG: 3857, Name: "WGS 84 / Pseudo-Mercator", Projected: true}
-	GCJ02   = CRS{Code: "GCJ02", Name: "GCJ-02 (Amap/Gaode, Tencent web maps)"}
-	BD09    = CRS{Code: "BD09", Name: "BD-09 (Baidu web maps)"}
+	CRS84  = CRS{Code: "CRS84", Name: "WGS 84 longitude/latitude (OGC CRS84)"}
+	WGS84  = CRS{Code: "EPSG:4326", EPSG: 4326, Name: "WGS 84", AuthorityYX: true}
+	CGCS   = CRS{Code: "EPSG:4490", EPSG: 4490, Name: "China Geodetic Coordinate System 2000", AuthorityYX: true}
+	CGCSGK = CRS{Code: "EPSG:4547", EPSG: 4547, Name: "CGCS2000 / 3-degree Gauss-Kruger CM 114E", AuthorityYX: true, Projected: true}
+	// CGCSGK38 is the same projection with the zone number 38 prefixed to
+	// the easting (38 421 200 rather than 421 200), as many survey files have it.
+	CGCSGK38 = CRS{Code: "EPSG:4526", EPSG: 4526, Name: "CGCS2000 / 3-degree Gauss-Kruger zone 38", AuthorityYX: true, Projected: true}
+	WebMerc  = CRS{Code: "EPSG:3857", EPSG: 3857, Name: "WGS 84 / Pseudo-Mercator", Projected: true}
+	GCJ02    = CRS{Code: "GCJ02", Name: "GCJ-02 (Amap/Gaode, Tencent web maps)"}
+	BD09     = CRS{Code: "BD09", Name: "BD-09 (Baidu web maps)"}
 )
 
 // All lists the supported systems in a stable order.
 var All = []CRS{CRS84, WGS84, CGCS, CGCSGK, WebMerc, GCJ02, BD09}
+
+// Inputs lists every system Parse accepts: All plus the zone-prefixed
+// Gauss–Krüger frame, which inputs (uploads, crs= on the query endpoints)
+// may use but downloads do not offer.
+var Inputs = append(All[:len(All):len(All)], CGCSGK38)
 
 // Parse recognises a CRS by short name (EPSG:4547, 4547, CRS84, WGS84, GCJ02,
 // GCJ-02, BD09, BD-09, case-insensitive) or by OGC URI. The empty string
@@ -92,13 +101,13 @@ func Parse(s string) (CRS, error) {
 	code = strings.TrimSuffix(code, "]")
 	n, err := strconv.Atoi(code)
 	if err == nil {
-		for _, c := range All {
+		for _, c := range Inputs {
 			if c.EPSG != 0 && c.EPSG == n {
 				return c, nil
 			}
 		}
 	}
-	return CRS{}, fmt.Errorf("%w: %q (use one of CRS84, EPSG:4326, EPSG:4490, EPSG:4547, EPSG:3857, GCJ02, BD09)", ErrUnknown, s)
+	return CRS{}, fmt.Errorf("%w: %q (use one of CRS84, EPSG:4326, EPSG:4490, EPSG:4547, EPSG:4526, EPSG:3857, GCJ02, BD09)", ErrUnknown, s)
 }
 
 // URI returns the OGC URI of the system ("" for GCJ02/BD09, which have none).
@@ -120,7 +129,7 @@ func (c CRS) IsWGS84() bool { return c.Code == CRS84.Code || c.Code == WGS84.Cod
 // afterwards. PROJ objects serialise their own use through their context.
 var projTargets = sync.OnceValues(func() (map[int]*proj.PJ, error) {
 	out := map[int]*proj.PJ{}
-	for _, c := range All {
+	for _, c := range Inputs {
 		if c.EPSG == 0 || c.EPSG == 4326 {
 			continue
 		}

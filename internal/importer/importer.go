@@ -49,6 +49,7 @@ import (
 	"github.com/paulmach/orb/project"
 
 	"hetang/internal/apierr"
+	"hetang/internal/intake"
 	"hetang/internal/layout"
 	"hetang/internal/plandata"
 	"hetang/internal/store"
@@ -205,42 +206,27 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 		}
 	}
 	data := req.Data
-	var src *source
-	switch format {
-	case FormatGeoJSON:
-		src, err = parseGeoJSON(data)
-	case FormatShapeZip:
-		src, err = readShapeZip(data, knownNames(old))
-	case FormatGeoPackage:
-		p := req.Path
-		if p == "" {
-			if p, err = writeTemp(data, "hetang-import-*.gpkg"); err != nil {
-				return nil, "", nil, err
-			}
-			defer os.Remove(p)
-		} else if data, err = os.ReadFile(p); err != nil {
+	if format == FormatGeoPackage && req.Path != "" {
+		if data, err = os.ReadFile(req.Path); err != nil {
 			return nil, "", nil, inputErrorf("%w", err)
 		}
-		src, err = readGeoPackage(ctx, p, req.Table, req.Layer)
-		if err != nil && req.Path == "" {
-			// Never show a client the server's temporary file name.
-			err = &renamedPathError{err: err, path: p, name: "the uploaded GeoPackage"}
-		}
+	}
+	switch format {
+	case FormatGeoJSON, FormatShapeZip, FormatGeoPackage:
 	default:
 		return nil, "", nil, inputErrorf("unknown format %q", format)
 	}
+	src, err := intake.ReadFeatures(ctx, format, data, req.Path, intake.FeatureOptions{Table: req.Table, Layer: req.Layer, Known: knownNames(old)})
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, inputError(err)
 	}
-	def := src.crsDef
-	if req.SRS != "" {
-		if def, err = srsParam(req.SRS); err != nil {
-			return nil, "", nil, err
-		}
-	}
-	toWGS84, err := newTransformer(def)
+	frame, err := intake.FeaturesToWGS84(src, req.SRS)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, inputError(err)
+	}
+	var toWGS84 transformer
+	if !frame.IsKnown || !frame.Known.IsWGS84() {
+		toWGS84 = frame.ToWGS84
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, "", nil, err
@@ -259,7 +245,7 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 		accuracy = AccuracyAsSupplied
 	}
 	ly, findings, warnings := buildLayer(old, src, toWGS84, "import: "+filename+" by "+agent, accuracy)
-	warnings = append(src.warnings, warnings...)
+	warnings = append(src.Warnings, warnings...)
 
 	if len(ly.Features) > 0 {
 		next, err := cur.WithLayers(cur.Version, ly)
@@ -288,14 +274,18 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 	return ly, NextVersion(cur.Version, data), warnings, nil
 }
 
-// srsParam reads an explicit srs parameter: a CRS name or WKT.
-func srsParam(s string) (string, error) {
-	t := strings.TrimSpace(s)
-	if strings.ContainsAny(t, "[(") {
-		return t, nil // WKT
+// inputError rewraps an intake error as an importer input error (ErrInput,
+// apierr.KindInvalid) with its English message.
+func inputError(err error) error {
+	var ie *intake.InputError
+	if errors.As(err, &ie) {
+		return inputErrorf("%s", ie.EN)
 	}
-	return crsNameDef(t)
+	return err
 }
+
+// transformer converts one point to WGS84.
+type transformer func(orb.Point) (orb.Point, error)
 
 // NextVersion returns the data version after importing data into a layout
 // at version old: old's part before any "+", "+", and 10 hex digits of
@@ -331,14 +321,14 @@ func knownNames(ly *layout.Layer) []string {
 
 // buildLayer turns the source features into the new layer, collecting the
 // per-feature findings (ids, names, CRS, geometry type) and warnings.
-func buildLayer(old *layout.Layer, src *source, toWGS84 transformer, source, accuracy string) (*layout.Layer, []plandata.Finding, []string) {
+func buildLayer(old *layout.Layer, src *intake.Features, toWGS84 transformer, source, accuracy string) (*layout.Layer, []plandata.Finding, []string) {
 	ly := &layout.Layer{ID: old.ID, TitleZH: old.TitleZH, TitleEN: old.TitleEN, Description: old.Description, GeometryType: old.GeometryType}
 	var findings []plandata.Finding
 	var warnings []string
 	add := func(check, feature, format string, args ...any) {
 		findings = append(findings, plandata.Finding{Check: check, Layer: old.ID, Feature: feature, Message: fmt.Sprintf(format, args...)})
 	}
-	if len(src.features) == 0 {
+	if len(src.Features) == 0 {
 		add("import-empty", "", "the input has no features")
 		return ly, findings, nil
 	}
@@ -349,7 +339,7 @@ func buildLayer(old *layout.Layer, src *source, toWGS84 transformer, source, acc
 	seen := map[string]int{}
 	carried := map[string]int{}
 	unchanged := 0
-	for i, f := range src.features {
+	for i, f := range src.Features {
 		where := f.ID
 		if where == "" {
 			where = "#" + strconv.Itoa(i+1)
@@ -628,31 +618,4 @@ func transformGeometry(g orb.Geometry, fn transformer) (orb.Geometry, error) {
 	}
 	out := project.Geometry(orb.Clone(g), conv)
 	return out, firstErr
-}
-
-// renamedPathError shows err with a file path replaced by a description,
-// keeping err's identity for errors.Is/As.
-type renamedPathError struct {
-	err        error
-	path, name string
-}
-
-func (e *renamedPathError) Error() string { return strings.ReplaceAll(e.err.Error(), e.path, e.name) }
-func (e *renamedPathError) Unwrap() error { return e.err }
-
-// As gives errors.As the *apierr.Error inside with the path replaced in its
-// client message too.
-func (e *renamedPathError) As(target any) bool {
-	t, ok := target.(**apierr.Error)
-	if !ok {
-		return false
-	}
-	var ae *apierr.Error
-	if !errors.As(e.err, &ae) {
-		return false
-	}
-	cp := *ae
-	cp.Detail = strings.ReplaceAll(ae.Detail, e.path, e.name)
-	*t = &cp
-	return true
 }

@@ -10,54 +10,84 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
 
 	"hetang/internal/apierr"
+	"hetang/internal/crs"
+	"hetang/internal/intake"
 	"hetang/internal/layout"
 	"hetang/internal/spatial"
 )
 
-// Columns are the answer columns added to CSV and NDJSON batch output.
+// Columns are the answer columns added to CSV and NDJSON batch output:
+// whether the point or parcel is in the district (inside_district, and
+// district_status_zh 区内/区外/区界), the primary area, every area, city and
+// base with its share (id:share;…), distances, the input point (x-first,
+// after any axis swap) and the WGS84 point (a parcel's centroid), and the
+// record's error in English and Chinese.
 var Columns = []string{
-	"inside_district", "on_boundary", "area_id", "area_name_zh", "area_name_en", "area_share",
-	"cities", "bases", "in_corridor", "dist_axis_m", "dist_chain_m", "dist_corridor_m",
-	"nearest_road_id", "nearest_road_name_zh", "nearest_road_m", "error",
+	"inside_district", "district_status_zh", "on_boundary", "area_id", "area_name_zh", "area_name_en", "area_share",
+	"area_shares", "cities", "city_shares", "bases", "base_shares",
+	"in_corridor", "dist_axis_m", "dist_chain_m", "dist_corridor_m",
+	"nearest_road_id", "nearest_road_name_zh", "nearest_road_m",
+	"input_x", "input_y", "wgs84_lon", "wgs84_lat", "error_en", "error_zh",
 }
+
+// District status words (district_status_zh).
+const (
+	StatusInside   = "区内"
+	StatusOutside  = "区外"
+	StatusBoundary = "区界上"
+)
 
 // flat is one record's answer as columns.
 type flat struct {
 	inside, onBoundary, inCorridor bool
 	areaID, areaZH, areaEN         string
 	share                          float64 // NaN for points
-	cities, bases                  string
+	areaShares                     string
+	cities, cityShares             string
+	bases, baseShares              string
 	dAxis, dChain, dCorr, dRoad    float64 // NaN when the layer is empty
 	roadID, roadZH                 string
+	in, wgs                        orb.Point
+	hasIn, hasWGS                  bool
 }
 
 // result is one record's answer: the columns, the full answer for GeoJSON
 // output, or the error.
 type result struct {
-	flat flat
-	full any
-	err  string
+	flat         flat
+	full         any
+	errEN, errZH string
 }
 
 // Batch streams records from in to out, adding answers. Records are decoded
-// one by one, answered in parallel in chunks and written in input order, so
-// memory stays bounded whatever the input size. A record that cannot be
-// located gets its error in the output and the batch goes on; an input whose
-// structure is broken stops the batch with an *InputError (before any output
-// when it is detected in the first chunk; otherwise a last record carrying
-// the error ends the output).
+// one by one (internal/intake: every format, encoding and CRS it knows),
+// answered in parallel in chunks and written in input order, so memory stays
+// bounded whatever the input size. A record that cannot be located gets its
+// error in the output and the batch goes on; an input whose structure is
+// broken stops the batch with an *intake.InputError (before any output when
+// it is detected in the first chunk; otherwise a last record carrying the
+// error ends the output).
 type Batch struct {
+	// Locator answers; its CRS is replaced by the input's when the input
+	// is in a system the crs package knows (answers' points are then in
+	// that system), else by CRS84.
 	Locator *Locator
-	In      Format
-	Out     Format
+	// Input says how to read the input (format, crs, columns …).
+	Input intake.Options
+	Out   Format
+	// Opened, when set, is called once the input is open and before any
+	// output: the format, encoding and CRS found are known then.
+	Opened func(*intake.Input)
 	// Flush, when set, is called after output has been written (for HTTP:
 	// push the bytes to the client).
 	Flush func()
@@ -66,7 +96,7 @@ type Batch struct {
 const chunkSize = 512
 
 type chunk struct {
-	recs  []*record
+	recs  []*intake.Record
 	res   []result
 	fatal error
 	done  chan struct{}
@@ -76,9 +106,18 @@ type chunk struct {
 // writing fails. It returns the number of records and whether any output was
 // written before an error.
 func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, started bool, err error) {
-	rd, err := newReader(b.In, in)
+	rd, err := intake.Open(ctx, in, b.Input)
 	if err != nil {
 		return 0, false, err
+	}
+	defer rd.Close()
+	loc := *b.Locator
+	loc.CRS = crs.CRS84
+	if rd.Frame.IsKnown {
+		loc.CRS = rd.Frame.Known
+	}
+	if b.Opened != nil {
+		b.Opened(rd)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	readerDone := make(chan struct{})
@@ -97,7 +136,7 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 		for {
 			c := &chunk{done: make(chan struct{})}
 			for len(c.recs) < chunkSize && ctx.Err() == nil {
-				rec, err := rd.next()
+				rec, err := rd.Next()
 				if err != nil {
 					if !errors.Is(err, io.EOF) {
 						c.fatal = err
@@ -131,14 +170,14 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 					if ctx.Err() != nil {
 						break
 					}
-					c.res[i] = b.answer(ctx, r)
+					c.res[i] = b.answer(ctx, &loc, r)
 				}
 				close(c.done)
 			}
 		}()
 	}
 	bw := bufio.NewWriterSize(out, 256<<10)
-	w, err := newWriter(b.Out, bw, rd.columns())
+	w, err := newWriter(b.Out, bw, rd)
 	if err != nil {
 		return 0, false, err
 	}
@@ -148,9 +187,6 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 		case <-c.done:
 		case <-ctx.Done():
 			return n, started, fmt.Errorf("locate: batch: %w", ctx.Err())
-		}
-		if c.fatal != nil && !started && n == 0 && len(c.recs) == 0 {
-			return 0, false, c.fatal
 		}
 		if c.fatal != nil && !started {
 			// Broken input within the first chunk: refuse the whole batch.
@@ -164,8 +200,12 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 		}
 		started = true
 		if c.fatal != nil {
-			msg := c.fatal.Error()
-			_ = w.write(&record{n: n + 1, err: errors.New(msg)}, &result{err: "input stopped here: " + msg})
+			en, zh := c.fatal.Error(), "输入在此中断"
+			var ie *intake.InputError
+			if errors.As(c.fatal, &ie) {
+				en, zh = ie.EN, "输入在此中断："+ie.ZH
+			}
+			_ = w.write(&intake.Record{N: n + 1}, &result{errEN: "input stopped here: " + en, errZH: zh})
 			_ = w.end()
 			_ = bw.Flush()
 			b.flush()
@@ -198,39 +238,73 @@ func (b *Batch) flush() {
 	}
 }
 
-// recErr formats a record's error for the output: what a client reads
-// about it (see apierr.Message).
+// recErr formats a record's error for the output, in English and Chinese.
 func recErr(n int, err error) result {
-	return result{err: fmt.Sprintf("record %d: %s", n, apierr.Message(err))}
+	var re *intake.RowError
+	if errors.As(err, &re) {
+		return result{errEN: fmt.Sprintf("record %d: %s", n, re.EN), errZH: fmt.Sprintf("第 %d 条：%s", n, re.ZH)}
+	}
+	en := apierr.Message(err)
+	return result{errEN: fmt.Sprintf("record %d: %s", n, en), errZH: fmt.Sprintf("第 %d 条：无法定位（%s）", n, zhReason(err))}
 }
 
-// answer locates one record.
-func (b *Batch) answer(ctx context.Context, r *record) result {
-	if r.err != nil {
-		return recErr(r.n, r.err)
+// zhReason names the kind of a locate error in Chinese.
+func zhReason(err error) string {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, spatial.ErrNotAreal):
+		return "地块没有面积"
+	case strings.Contains(msg, "outside [-180, 180]"), strings.Contains(msg, "outside [-90, 90]"), strings.Contains(msg, "out of range"), strings.Contains(msg, "not on the Earth"):
+		return "坐标超出范围，请检查坐标系"
+	case strings.Contains(msg, "finite"):
+		return "坐标不是有限数"
+	case strings.Contains(msg, "too many vertices"), strings.Contains(msg, "vertices"):
+		return "地块顶点过多"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "超时或已取消"
 	}
-	l := b.Locator
-	switch g := r.geom.(type) {
+	return "几何无效"
+}
+
+// answer locates one record: in the input's own frame when the crs package
+// knows it (so answers' points are in that frame), else in WGS84.
+func (b *Batch) answer(ctx context.Context, l *Locator, r *intake.Record) result {
+	if r.Err != nil {
+		return recErr(r.N, r.Err)
+	}
+	g := r.Geom
+	if l.CRS.IsWGS84() {
+		g = r.WGS84
+	}
+	var res result
+	switch p := g.(type) {
 	case orb.Point:
+		w := r.WGS84.(orb.Point)
 		if b.Out == FormatGeoJSON {
-			a, err := l.Point(g)
+			a, err := l.Point(p)
 			if err != nil {
-				return recErr(r.n, err)
+				return recErr(r.N, err)
 			}
-			return result{full: a, flat: flatPoint(a)}
+			res = result{full: a, flat: flatPoint(a)}
+		} else {
+			if err := checkXY(crs.CRS84, w); err != nil {
+				return recErr(r.N, err)
+			}
+			res = result{flat: l.flatFast(w)}
 		}
-		w, err := l.ToWGS84(g)
-		if err != nil {
-			return recErr(r.n, err)
-		}
-		return result{flat: l.flatFast(w)}
+		res.flat.in, res.flat.hasIn = r.Geom.(orb.Point), true
+		res.flat.wgs, res.flat.hasWGS = w, true
 	default:
 		a, err := l.Polygon(ctx, g)
 		if err != nil {
-			return recErr(r.n, err)
+			return recErr(r.N, err)
 		}
-		return result{full: a, flat: flatPolygon(a)}
+		res = result{full: a, flat: flatPolygon(a)}
+		if c, _ := planar.CentroidArea(r.WGS84); finite(c[0]) && finite(c[1]) {
+			res.flat.wgs, res.flat.hasWGS = c, true
+		}
 	}
+	return res
 }
 
 // flatFast answers a WGS84 point as columns without building the full answer.
@@ -242,9 +316,12 @@ func (l *Locator) flatFast(w orb.Point) flat {
 	f := flat{inside: hit.InsideDistrict, onBoundary: hit.OnBoundary, inCorridor: hit.InCorridor, share: math.NaN()}
 	if hit.Area != nil {
 		f.areaID, f.areaZH, f.areaEN = hit.Area.ID, str(hit.Area, "name_zh"), str(hit.Area, "name_en")
+		f.areaShares = hit.Area.ID + ":1"
 	}
 	f.cities = joinIDs(hit.Cities, featureID)
+	f.cityShares = joinIDs(hit.Cities, wholeShare)
 	f.bases = joinIDs(hit.Bases, featureID)
+	f.baseShares = joinIDs(hit.Bases, wholeShare)
 	f.dAxis, f.dChain, f.dCorr, f.dRoad = math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	if d.HasAxis {
 		f.dAxis = d.Axis.Meters
@@ -270,18 +347,25 @@ func joinIDs[T any](xs []T, id func(T) string) string {
 	return strings.Join(ids, ";")
 }
 
-func featureID(f *layout.Feature) string { return f.ID }
-func refID(r FeatureRef) string          { return r.ID }
-func baseID(r BaseRef) string            { return r.ID }
-func overlapID(r OverlapRef) string      { return r.ID }
+func featureID(f *layout.Feature) string  { return f.ID }
+func wholeShare(f *layout.Feature) string { return f.ID + ":1" }
+func refID(r FeatureRef) string           { return r.ID }
+func refShare(r FeatureRef) string        { return r.ID + ":1" }
+func baseID(r BaseRef) string             { return r.ID }
+func baseShare(r BaseRef) string          { return r.ID + ":1" }
+func overlapID(r OverlapRef) string       { return r.ID }
+func overlapShare(r OverlapRef) string {
+	return r.ID + ":" + strconv.FormatFloat(r.Share, 'f', 6, 64)
+}
 
 func flatPoint(a *PointAnswer) flat {
 	f := flat{inside: a.InsideDistrict, onBoundary: a.OnBoundary, inCorridor: a.InCorridor, share: math.NaN()}
 	if a.Area != nil {
 		f.areaID, f.areaZH, f.areaEN = a.Area.ID, a.Area.NameZH, a.Area.NameEN
+		f.areaShares = a.Area.ID + ":1"
 	}
-	f.cities = joinIDs(a.Cities, refID)
-	f.bases = joinIDs(a.Bases, baseID)
+	f.cities, f.cityShares = joinIDs(a.Cities, refID), joinIDs(a.Cities, refShare)
+	f.bases, f.baseShares = joinIDs(a.Bases, baseID), joinIDs(a.Bases, baseShare)
 	flatNearest(&f, &a.Nearest)
 	return f
 }
@@ -291,8 +375,9 @@ func flatPolygon(a *PolygonAnswer) flat {
 	if p := a.PrimaryArea; p != nil {
 		f.areaID, f.areaZH, f.areaEN, f.share = p.ID, p.NameZH, p.NameEN, p.Share
 	}
-	f.cities = joinIDs(a.Cities, overlapID)
-	f.bases = joinIDs(a.Bases, overlapID)
+	f.areaShares = joinIDs(a.Areas, overlapShare)
+	f.cities, f.cityShares = joinIDs(a.Cities, overlapID), joinIDs(a.Cities, overlapShare)
+	f.bases, f.baseShares = joinIDs(a.Bases, overlapID), joinIDs(a.Bases, overlapShare)
 	flatNearest(&f, &a.Nearest)
 	return f
 }
@@ -311,13 +396,24 @@ func flatNearest(f *flat, n *NearestSet) {
 	}
 }
 
+// status is district_status_zh.
+func (f *flat) status() string {
+	switch {
+	case f.onBoundary:
+		return StatusBoundary
+	case f.inside:
+		return StatusInside
+	}
+	return StatusOutside
+}
+
 // values renders the answer columns (in Columns order) into dst.
 func (r *result) values(dst []string) []string {
-	if r.err != "" {
-		for range len(Columns) - 1 {
+	if r.errEN != "" {
+		for range len(Columns) - 2 {
 			dst = append(dst, "")
 		}
-		return append(dst, r.err)
+		return append(dst, r.errEN, r.errZH)
 	}
 	f := &r.flat
 	num := func(v float64, dec int) string {
@@ -326,9 +422,17 @@ func (r *result) values(dst []string) []string {
 		}
 		return strconv.FormatFloat(v, 'f', dec, 64)
 	}
-	return append(dst, strconv.FormatBool(f.inside), strconv.FormatBool(f.onBoundary), f.areaID, f.areaZH, f.areaEN,
-		num(f.share, 6), f.cities, f.bases, strconv.FormatBool(f.inCorridor), num(f.dAxis, 3), num(f.dChain, 3),
-		num(f.dCorr, 3), f.roadID, f.roadZH, num(f.dRoad, 3), "")
+	coord := func(ok bool, v float64, dec int) string {
+		if !ok {
+			return ""
+		}
+		return num(v, dec)
+	}
+	return append(dst, strconv.FormatBool(f.inside), f.status(), strconv.FormatBool(f.onBoundary), f.areaID, f.areaZH, f.areaEN,
+		num(f.share, 6), f.areaShares, f.cities, f.cityShares, f.bases, f.baseShares,
+		strconv.FormatBool(f.inCorridor), num(f.dAxis, 3), num(f.dChain, 3),
+		num(f.dCorr, 3), f.roadID, f.roadZH, num(f.dRoad, 3),
+		coord(f.hasIn, f.in[0], 9), coord(f.hasIn, f.in[1], 9), coord(f.hasWGS, f.wgs[0], 9), coord(f.hasWGS, f.wgs[1], 9), "", "")
 }
 
 // object renders the answer columns as a JSON object's members.
@@ -343,7 +447,7 @@ func (r *result) object(m map[string]any) {
 			} else {
 				m[c] = v == "true"
 			}
-		case "area_share", "dist_axis_m", "dist_chain_m", "dist_corridor_m", "nearest_road_m":
+		case "area_share", "dist_axis_m", "dist_chain_m", "dist_corridor_m", "nearest_road_m", "input_x", "input_y", "wgs84_lon", "wgs84_lat":
 			if v == "" {
 				m[c] = nil
 			} else {
@@ -362,34 +466,58 @@ func (r *result) object(m map[string]any) {
 // --- writers ---
 
 type writer interface {
-	write(r *record, res *result) error
+	write(r *intake.Record, res *result) error
 	end() error
 }
 
-func newWriter(f Format, w *bufio.Writer, header []string) (writer, error) {
+func newWriter(f Format, w *bufio.Writer, in *intake.Input) (writer, error) {
 	switch f {
 	case FormatCSV:
-		return &csvWriter{w: csv.NewWriter(w), header: header}, nil
+		return &csvWriter{w: csv.NewWriter(w), header: in.Columns}, nil
 	case FormatNDJSON:
-		return &ndjsonWriter{w: w, enc: json.NewEncoder(w), header: header}, nil
+		return &ndjsonWriter{w: w, enc: json.NewEncoder(w), header: in.Columns}, nil
 	}
-	return &geojsonWriter{w: w, header: header}, nil
+	return &geojsonWriter{w: w, header: in.Columns, meta: InputMeta(in)}, nil
+}
+
+// InputInfo describes what was read and assumed: the "input" member of
+// GeoJSON batch output and of the inspect answer.
+type InputInfo struct {
+	Format   intake.Format       `json:"format"`
+	Encoding string              `json:"encoding"`
+	Columns  []string            `json:"columns"`
+	Geometry intake.GeometrySpec `json:"geometry"`
+	CRS      intake.CRSInfo      `json:"crs"`
+	Warnings []string            `json:"warnings"`
+}
+
+// InputMeta returns in's InputInfo.
+func InputMeta(in *intake.Input) InputInfo {
+	cols := in.Columns
+	if cols == nil {
+		cols = []string{}
+	}
+	w := in.Warnings
+	if w == nil {
+		w = []string{}
+	}
+	return InputInfo{Format: in.Format, Encoding: in.Encoding, Columns: cols, Geometry: in.Geometry, CRS: in.CRS, Warnings: w}
 }
 
 type csvWriter struct {
 	w       *csv.Writer
-	header  []string // input CSV header, nil for JSON input
+	header  []string // input table header, nil for JSON-like input
 	keys    []string // JSON input: the first record's property names
 	started bool
 	row     []string
 }
 
-func (c *csvWriter) write(r *record, res *result) error {
+func (c *csvWriter) write(r *intake.Record, res *result) error {
 	if !c.started {
 		c.started = true
 		h := c.header
 		if h == nil {
-			c.keys = sortedKeys(r.props)
+			c.keys = sortedKeys(r.Props)
 			h = append([]string{"id"}, c.keys...)
 		}
 		if err := c.w.Write(append(append([]string(nil), h...), Columns...)); err != nil {
@@ -398,15 +526,15 @@ func (c *csvWriter) write(r *record, res *result) error {
 	}
 	c.row = c.row[:0]
 	if c.header != nil {
-		c.row = append(c.row, r.row...)
+		c.row = append(c.row, r.Row...)
 		for len(c.row) < len(c.header) {
 			c.row = append(c.row, "")
 		}
 		c.row = c.row[:len(c.header)]
 	} else {
-		c.row = append(c.row, idString(r.id))
+		c.row = append(c.row, idString(r.ID))
 		for _, k := range c.keys {
-			c.row = append(c.row, rawString(r.props[k]))
+			c.row = append(c.row, rawString(r.Props[k]))
 		}
 	}
 	c.row = res.values(c.row)
@@ -443,19 +571,31 @@ func rawString(raw json.RawMessage) string {
 	if len(raw) == 0 || string(raw) == "null" {
 		return ""
 	}
-	if s, ok := jsonString(raw); ok {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
 		return s
 	}
 	return string(raw)
 }
 
-// props returns the record's input properties as a JSON object's members.
-func (r *record) members(header []string) map[string]any {
-	m := make(map[string]any, len(r.props)+len(r.row)+len(Columns))
-	for k, v := range r.props {
+// sortedKeys returns the keys of m in order.
+func sortedKeys(m map[string]json.RawMessage) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// members returns the record's input properties or cells as a JSON
+// object's members.
+func members(r *intake.Record, header []string) map[string]any {
+	m := make(map[string]any, len(r.Props)+len(r.Row)+len(Columns))
+	for k, v := range r.Props {
 		m[k] = v
 	}
-	for i, v := range r.row {
+	for i, v := range r.Row {
 		if i < len(header) {
 			m[header[i]] = v
 		}
@@ -469,13 +609,13 @@ type ndjsonWriter struct {
 	header []string
 }
 
-func (n *ndjsonWriter) write(r *record, res *result) error {
-	m := r.members(n.header)
+func (n *ndjsonWriter) write(r *intake.Record, res *result) error {
+	m := members(r, n.header)
 	res.object(m)
-	if r.isFeature {
-		f := map[string]any{"type": "Feature", "geometry": geometryJSON(r.geom), "properties": m}
-		if r.id != nil {
-			f["id"] = r.id
+	if r.IsFeature {
+		f := map[string]any{"type": "Feature", "geometry": geometryJSON(r.WGS84), "properties": m}
+		if r.ID != nil {
+			f["id"] = r.ID
 		}
 		return n.enc.Encode(f)
 	}
@@ -487,30 +627,43 @@ func (n *ndjsonWriter) end() error { return nil }
 type geojsonWriter struct {
 	w       *bufio.Writer
 	header  []string
+	meta    InputInfo
 	started bool
 }
 
-func (g *geojsonWriter) write(r *record, res *result) error {
+func (g *geojsonWriter) begin() error {
+	g.started = true
+	meta, err := json.Marshal(g.meta)
+	if err != nil {
+		return err
+	}
+	_, err = g.w.WriteString(`{"type":"FeatureCollection","input":` + string(meta) + `,"features":[` + "\n")
+	return err
+}
+
+// write adds one Feature: the WGS84 geometry (RFC 7946), the input's
+// members, the full answer under "locate" and the answer columns.
+func (g *geojsonWriter) write(r *intake.Record, res *result) error {
 	if !g.started {
-		g.started = true
-		if _, err := g.w.WriteString(`{"type":"FeatureCollection","features":[` + "\n"); err != nil {
+		if err := g.begin(); err != nil {
 			return err
 		}
 	} else if _, err := g.w.WriteString(",\n"); err != nil {
 		return err
 	}
-	m := r.members(g.header)
+	m := members(r, g.header)
+	res.object(m)
 	if res.full != nil {
 		m["locate"] = res.full
 	} else {
 		m["locate"] = nil
 	}
-	if res.err != "" {
-		m["locate_error"] = res.err
+	if res.errEN != "" {
+		m["locate_error"] = res.errEN // the page before issue 11 reads this name
 	}
-	f := map[string]any{"type": "Feature", "geometry": geometryJSON(r.geom), "properties": m}
-	if r.id != nil {
-		f["id"] = r.id
+	f := map[string]any{"type": "Feature", "geometry": geometryJSON(r.WGS84), "properties": m}
+	if r.ID != nil {
+		f["id"] = r.ID
 	}
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -522,8 +675,7 @@ func (g *geojsonWriter) write(r *record, res *result) error {
 
 func (g *geojsonWriter) end() error {
 	if !g.started {
-		_, err := g.w.WriteString(`{"type":"FeatureCollection","features":[` + "\n")
-		if err != nil {
+		if err := g.begin(); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"hetang/internal/cputime"
 	"hetang/internal/crs"
+	"hetang/internal/intake"
 )
 
 // BenchmarkBatchCSV is the batch pipeline in process (decode, locate with
@@ -22,7 +23,7 @@ func BenchmarkBatchCSV(b *testing.B) {
 	const n = 100_000
 	cpu0 := cputime.Used()
 	for b.Loop() {
-		bt := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, In: FormatCSV, Out: FormatCSV}
+		bt := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, Input: intake.Options{Format: intake.FormatCSV}, Out: FormatCSV}
 		if _, _, err := bt.Run(context.Background(), &pointStream{n: n}, io.Discard); err != nil {
 			b.Fatal(err)
 		}

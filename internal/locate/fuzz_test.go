@@ -13,6 +13,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
+	"hetang/internal/intake"
 )
 
 // FuzzQueryParams fuzzes the GET /locate parameters: any input gives either
@@ -88,13 +89,13 @@ func countPoints(g any) int {
 	return bytes.Count(b, []byte(","))
 }
 
-func fuzzBatch(t *testing.T, in Format, body []byte) {
+func fuzzBatch(t *testing.T, in intake.Format, body []byte) {
 	for _, out := range []Format{FormatCSV, FormatNDJSON, FormatGeoJSON} {
 		var buf bytes.Buffer
-		b := &Batch{Locator: &Locator{Index: testIndex(t), CRS: crs.CRS84}, In: in, Out: out}
+		b := &Batch{Locator: &Locator{Index: testIndex(t), CRS: crs.CRS84}, Input: intake.Options{Format: in}, Out: out}
 		_, started, err := b.Run(context.Background(), bytes.NewReader(body), &buf)
 		if err != nil {
-			var ie *InputError
+			var ie *intake.InputError
 			if !errors.As(err, &ie) {
 				t.Fatalf("%s→%s: error %v is not an *InputError", in, out, err)
 			}
@@ -121,7 +122,7 @@ func FuzzBatchCSV(f *testing.F) {
 	for _, s := range []string{"lon,lat\n113.2,27.9\n", "lon,lat,name\n113.2,27.9,\"a,b\"\nx,y,z\n", "wkt\n\"POLYGON ((113.2 27.89, 113.22 27.89, 113.22 27.91, 113.2 27.89))\"\n", "a\n\"unterminated\n", ""} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzBatch(t, FormatCSV, b) })
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzBatch(t, intake.FormatCSV, b) })
 }
 
 // FuzzBatchNDJSON fuzzes the NDJSON batch reader.
@@ -129,7 +130,7 @@ func FuzzBatchNDJSON(f *testing.F) {
 	for _, s := range []string{"{\"lon\":113.2,\"lat\":27.9}\n", "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[113.2,27.9]},\"properties\":{}}\n{\"wkt\":\"POINT (1 2)\"}\n", "{nope\n", "\x1e{\"lon\":\"1\",\"lat\":\"2\"}\n"} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzBatch(t, FormatNDJSON, b) })
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzBatch(t, intake.FormatNDJSON, b) })
 }
 
 // FuzzBatchGeoJSON fuzzes the streaming FeatureCollection reader.
@@ -140,7 +141,7 @@ func FuzzBatchGeoJSON(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { fuzzBatch(t, FormatGeoJSON, b) })
+	f.Fuzz(func(t *testing.T, b []byte) { fuzzBatch(t, intake.FormatGeoJSON, b) })
 }
 
 // FuzzWKT fuzzes the WKT column parser.
@@ -149,7 +150,7 @@ func FuzzWKT(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		g, err := ParseWKT(s)
+		g, err := intake.ParseWKT(s)
 		if err == nil && g == nil {
 			t.Fatal("nil geometry without error")
 		}

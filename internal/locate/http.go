@@ -1,12 +1,12 @@
 package locate
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,7 +19,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
-	"hetang/internal/mediatype"
+	"hetang/internal/intake"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
@@ -55,6 +55,7 @@ func (s *Server) Mount(r httpapi.Routes) {
 	e.GET("/api/v1/locate", s.getLocate, r.Quick...) // microseconds in memory: no deadline to set up
 	e.POST("/api/v1/locate", s.postLocate, r.Std...)
 	e.POST("/api/v1/locate/batch", s.postBatch, r.Batch...)
+	e.POST("/api/v1/locate/inspect", s.postInspect, r.Batch...)
 	e.GET("/api/v1/distance", s.getDistance, r.Std...)
 	e.GET("/api/v1/nearest", s.getNearest, r.Std...)
 }
@@ -171,9 +172,9 @@ func ParseParcel(b []byte) (orb.Geometry, error) {
 	var g orb.Geometry
 	switch probe.Type {
 	case "Feature":
-		geom, _, _, err := featureFromJSON(b)
+		geom, err := intake.FeatureGeometry(b)
 		if err != nil {
-			return nil, apierr.BadRequest(err.Error())
+			return nil, apierr.BadRequest(err.EN)
 		}
 		g = geom
 	case "Polygon", "MultiPolygon":
@@ -217,25 +218,102 @@ func (s *Server) postLocate(c echo.Context) error {
 	return c.JSON(http.StatusOK, a)
 }
 
+// Batch and inspect parameters (besides crs).
+const (
+	ParamFilename = "filename"
+	ParamX        = "x"
+	ParamY        = "y"
+	ParamWKT      = "wkt"
+	ParamSheet    = "sheet"
+	ParamLayerIn  = "layer"
+)
+
+// Response headers saying what a batch assumed about its input.
+const (
+	HeaderInputCRS       = "Hetang-Input-Crs"
+	HeaderInputCRSSource = "Hetang-Input-Crs-Source"
+	HeaderInputEncoding  = "Hetang-Input-Encoding"
+	HeaderInputFormat    = "Hetang-Input-Format"
+)
+
+// inputOptions reads how to decode an upload from the request: format=
+// (or the file name's extension, or Content-Type), crs=, x=/y=, wkt=,
+// sheet=, layer=.
+func (s *Server) inputOptions(c echo.Context) (intake.Options, error) {
+	q := c.QueryParams()
+	req := c.Request()
+	opt := intake.Options{
+		Filename: q.Get(ParamFilename), ContentType: req.Header.Get(echo.HeaderContentType),
+		CRS: q.Get(httpapi.ParamCRS), X: q.Get(ParamX), Y: q.Get(ParamY), WKT: q.Get(ParamWKT),
+		Sheet: q.Get(ParamSheet), Layer: q.Get(ParamLayerIn),
+	}
+	if opt.Filename == "" {
+		if _, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentDisposition)); err == nil {
+			opt.Filename = params["filename"]
+		}
+	}
+	if f := q.Get(ParamFmt); f != "" {
+		in, ok := intake.ParseFormat(f)
+		if !ok {
+			return opt, apierr.BadRequest(fmt.Sprintf("format %q must be geojson, csv, ndjson, xlsx, zip (Shapefile) or gpkg", truncate(f)))
+		}
+		opt.Format = in
+	}
+	if opt.CRS != "" {
+		if _, err := intake.CRSNameDef(opt.CRS); err != nil {
+			return opt, inputProblem(err, "")
+		}
+	}
+	return opt, nil
+}
+
+// inputProblem turns an intake error into a 400 whose detail is in English
+// and Chinese; other errors (body limit → 413, cancellation) pass through.
+func inputProblem(err error, format intake.Format) error {
+	var ie *intake.InputError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.As(err, &ie):
+		where := ""
+		if ie.Record > 0 {
+			where = fmt.Sprintf("record %d: ", ie.Record)
+		}
+		read := ""
+		if format != "" {
+			read = fmt.Sprintf(" (read as %s; say format= or ?filename= if that is wrong)", format)
+		}
+		return apierr.BadRequest(where + ie.EN + read + " / " + ie.ZH)
+	}
+	return err
+}
+
+// DefaultOut is the batch output format for an input format: tables give
+// CSV, NDJSON gives NDJSON, the rest GeoJSON.
+func DefaultOut(f intake.Format) Format {
+	switch f {
+	case intake.FormatCSV, intake.FormatXLSX:
+		return FormatCSV
+	case intake.FormatNDJSON:
+		return FormatNDJSON
+	}
+	return FormatGeoJSON
+}
+
 func (s *Server) postBatch(c echo.Context) error {
 	req := c.Request()
 	q := c.QueryParams()
-	l, err := s.locator(c, q)
+	k, err := ParseK(q, DefaultK)
 	if err != nil {
 		return err
 	}
-	br := bufio.NewReaderSize(req.Body, 64<<10)
-	in, ok := ParseFormat(req.Header.Get(echo.HeaderContentType))
-	if f := q.Get(ParamFmt); f != "" {
-		if in, ok = ParseFormat(f); !ok {
-			return apierr.BadRequest(fmt.Sprintf("format %q must be geojson, csv or ndjson", truncate(f)))
-		}
+	l := &Locator{Index: s.index(c), K: k, Limits: s.limits}
+	opt, err := s.inputOptions(c)
+	if err != nil {
+		return err
 	}
-	if !ok || req.Header.Get(echo.HeaderContentType) == mediatype.JSON {
-		head, _ := br.Peek(4096)
-		in = Sniff(head)
-	}
-	out := in
+	var out Format
 	if acc := req.Header.Get(echo.HeaderAccept); acc != "" {
 		for _, part := range strings.Split(acc, ",") {
 			if f, ok := ParseFormat(part); ok && strings.TrimSpace(part) != "text/plain" {
@@ -245,27 +323,37 @@ func (s *Server) postBatch(c echo.Context) error {
 		}
 	}
 	resp := c.Response()
-	w := &lazyWriter{c: c, ctype: out.MediaType(), crs: l.CRS.Code, log: s.log}
-	b := &Batch{Locator: l, In: in, Out: out, Flush: func() {
+	w := &lazyWriter{c: c, log: s.log}
+	var opened *intake.Input
+	b := &Batch{Locator: l, Input: opt, Out: out}
+	b.Opened = func(in *intake.Input) {
+		opened = in
+		if b.Out == "" {
+			b.Out = DefaultOut(in.Format)
+		}
+		w.ctype = b.Out.MediaType()
+		w.crs = crs.CRS84.Code
+		if in.Frame.IsKnown {
+			w.crs = in.Frame.Known.Code
+		}
+		w.in = in
+	}
+	b.Flush = func() {
 		if w.wrote {
 			resp.Flush()
 		}
-	}}
-	n, _, err := b.Run(req.Context(), br, w)
+	}
+	n, _, err := b.Run(req.Context(), req.Body, w)
 	if err != nil {
 		if w.wrote {
 			s.log.Info("batch stopped", "records", n, "err", err.Error())
 			return nil
 		}
-		var ie *InputError
-		var mbe *http.MaxBytesError
-		switch {
-		case errors.As(err, &mbe):
-			return err
-		case errors.As(err, &ie):
-			return apierr.Errorf(apierr.KindInvalid, "%s (read as %s; set Content-Type to %s, %s or %s)", ie.Detail(), in, mediatype.GeoJSON, mediatype.CSV, mediatype.NDJSON)
+		f := opt.Format
+		if opened != nil {
+			f = opened.Format
 		}
-		return err
+		return inputProblem(err, f)
 	}
 	return nil
 }
@@ -282,6 +370,7 @@ func (s *Server) postBatch(c echo.Context) error {
 type lazyWriter struct {
 	c          echo.Context
 	ctype, crs string
+	in         *intake.Input
 	log        *slog.Logger
 	wrote      bool
 }
@@ -295,6 +384,12 @@ func (w *lazyWriter) Write(p []byte) (int, error) {
 		h := w.c.Response().Header()
 		h.Set(echo.HeaderContentType, w.ctype)
 		h.Set(httpapi.HeaderContentCRS, w.crs)
+		if w.in != nil {
+			h.Set(HeaderInputCRS, w.in.CRS.Code)
+			h.Set(HeaderInputCRSSource, w.in.CRS.Source)
+			h.Set(HeaderInputEncoding, w.in.Encoding)
+			h.Set(HeaderInputFormat, string(w.in.Format))
+		}
 		w.c.Response().WriteHeader(http.StatusOK)
 	}
 	return w.c.Response().Write(p)

@@ -20,6 +20,7 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
+	"hetang/internal/intake"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
@@ -97,9 +98,9 @@ func TestHTTP(t *testing.T) {
 		{"nearest places", "GET", "/api/v1/nearest?lon=113.2&lat=27.9&layer=places&k=2", "", "", 200, []string{`"features":[{`}},
 		{"nearest unknown layer", "GET", "/api/v1/nearest?lon=113.2&lat=27.9&layer=nope", "", "", 400, []string{`layer \"nope\" does not exist`}},
 		{"batch csv", "POST", "/api/v1/locate/batch", "text/csv", "lon,lat,name\n113.21,27.90,a\nx,1,b\n", 200,
-			[]string{"lon,lat,name,inside_district", "113.21,27.90,a,true,false,area-jinshan", `record 2: lon ""x"" is not a decimal number`}},
-		{"batch bad csv header", "POST", "/api/v1/locate/batch", "text/csv", "a,b\n1,2\n", 400, []string{"neither lon and lat"}},
-		{"batch malformed geojson", "POST", "/api/v1/locate/batch", "application/geo+json", `{"type":"FeatureCollection","features":[{"type":"Feature",`, 400, []string{"input record 1"}},
+			[]string{"lon,lat,name,inside_district", "113.21,27.90,a,true,区内,false,area-jinshan", `record 2: lon ""x"" is not a number`, `第 2 条：lon 的值 ""x"" 不是数字`}},
+		{"batch bad csv header", "POST", "/api/v1/locate/batch", "text/csv", "a,b\n1,2\n", 400, []string{"has no coordinate columns", "找不到坐标列"}},
+		{"batch malformed geojson", "POST", "/api/v1/locate/batch", "application/geo+json", `{"type":"FeatureCollection","features":[{"type":"Feature",`, 400, []string{"record 1: malformed GeoJSON"}},
 		{"batch not fc", "POST", "/api/v1/locate/batch", "application/geo+json", `{"type":"Feature","geometry":null}`, 400, []string{"FeatureCollection"}},
 		{"batch malformed ndjson", "POST", "/api/v1/locate/batch", "application/x-ndjson", "{nope\n", 400, []string{"malformed NDJSON"}},
 	}
@@ -221,16 +222,16 @@ func TestBatchTooLarge(t *testing.T) {
 // TestBatchFormats runs one input through every output format.
 func TestBatchFormats(t *testing.T) {
 	ix := testIndex(t)
-	inputs := map[Format]string{
-		FormatCSV:     "id,wkt\n1,POINT (113.21 27.9)\n2,\"POLYGON ((113.2 27.89, 113.22 27.89, 113.22 27.91, 113.2 27.91, 113.2 27.89))\"\n3,LINESTRING (1 2, 3 4)\n",
-		FormatNDJSON:  "{\"lon\":113.21,\"lat\":27.9,\"n\":1}\n{\"type\":\"Feature\",\"id\":7,\"properties\":{\"n\":2},\"geometry\":{\"type\":\"Point\",\"coordinates\":[113.21,27.9]}}\n{\"lon\":\"bad\",\"lat\":1}\n",
-		FormatGeoJSON: `{"type":"FeatureCollection","name":"x","features":[{"type":"Feature","id":"a","properties":{"n":1},"geometry":{"type":"Point","coordinates":[113.21,27.9]}},{"type":"Feature","properties":{"n":2},"geometry":null}]}`,
+	inputs := map[intake.Format]string{
+		intake.FormatCSV:     "id,wkt\n1,POINT (113.21 27.9)\n2,\"POLYGON ((113.2 27.89, 113.22 27.89, 113.22 27.91, 113.2 27.91, 113.2 27.89))\"\n3,LINESTRING (1 2, 3 4)\n",
+		intake.FormatNDJSON:  "{\"lon\":113.21,\"lat\":27.9,\"n\":1}\n{\"type\":\"Feature\",\"id\":7,\"properties\":{\"n\":2},\"geometry\":{\"type\":\"Point\",\"coordinates\":[113.21,27.9]}}\n{\"lon\":\"bad\",\"lat\":1}\n",
+		intake.FormatGeoJSON: `{"type":"FeatureCollection","name":"x","features":[{"type":"Feature","id":"a","properties":{"n":1},"geometry":{"type":"Point","coordinates":[113.21,27.9]}},{"type":"Feature","properties":{"n":2},"geometry":null}]}`,
 	}
 	for in, body := range inputs {
 		for _, out := range []Format{FormatCSV, FormatNDJSON, FormatGeoJSON} {
 			t.Run(string(in)+"→"+string(out), func(t *testing.T) {
 				var buf bytes.Buffer
-				b := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, In: in, Out: out}
+				b := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, Input: intake.Options{Format: in}, Out: out}
 				n, _, err := b.Run(context.Background(), strings.NewReader(body), &buf)
 				if err != nil {
 					t.Fatal(err)
@@ -329,7 +330,7 @@ func TestBatchMemoryBounded(t *testing.T) {
 			sleepMs(20)
 		}
 	}()
-	b := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, In: FormatCSV, Out: FormatCSV}
+	b := &Batch{Locator: &Locator{Index: ix, CRS: crs.CRS84}, Input: intake.Options{Format: intake.FormatCSV}, Out: FormatCSV}
 	cw := &countWriter{}
 	n, _, err := b.Run(context.Background(), &pointStream{n: 1_000_000}, cw)
 	close(stop)
@@ -368,19 +369,6 @@ func TestHTTPBatchStreamsAllRecords(t *testing.T) {
 	for i, line := range lines[1:] {
 		if f := strings.Split(line, ","); len(f) < 3 || f[2] != fmt.Sprint(i+1) {
 			t.Fatalf("row %d is %q", i+1, line)
-		}
-	}
-}
-
-func TestSniff(t *testing.T) {
-	for in, want := range map[string]Format{
-		`{"type":"FeatureCollection","features":[]}`:               FormatGeoJSON,
-		"{\n \"type\": \"FeatureCollection\",\n \"features\": []}": FormatGeoJSON,
-		"{\"lon\":1,\"lat\":2}\n{\"lon\":1,\"lat\":2}":             FormatNDJSON,
-		"lon,lat\n1,2\n": FormatCSV,
-	} {
-		if got := Sniff([]byte(in)); got != want {
-			t.Errorf("Sniff(%q) = %s, want %s", in, got, want)
 		}
 	}
 }

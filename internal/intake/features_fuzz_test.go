@@ -1,4 +1,4 @@
-package importer
+package intake
 
 import (
 	"archive/zip"
@@ -24,12 +24,12 @@ func FuzzParseGeoJSON(f *testing.F) {
 			return
 		}
 		// A CRS definition the parser returns is one crs or PROJ can be asked about.
-		if src.crsDef != "" {
-			if _, err := crsNameDef(src.crsDef); err != nil {
-				t.Fatalf("parser returned CRS %q that does not parse again: %v", src.crsDef, err)
+		if src.CRSDef != "" {
+			if _, err := CRSNameDef(src.CRSDef); err != nil {
+				t.Fatalf("parser returned CRS %q that does not parse again: %v", src.CRSDef, err)
 			}
 		}
-		for _, f := range src.features {
+		for _, f := range src.Features {
 			if f == nil || f.Properties == nil {
 				t.Fatal("nil feature or properties")
 			}
@@ -56,11 +56,11 @@ func FuzzReadShapeZip(f *testing.F) {
 	zw.Close()
 	f.Add(buf.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
-		src, err := readShapeZip(b, []string{"id", "name_zh", "description"})
+		src, err := readShapeZip(b, []string{"id", "name_zh", "description"}, Limits{})
 		if err != nil {
 			return
 		}
-		if len(src.features) == 0 && len(b) == 0 {
+		if len(src.Features) == 0 && len(b) == 0 {
 			t.Fatal("features from nothing")
 		}
 	})

@@ -1,0 +1,182 @@
+package intake
+
+import (
+	"strings"
+
+	"golang.org/x/text/width"
+)
+
+// GeometryKind says where a record's geometry comes from.
+type GeometryKind string
+
+// Geometry kinds.
+const (
+	GeometryXY       GeometryKind = "xy"       // two coordinate columns
+	GeometryWKT      GeometryKind = "wkt"      // one WKT column
+	GeometryFeature  GeometryKind = "geometry" // the format's own geometry (GeoJSON, Shapefile, GeoPackage)
+	GeometryFlatJSON GeometryKind = "members"  // NDJSON objects with coordinate members
+)
+
+// GeometrySpec names the geometry source of a tabular input.
+type GeometrySpec struct {
+	Kind   GeometryKind `json:"kind"`
+	X      string       `json:"x,omitempty"`
+	Y      string       `json:"y,omitempty"`
+	Column string       `json:"column,omitempty"`
+	// XIndex, YIndex, WKTIndex are the 0-based columns (-1 when unused).
+	XIndex   int `json:"-"`
+	YIndex   int `json:"-"`
+	WKTIndex int `json:"-"`
+}
+
+// role is what a column name says about its content.
+type role int
+
+const (
+	roleNone role = iota
+	roleLon
+	roleLat
+	roleX
+	roleY
+	roleWKT
+)
+
+// Column names by role, normalised by NormalizeName. Chinese survey tables
+// call the northing "X" and the easting "Y" (纵坐标/横坐标 likewise); the
+// magnitudes decide the axis order later, so the names only pair up here.
+var roleNames = map[role][]string{
+	roleLon: {"lon", "lng", "long", "longitude", "经度", "东经", "经度(°)", "经度°"},
+	roleLat: {"lat", "latitude", "纬度", "北纬", "纬度(°)", "纬度°"},
+	roleX:   {"x", "x坐标", "xcoord", "x_coord", "easting", "east", "东坐标", "东向坐标", "横坐标", "x(m)", "坐标x"},
+	roleY:   {"y", "y坐标", "ycoord", "y_coord", "northing", "north", "北坐标", "北向坐标", "纵坐标", "y(m)", "坐标y"},
+	roleWKT: {"wkt", "geometry", "geom", "the_geom", "wkt_geometry", "shape", "几何", "图形"},
+}
+
+var nameRole = func() map[string]role {
+	m := map[string]role{}
+	for r, names := range roleNames {
+		for _, n := range names {
+			m[n] = r
+		}
+	}
+	return m
+}()
+
+// NormalizeName folds a column name for matching: BOM, quotes and spaces
+// removed, full-width forms narrowed, lower case.
+func NormalizeName(s string) string {
+	s = strings.TrimPrefix(s, "\ufeff")
+	s = width.Fold.String(s)
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '"', '\'', '\u3000', '\ufeff':
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.ReplaceAll(s, "（", "(")
+	s = strings.ReplaceAll(s, "）", ")")
+	return strings.ToLower(s)
+}
+
+// detectColumns finds the geometry columns of a header. x, y and wkt are
+// the caller's explicit choices ("" to detect).
+func detectColumns(header []string, x, y, wkt string) (GeometrySpec, error) {
+	spec := GeometrySpec{XIndex: -1, YIndex: -1, WKTIndex: -1}
+	find := func(param, name string) (int, error) {
+		want := NormalizeName(name)
+		for i, h := range header {
+			if NormalizeName(h) == want {
+				return i, nil
+			}
+		}
+		return -1, inputErr("参数 %s=%s 指定的列不存在；表头为：%s", "%s=%s names no column; the header is: %s", param, Echo(name), echoList(header))
+	}
+	if wkt != "" {
+		i, err := find("wkt", wkt)
+		if err != nil {
+			return spec, err
+		}
+		spec.Kind, spec.Column, spec.WKTIndex = GeometryWKT, header[i], i
+		return spec, nil
+	}
+	if x != "" || y != "" {
+		if x == "" || y == "" {
+			return spec, inputErr("x= 与 y= 须同时给出", "give both x= and y= (the easting/longitude and northing/latitude columns)")
+		}
+		xi, err := find("x", x)
+		if err != nil {
+			return spec, err
+		}
+		yi, err := find("y", y)
+		if err != nil {
+			return spec, err
+		}
+		spec.Kind, spec.X, spec.Y, spec.XIndex, spec.YIndex = GeometryXY, header[xi], header[yi], xi, yi
+		return spec, nil
+	}
+	byRole := map[role][]int{}
+	for i, h := range header {
+		if r := nameRole[NormalizeName(h)]; r != roleNone {
+			byRole[r] = append(byRole[r], i)
+		}
+	}
+	names := func(ix []int) string {
+		var s []string
+		for _, i := range ix {
+			s = append(s, header[i])
+		}
+		return echoList(s)
+	}
+	for _, r := range []role{roleLon, roleLat, roleX, roleY, roleWKT} {
+		if len(byRole[r]) > 1 {
+			return spec, inputErr("有多列可作同一坐标：%s；请用 x=、y= 或 wkt= 指定用哪一列",
+				"several columns could hold the same coordinate: %s; say which with x=, y= or wkt=", names(byRole[r]))
+		}
+	}
+	type set struct {
+		name string
+		a, b role
+	}
+	var complete []set
+	for _, s := range []set{{"lon/lat", roleLon, roleLat}, {"x/y", roleX, roleY}} {
+		na, nb := len(byRole[s.a]), len(byRole[s.b])
+		switch {
+		case na == 1 && nb == 1:
+			complete = append(complete, s)
+		case na == 1 || nb == 1:
+			have := byRole[s.a]
+			if nb == 1 {
+				have = byRole[s.b]
+			}
+			if len(byRole[roleWKT]) == 0 && len(complete) == 0 {
+				return spec, inputErr("表头有坐标列 %s 但缺少与之配对的另一列；请用 x= 和 y= 指定", "the header has the coordinate column %s but not its partner; name both with x= and y=", names(have))
+			}
+		}
+	}
+	nSets := len(complete) + len(byRole[roleWKT])
+	if nSets > 1 {
+		var desc []string
+		for _, s := range complete {
+			desc = append(desc, s.name+" ("+names([]int{byRole[s.a][0], byRole[s.b][0]})+")")
+		}
+		if len(byRole[roleWKT]) == 1 {
+			desc = append(desc, "wkt ("+names(byRole[roleWKT])+")")
+		}
+		d := Echo(strings.Join(desc, "; "))
+		return spec, inputErr("有两组可用的坐标列：%s；请用 x=&y= 或 wkt= 指定用哪一组", "two candidate coordinate column sets: %s; choose one with x=&y= or wkt=", d)
+	}
+	switch {
+	case len(complete) == 1:
+		s := complete[0]
+		spec.Kind, spec.XIndex, spec.YIndex = GeometryXY, byRole[s.a][0], byRole[s.b][0]
+		spec.X, spec.Y = header[spec.XIndex], header[spec.YIndex]
+	case len(byRole[roleWKT]) == 1:
+		spec.Kind, spec.WKTIndex = GeometryWKT, byRole[roleWKT][0]
+		spec.Column = header[spec.WKTIndex]
+	default:
+		return spec, inputErr("表头 %s 中找不到坐标列：需要 经度/纬度（lon/lat、lng）、X坐标/Y坐标（x/y）、东坐标/北坐标 或 wkt 列，或用 x=、y=、wkt= 指定",
+			"the header %s has no coordinate columns: it needs lon/lat (lng, 经度/纬度), x/y (X坐标/Y坐标, 东坐标/北坐标) or a wkt column, or name them with x=, y= or wkt=", echoList(header))
+	}
+	return spec, nil
+}

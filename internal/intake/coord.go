@@ -1,0 +1,89 @@
+package intake
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/width"
+)
+
+// Hemisphere letters a coordinate value may carry (0 when none).
+const (
+	HemiN = 'N'
+	HemiS = 'S'
+	HemiE = 'E'
+	HemiW = 'W'
+)
+
+// dmsRe matches degrees, minutes and seconds in the spellings people type:
+// 27°51'36"N, N27°51′36″, 27度51分36秒, 27:51:36, 27 51 36 N, 113.17E.
+var dmsRe = regexp.MustCompile(`^([NSEW北南东西]?)\s*(-?[0-9]+(?:\.[0-9]*)?)\s*(?:°|度|:|\s|d)\s*(?:([0-9]+(?:\.[0-9]*)?)\s*(?:'|′|分|:|\s|m)?\s*(?:([0-9]+(?:\.[0-9]*)?)\s*(?:"|″|''|′′|秒|s)?)?)?\s*([NSEW北南东西]?)$`)
+
+var hemiOf = map[string]byte{"N": HemiN, "S": HemiS, "E": HemiE, "W": HemiW, "北": HemiN, "南": HemiS, "东": HemiE, "西": HemiW}
+
+// ParseValue parses one coordinate value: a decimal number (metres or
+// degrees; full-width digits and a trailing hemisphere letter accepted) or
+// degrees-minutes-seconds. S and W make it negative. hemi is the hemisphere
+// letter given, or 0.
+func ParseValue(s string) (v float64, hemi byte, ok bool) {
+	t := strings.TrimSpace(width.Fold.String(s))
+	t = strings.ToUpper(t)
+	if t == "" || len(t) > 64 {
+		return 0, 0, false
+	}
+	if f, err := strconv.ParseFloat(t, 64); err == nil {
+		if math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(t, "INFNAXP") {
+			return 0, 0, false
+		}
+		return f, 0, true
+	}
+	m := dmsRe.FindStringSubmatch(t)
+	if m == nil {
+		// a bare decimal with a hemisphere letter: 113.17E
+		for _, h := range []string{"N", "S", "E", "W"} {
+			if num, found := strings.CutSuffix(t, h); found {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(num), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && !strings.ContainsAny(num, "INFAXP") {
+					return signed(f, hemiOf[h]), hemiOf[h], true
+				}
+			}
+		}
+		return 0, 0, false
+	}
+	if m[1] != "" && m[5] != "" {
+		return 0, 0, false
+	}
+	h := hemiOf[m[1]+m[5]]
+	deg, err := strconv.ParseFloat(m[2], 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	var mins, secs float64
+	if m[3] != "" {
+		if mins, err = strconv.ParseFloat(m[3], 64); err != nil || mins >= 60 {
+			return 0, 0, false
+		}
+	}
+	if m[4] != "" {
+		if secs, err = strconv.ParseFloat(m[4], 64); err != nil || secs >= 60 {
+			return 0, 0, false
+		}
+	}
+	if m[3] == "" && m[4] == "" && h == 0 && !strings.ContainsAny(t, "°度") {
+		return 0, 0, false
+	}
+	neg := deg < 0 || strings.HasPrefix(m[2], "-")
+	v = math.Abs(deg) + mins/60 + secs/3600
+	if neg {
+		v = -v
+	}
+	return signed(v, h), h, true
+}
+
+func signed(v float64, h byte) float64 {
+	if h == HemiS || h == HemiW {
+		return -math.Abs(v)
+	}
+	return v
+}

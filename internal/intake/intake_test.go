@@ -1,0 +1,400 @@
+package intake
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+func gbk(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func open(t testing.TB, body []byte, opt Options) (*Input, []*Record) {
+	t.Helper()
+	in, err := Open(context.Background(), bytes.NewReader(body), opt)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer in.Close()
+	var recs []*Record
+	for {
+		r, err := in.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		recs = append(recs, r)
+	}
+	return in, recs
+}
+
+func TestEncodings(t *testing.T) {
+	const text = "名称,经度,纬度\n荷塘区政府,113.175,27.858\n"
+	u16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(text))
+	tests := []struct {
+		name string
+		body []byte
+		enc  string
+	}{
+		{"utf8", []byte(text), EncodingUTF8},
+		{"utf8 bom", append([]byte("\xef\xbb\xbf"), text...), EncodingUTF8BOM},
+		{"gbk", gbk(t, text), EncodingGB18030},
+		{"utf16le bom", u16, EncodingUTF16LE},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, recs := open(t, tc.body, Options{})
+			if in.Encoding != tc.enc {
+				t.Errorf("encoding %s, want %s", in.Encoding, tc.enc)
+			}
+			if got := strings.Join(in.Columns, ","); got != "名称,经度,纬度" {
+				t.Errorf("columns %q", got)
+			}
+			if len(recs) != 1 || recs[0].Row[0] != "荷塘区政府" || recs[0].Err != nil {
+				t.Fatalf("records %+v", recs)
+			}
+			if p := recs[0].WGS84.(orb.Point); p != (orb.Point{113.175, 27.858}) {
+				t.Errorf("point %v", p)
+			}
+		})
+	}
+}
+
+func TestColumnDetection(t *testing.T) {
+	tests := []struct {
+		header         string
+		opt            Options
+		wantX, wantY   string
+		wantWKT        string
+		errSubstr      string
+		errZHSubstring string
+	}{
+		{header: "lon,lat", wantX: "lon", wantY: "lat"},
+		{header: " LNG ,Lat", wantX: " LNG ", wantY: "Lat"},
+		{header: "\ufeffX,Y", wantX: "\ufeffX", wantY: "Y"},
+		{header: "经度,纬度,名称", wantX: "经度", wantY: "纬度"},
+		{header: "序号,东坐标,北坐标", wantX: "东坐标", wantY: "北坐标"},
+		{header: "X坐标,Y坐标", wantX: "X坐标", wantY: "Y坐标"},
+		{header: "Ｘ坐标,Ｙ坐标", wantX: "Ｘ坐标", wantY: "Ｙ坐标"},
+		{header: "id,WKT", wantWKT: "WKT"},
+		{header: "lon,lat,x,y", errSubstr: "two candidate coordinate column sets: lon/lat (lon, lat); x/y (x, y)", errZHSubstring: "两组"},
+		{header: "lon,经度,lat", errSubstr: "several columns could hold the same coordinate: lon, 经度"},
+		{header: "lon,lat,wkt", errSubstr: "two candidate"},
+		{header: "lon,lat,x,y", opt: Options{X: "x", Y: "y"}, wantX: "x", wantY: "y"},
+		{header: "a,b", opt: Options{X: "a", Y: "b"}, wantX: "a", wantY: "b"},
+		{header: "a,b", opt: Options{X: "a", Y: "c"}, errSubstr: "y=c names no column"},
+		{header: "经度,name", errSubstr: "not its partner"},
+		{header: "name,note", errSubstr: "has no coordinate columns"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.header, func(t *testing.T) {
+			spec, err := detectColumns(strings.Split(tc.header, ","), tc.opt.X, tc.opt.Y, tc.opt.WKT)
+			if tc.errSubstr != "" {
+				var ie *InputError
+				if !errors.As(err, &ie) || !strings.Contains(ie.EN, tc.errSubstr) || !strings.Contains(ie.ZH, tc.errZHSubstring) {
+					t.Fatalf("error %v, want one containing %q / %q", err, tc.errSubstr, tc.errZHSubstring)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spec.X != tc.wantX || spec.Y != tc.wantY || spec.Column != tc.wantWKT {
+				t.Errorf("got x=%q y=%q wkt=%q, want %q %q %q", spec.X, spec.Y, spec.Column, tc.wantX, tc.wantY, tc.wantWKT)
+			}
+		})
+	}
+}
+
+func TestCRSDetection(t *testing.T) {
+	tests := []struct {
+		name, csv, crsParam string
+		wantCode, source    string
+		swap                bool
+	}{
+		{"lonlat", "lon,lat\n113.17,27.86\n113.2,27.9\n", "", "CRS84", SourceDetected, false},
+		{"latlon in x,y", "x,y\n27.86,113.17\n", "", "CRS84", SourceDetected, true},
+		{"gk no prefix", "x,y\n421200,3082500\n", "", "EPSG:4547", SourceDetected, false},
+		{"gk survey X northing", "X坐标,Y坐标\n3082500,421200\n", "", "EPSG:4547", SourceDetected, true},
+		{"gk zone 38", "东坐标,北坐标\n38421200,3082500\n", "", "EPSG:4526", SourceDetected, false},
+		{"gk zone 38 swapped", "X,Y\n3082500,38421200\n", "", "EPSG:4526", SourceDetected, true},
+		{"web mercator", "x,y\n12598000,3230000\n", "", "EPSG:3857", SourceDetected, false},
+		{"param gcj02", "lon,lat\n113.17,27.86\n", "GCJ02", "GCJ02", SourceParameter, false},
+		{"param 4547 swapped numbers", "X,Y\n3082500,421200\n", "EPSG:4547", "EPSG:4547", SourceParameter, true},
+		{"unrecognised", "x,y\n1,2\n", "", "CRS84", SourceDefault, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, recs := open(t, []byte(tc.csv), Options{CRS: tc.crsParam})
+			if in.CRS.Code != tc.wantCode || in.CRS.Source != tc.source || in.CRS.SwapXY != tc.swap {
+				t.Fatalf("crs %+v, want %s/%s swap=%v", in.CRS, tc.wantCode, tc.source, tc.swap)
+			}
+			if in.CRS.ReasonZH == "" || in.CRS.ReasonEN == "" {
+				t.Errorf("no reason: %+v", in.CRS)
+			}
+			if tc.source == SourceDetected && tc.wantCode != "CRS84" {
+				p, ok := recs[0].WGS84.(orb.Point)
+				if !ok || p[0] < 113.1 || p[0] > 113.3 || p[1] < 27.8 || p[1] > 27.95 {
+					t.Errorf("WGS84 %v (%v) is not in Hetang", recs[0].WGS84, recs[0].Err)
+				}
+			}
+		})
+	}
+}
+
+func TestParseValue(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"113.17", 113.17, true},
+		{" 421200 ", 421200, true},
+		{"１１３.１７", 113.17, true},
+		{`27°51'36"N`, 27.86, true},
+		{`N27°51′36″`, 27.86, true},
+		{`113°10'12"E`, 113.17, true},
+		{"27度51分36秒", 27.86, true},
+		{`113°10'12"W`, -113.17, true},
+		{"113.17E", 113.17, true},
+		{"27 51 36 N", 27.86, true},
+		{"27°61'", 0, false},
+		{"NaN", 0, false},
+		{"Inf", 0, false},
+		{"1e400", 0, false},
+		{"abc", 0, false},
+		{"", 0, false},
+		{"N27°E", 0, false},
+	}
+	for _, tc := range tests {
+		got, _, ok := ParseValue(tc.in)
+		if ok != tc.ok || ok && (got-tc.want > 1e-9 || tc.want-got > 1e-9) {
+			t.Errorf("ParseValue(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name   string
+		body   []byte
+		opt    Options
+		substr string
+	}{
+		{"empty csv", nil, Options{Format: FormatCSV}, "empty"},
+		{"unknown crs", []byte("lon,lat\n1,2\n"), Options{CRS: "EPSG:99999999"}, "unknown CRS name"},
+		{"not geojson", []byte(`{"type":"Feature"}`), Options{Format: FormatGeoJSON}, "FeatureCollection"},
+		{"not a zip", []byte("PK\x03\x04garbage"), Options{}, "not a zip file"},
+		{"xlsx not a workbook", zipOf(t, map[string]string{"a.txt": "x"}), Options{Format: FormatXLSX}, "not an Excel"},
+		{"zip no shp", zipOf(t, map[string]string{"a.txt": "x"}), Options{}, "no .shp"},
+		{"gpkg garbage", append([]byte("SQLite format 3\x00"), make([]byte, 100)...), Options{}, "GeoPackage"},
+		{"bad geojson crs", []byte(`{"type":"FeatureCollection","crs":{"type":"link"},"features":[]}`), Options{}, "crs member"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, err := Open(context.Background(), bytes.NewReader(tc.body), tc.opt)
+			if err == nil {
+				in.Close()
+				t.Fatal("no error")
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || !strings.Contains(ie.EN, tc.substr) || ie.ZH == "" {
+				t.Fatalf("error %v, want an InputError containing %q with a Chinese message", err, tc.substr)
+			}
+			if !errors.Is(err, ErrInput) {
+				t.Error("not ErrInput")
+			}
+		})
+	}
+}
+
+func zipOf(t testing.TB, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, s := range files {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.WriteString(w, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// bomb is a zip whose one entry expands to size bytes of zeros.
+func bomb(t testing.TB, name string, size int64, extra map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for n, s := range extra {
+		w, _ := zw.Create(n)
+		io.WriteString(w, s)
+	}
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := make([]byte, 1<<20)
+	for n := int64(0); n < size; n += int64(len(zero)) {
+		if _, err := w.Write(zero); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestZipBombsRefusedBeforeExpanding: a ~1 MiB zip (Shapefile or xlsx) that
+// declares 1 GiB is refused from its central directory, and the heap does
+// not climb while doing so.
+func TestZipBombsRefusedBeforeExpanding(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1 GiB-expanding zip")
+	}
+	shp := bomb(t, "x.shp", 1<<30, map[string]string{"x.dbf": ""})
+	xlsx := bomb(t, "xl/worksheets/sheet1.xml", 1<<30, map[string]string{"xl/workbook.xml": "<workbook/>", "[Content_Types].xml": "<Types/>"})
+	t.Logf("bomb sizes: shp zip %d bytes, xlsx %d bytes (each expands to 1 GiB)", len(shp), len(xlsx))
+	for name, body := range map[string][]byte{"shapezip": shp, "xlsx": xlsx} {
+		t.Run(name, func(t *testing.T) {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := Open(context.Background(), bytes.NewReader(body), Options{})
+			runtime.ReadMemStats(&after)
+			var ie *InputError
+			if !errors.As(err, &ie) || !(strings.Contains(ie.EN, "expands to more than") || strings.Contains(ie.EN, "compression ratio")) {
+				t.Fatalf("error %v, want a refusal before expanding", err)
+			}
+			if grown := int64(after.TotalAlloc - before.TotalAlloc); grown > 64<<20 {
+				t.Errorf("allocated %d MiB refusing a bomb", grown>>20)
+			}
+		})
+	}
+	// Under the size limit but over the ratio: 64 MiB of zeros in ~64 KiB.
+	ratio := bomb(t, "x.shp", 64<<20, map[string]string{"x.dbf": ""})
+	_, err := Open(context.Background(), bytes.NewReader(ratio), Options{})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "compression ratio") {
+		t.Fatalf("ratio bomb: %v", err)
+	}
+}
+
+// TestHostileSizes: a header of a million columns is refused without being
+// echoed, an over-long line is refused, and invalid UTF-8 never comes out.
+func TestHostileSizes(t *testing.T) {
+	wide := strings.Repeat("col,", 1_000_000) + "lon,lat\n1,2\n"
+	_, err := Open(context.Background(), strings.NewReader(wide), Options{})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "1000002 columns") {
+		t.Fatalf("wide header: %v", err)
+	}
+	if len(ie.EN) > 400 || len(ie.ZH) > 400 {
+		t.Errorf("message too long: %d bytes", len(ie.EN))
+	}
+	noCoords := strings.Repeat("c,", 900) + "d\n1\n"
+	_, err = Open(context.Background(), strings.NewReader(noCoords), Options{})
+	if !errors.As(err, &ie) || len(ie.EN) > 2*MaxEcho+300 {
+		t.Fatalf("header echo not capped: %d bytes: %v", len(ie.EN), err)
+	}
+	long := "lon,lat,note\n1,2," + strings.Repeat("x", 20<<20) + "\n"
+	_, err = Open(context.Background(), strings.NewReader(long), Options{Limits: Limits{MaxLine: 1 << 20}})
+	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "longer than the limit") {
+		t.Fatalf("long line: %v", err)
+	}
+	// Invalid UTF-8 after the sniffed prefix is replaced, never copied.
+	bad := "lon,lat,note\n" + strings.Repeat("113.2,27.9,ok\n", 6000) + "113.2,27.9,\xff\xfe\n"
+	_, recs := open(t, []byte(bad), Options{})
+	if last := recs[len(recs)-1].Row[2]; last != "\uFFFD" {
+		t.Errorf("invalid bytes came out as %q", last)
+	}
+	nd := `{"lon":113.2,"lat":27.9,"n":"` + "\xff" + `"}` + "\n"
+	_, recs = open(t, []byte(nd), Options{})
+	if s := string(recs[0].Props["n"]); !strings.Contains(s, "\uFFFD") {
+		t.Errorf("NDJSON invalid UTF-8 kept: %q", s)
+	}
+}
+
+func TestXLSX(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetName("Sheet1", "说明")
+	f.SetCellValue("说明", "A1", "这一页没有坐标")
+	f.NewSheet("点位")
+	rows := [][]any{{"名称", "东坐标", "北坐标"}, {"金山", 38421200.123456, 3082500.5}, {"", "", ""}, {"空", "", 3082500}}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("点位", cell, &r)
+	}
+	style, _ := f.NewStyle(&excelize.Style{NumFmt: 2}) // "0.00": must not round what is read
+	f.SetCellStyle("点位", "B2", "C2", style)
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), bytes.NewReader(buf.Bytes()), Options{Filename: "pts.xlsx"})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "no coordinate columns") {
+		t.Fatalf("first sheet has no coordinates; got %v", err)
+	}
+	in, recs := open(t, buf.Bytes(), Options{Filename: "pts.xlsx", Sheet: "点位"})
+	if in.Format != FormatXLSX || in.CRS.Code != "EPSG:4526" {
+		t.Fatalf("format %s crs %+v", in.Format, in.CRS)
+	}
+	if len(recs) != 2 || recs[0].Row[1] != "38421200.123456" || recs[1].Err == nil || !strings.Contains(recs[1].Err.ZH, "东坐标") {
+		t.Fatalf("records %+v / %+v", recs[0], recs[len(recs)-1])
+	}
+	if _, err := Open(context.Background(), bytes.NewReader(buf.Bytes()), Options{Sheet: "nope"}); err == nil || !strings.Contains(err.Error(), "no sheet") {
+		t.Errorf("missing sheet: %v", err)
+	}
+}
+
+func TestSniff(t *testing.T) {
+	for in, want := range map[string]Format{
+		`{"type":"FeatureCollection","features":[]}`:               FormatGeoJSON,
+		"{\n \"type\": \"FeatureCollection\",\n \"features\": []}": FormatGeoJSON,
+		"{\"lon\":1,\"lat\":2}\n{\"lon\":1,\"lat\":2}":             FormatNDJSON,
+		"lon,lat\n1,2\n":       FormatCSV,
+		"PK\x03\x04":           FormatShapeZip,
+		"SQLite format 3\x00x": FormatGeoPackage,
+	} {
+		if got := sniff([]byte(in)); got != want {
+			t.Errorf("sniff(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestEcho(t *testing.T) {
+	long := strings.Repeat("名", 1000)
+	if got := Echo(long); len(got) > MaxEcho+4 || !strings.HasSuffix(got, "…") {
+		t.Errorf("Echo kept %d bytes", len(got))
+	}
+	if got := Echo("a\xffb\nc"); got != "a\uFFFDb c" {
+		t.Errorf("Echo = %q", got)
+	}
+}
