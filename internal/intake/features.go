@@ -103,7 +103,7 @@ func parseGeoJSON(b []byte) (*Features, error) {
 		}
 		f.Features = []*geojson.Feature{&one}
 	default:
-		return nil, inputErr("GeoJSON 类型为 %q，须为 FeatureCollection", "GeoJSON type is %q, want FeatureCollection", truncate(f.Type))
+		return nil, inputErr("GeoJSON 类型为 %q，须为 FeatureCollection", "GeoJSON type is %q, want FeatureCollection", Truncate(f.Type))
 	}
 	src := &Features{}
 	if f.CRS != nil {
@@ -151,7 +151,7 @@ func legacyCRSDef(c *legacyCRS) (string, error) {
 		}
 	}
 	return "", inputErr("不支持类型为 %q 的 GeoJSON crs 成员；请用 {\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4547\"}} 或 crs= 参数",
-		"GeoJSON crs member of type %q is not supported; use {\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4547\"}} or the crs/srs parameter", truncate(c.Type))
+		"GeoJSON crs member of type %q is not supported; use {\"type\":\"name\",\"properties\":{\"name\":\"EPSG:4547\"}} or the crs/srs parameter", Truncate(c.Type))
 }
 
 // IDString returns a property or feature id as a string ("" when absent).

@@ -169,12 +169,13 @@ func parseCell(name, s string) (float64, *RowError) {
 	}
 	v, _, ok := ParseValue(s)
 	if !ok {
-		return 0, rowErr("%s 的值 %q 不是数字（或度分秒）", "%s %q is not a number (or degrees-minutes-seconds)", Echo(name), truncate(s))
+		return 0, rowErr("%s 的值 %q 不是数字（或度分秒）", "%s %q is not a number (or degrees-minutes-seconds)", Echo(name), Truncate(s))
 	}
 	return v, nil
 }
 
-func truncate(s string) string {
+// Truncate shortens a value for a message: valid UTF-8, at most 40 bytes.
+func Truncate(s string) string {
 	s = Echo(s)
 	if len(s) > 40 {
 		cut := 40
@@ -196,7 +197,7 @@ func ParseWKT(s string) (orb.Geometry, *RowError) {
 	}
 	g, err := wkt.Unmarshal(strings.TrimSpace(s))
 	if err != nil {
-		return nil, rowErr("WKT %q 无效", "wkt %q is not valid WKT: %s", truncate(s), Echo(err.Error()))
+		return nil, rowErr("WKT %q 无效", "wkt %q is not valid WKT: %s", Truncate(s), Echo(err.Error()))
 	}
 	return AcceptGeometry(g)
 }
@@ -422,7 +423,7 @@ func (g *geojsonReader) next() (*Record, error) {
 		case "type":
 			var t string
 			if err := g.dec.Decode(&t); err != nil || t != "FeatureCollection" {
-				return nil, inputErr("GeoJSON 须为 FeatureCollection（type 为 %q）", "GeoJSON input must be a FeatureCollection (type is %q)", truncate(t))
+				return nil, inputErr("GeoJSON 须为 FeatureCollection（type 为 %q）", "GeoJSON input must be a FeatureCollection (type is %q)", Truncate(t))
 			}
 			g.sawType = true
 		case "crs":

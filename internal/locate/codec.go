@@ -5,7 +5,6 @@ import (
 	"mime"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"hetang/internal/intake"
 	"hetang/internal/mediatype"
@@ -66,15 +65,5 @@ func parseCoord(name, s string) (float64, error) {
 	return v, nil
 }
 
-// truncate shortens a value for a message (valid UTF-8, at most 40 bytes).
-func truncate(s string) string {
-	s = intake.Echo(s)
-	if len(s) > 40 {
-		cut := 40
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return s[:cut] + "…"
-	}
-	return s
-}
+// truncate shortens a value for a message (see intake.Truncate).
+func truncate(s string) string { return intake.Truncate(s) }
