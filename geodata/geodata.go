@@ -7,9 +7,10 @@ package geodata
 
 import "embed"
 
-// FS holds layers/*.geojson and reference/*.
+// FS holds layers/*.geojson, reference/*, the search aliases (aliases.csv)
+// and the pinyin of the names (pinyin.tsv).
 //
-//go:embed layers/*.geojson reference/*.json reference/gazetteer.csv
+//go:embed layers/*.geojson reference/*.json reference/gazetteer.csv aliases.csv pinyin.tsv
 var FS embed.FS
 
 // Licence is the data licence (LICENCE.md): the project's schematic

@@ -148,3 +148,44 @@ func Candidates(first string) []string {
 	}
 	return out
 }
+
+// ResolvePoint reads one coordinate pair (first coordinate first, as
+// typed) in the system crsName names, or, when crsName is "", in the system
+// its numbers suggest; axes are swapped when the magnitudes say the first
+// is the northing or latitude. It returns the WGS84 point and what was
+// assumed; ok is false when the numbers fit no system and none was given.
+func ResolvePoint(p orb.Point, crsName string) (w orb.Point, info CRSInfo, ok bool, err error) {
+	var c crs.CRS
+	if crsName != "" {
+		def, err := CRSNameDef(crsName)
+		if err != nil {
+			return w, info, false, err
+		}
+		fr, err := NewFrame(def)
+		if err != nil {
+			return w, info, false, err
+		}
+		info = CRSInfo{Code: fr.code, Name: fr.name, Source: SourceParameter, ReasonZH: "由 crs 参数指定", ReasonEN: "given by the crs parameter"}
+		if fr.IsKnown && detectSwap(fr.Known, []orb.Point{p}) {
+			p = orb.Point{p[1], p[0]}
+			info.SwapXY = true
+		}
+		w, err = fr.ToWGS84(p)
+		if err != nil || !finite(w[0]) || !finite(w[1]) || w[0] < -180 || w[0] > 180 || w[1] < -90 || w[1] > 90 {
+			return w, info, false, nil
+		}
+		return w, info, true, nil
+	}
+	info, c, ok = detectCRS([]orb.Point{p})
+	if !ok {
+		return w, info, false, nil
+	}
+	if info.SwapXY {
+		p = orb.Point{p[1], p[0]}
+	}
+	w, err = c.ToWGS84(p)
+	if err != nil || !finite(w[0]) || !finite(w[1]) {
+		return w, info, false, nil
+	}
+	return w, info, true, nil
+}
