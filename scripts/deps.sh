@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages a make target needs, when they are missing.
-#   scripts/deps.sh build   GEOS, PROJ, GDAL (ogrinfo), pkg-config, npm when missing
+#   scripts/deps.sh build   GEOS, PROJ, GDAL (ogrinfo), pkg-config, npm when missing, and the fonts the
+#                           server embeds in PDF site reports (fonts-droid-fallback for Chinese, fonts-dejavu-core)
 #   scripts/deps.sh test    build + Chromium and CJK fonts (browser tests, screenshots), ezdxf (DXF audit),
 #                           PROJ's cs2cs (proj-bin) and pdfinfo/pdftotext (poppler-utils) for the page's tests,
 #                           PostgreSQL 15 + PostGIS 3 (the PostGIS store's tests start a throwaway cluster),
@@ -10,7 +11,7 @@
 # prints the exact command to run and fails.
 set -euo pipefail
 level=${1:-build}
-pkgs=(gcc pkgconf libgeos-dev libproj-dev proj-data gdal-bin sqlite3)
+pkgs=(gcc pkgconf libgeos-dev libproj-dev proj-data gdal-bin sqlite3 fonts-droid-fallback fonts-dejavu-core)
 case "$level" in
   build) ;;
   test) pkgs+=(chromium fonts-noto-cjk python3-ezdxf proj-bin poppler-utils postgresql-15 postgresql-15-postgis-3 python3-prometheus-client) ;;

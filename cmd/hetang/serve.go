@@ -23,6 +23,7 @@ import (
 	"hetang/internal/logging"
 	"hetang/internal/mediatype"
 	"hetang/internal/ogcapi"
+	"hetang/internal/report"
 	"hetang/internal/search"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
@@ -95,6 +96,7 @@ func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Moun
 		locate.New(st, log, parcelLimits(cfg)),  // /api/v1/locate, /distance, /nearest
 		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
 		search.New(st, geodata.FS),              // /api/v1/search
+		report.New(st, parcelLimits(cfg)),       // /api/v1/report (JSON, PDF)
 		licence.Server{},                        // /licence
 		wfs.New(st),                             // /wfs (WFS 2.0)
 		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (writer token)

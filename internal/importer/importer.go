@@ -274,6 +274,32 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 	return ly, NextVersion(cur.Version, data), warnings, nil
 }
 
+// DescriptionZHMissing fills description_zh of imported features that
+// bring none and have no predecessor with one.
+const DescriptionZHMissing = "（导入数据未附中文说明）"
+
+// accuracyZH is the Chinese label of an import's accuracy.
+func accuracyZH(v any) string {
+	s, _ := v.(string)
+	if s == AccuracyAsSupplied {
+		return "按提供方数据"
+	}
+	return s
+}
+
+// kindZH is the label the layer already uses for this kind, else the kind.
+func kindZH(old *layout.Layer, kind any) string {
+	k, _ := kind.(string)
+	for _, f := range old.Features {
+		if f.Properties[layout.PropKind] == k {
+			if zh, _ := f.Properties[layout.PropKindZH].(string); zh != "" {
+				return zh
+			}
+		}
+	}
+	return k
+}
+
 // inputError rewraps an intake error as an importer input error (ErrInput,
 // apierr.KindInvalid) with its English message.
 func inputError(err error) error {
@@ -364,8 +390,14 @@ func buildLayer(old *layout.Layer, src *intake.Features, toWGS84 transformer, so
 		if s, _ := props[layout.PropAccuracy].(string); strings.TrimSpace(s) == "" {
 			props[layout.PropAccuracy] = accuracy
 		}
+		if s, _ := props[layout.PropSourceZH].(string); strings.TrimSpace(s) == "" {
+			props[layout.PropSourceZH] = "导入：" + strings.TrimPrefix(source, "import: ")
+		}
+		if s, _ := props[layout.PropAccuracyZH].(string); strings.TrimSpace(s) == "" {
+			props[layout.PropAccuracyZH] = accuracyZH(props[layout.PropAccuracy])
+		}
 		if prev, err := old.Feature(f.ID); err == nil {
-			for _, p := range []string{layout.PropNameEN, layout.PropKind, layout.PropPlanRef, layout.PropDescription} {
+			for _, p := range []string{layout.PropNameEN, layout.PropKind, layout.PropPlanRef, layout.PropDescription, layout.PropDescriptionZH, layout.PropKindZH} {
 				if s, _ := props[p].(string); strings.TrimSpace(s) == "" {
 					if v, ok := prev.Properties[p]; ok {
 						props[p] = v
@@ -373,6 +405,12 @@ func buildLayer(old *layout.Layer, src *intake.Features, toWGS84 transformer, so
 					}
 				}
 			}
+		}
+		if s, _ := props[layout.PropDescriptionZH].(string); strings.TrimSpace(s) == "" {
+			props[layout.PropDescriptionZH] = DescriptionZHMissing
+		}
+		if s, _ := props[layout.PropKindZH].(string); strings.TrimSpace(s) == "" {
+			props[layout.PropKindZH] = kindZH(old, props[layout.PropKind])
 		}
 		if f.Geometry == nil {
 			add("import-geometry", where, "feature has no geometry")

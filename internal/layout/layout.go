@@ -37,6 +37,22 @@ const (
 	PropExtendsBeyond = "extends_beyond_district"
 )
 
+// Chinese forms every feature carries besides the English ones: its
+// description in Chinese, and zh labels of its kind, source and accuracy
+// (the same value always has the same label).
+const (
+	PropDescriptionZH = "description_zh"
+	PropKindZH        = "kind_zh"
+	PropSourceZH      = "source_zh"
+	PropAccuracyZH    = "accuracy_zh"
+)
+
+// ZHProperties returns the names of the Chinese-form properties every
+// feature carries.
+func ZHProperties() []string {
+	return []string{PropDescriptionZH, PropKindZH, PropSourceZH, PropAccuracyZH}
+}
+
 // AccuracySchematic is the accuracy of everything drawn from the plan's text.
 const AccuracySchematic = "schematic"
 

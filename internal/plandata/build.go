@@ -41,6 +41,9 @@ const HetangAdcode = 430202
 const (
 	boundarySource   = "DataV GeoAtlas 430200/430202 (Amap administrative boundary, GCJ-02), converted to WGS84 by this project's internal/gcj02"
 	boundaryAccuracy = "approximate: generalised web-map boundary (tens of metres), not a legal or surveyed boundary"
+	// The same in Chinese (source_zh, accuracy_zh).
+	boundarySourceZH   = "DataV.GeoAtlas 430200/430202（高德行政区划边界，GCJ-02），由本项目 internal/gcj02 转换为 WGS84"
+	boundaryAccuracyZH = "近似：网络地图概化边界（数十米），非法定或测绘边界"
 )
 
 // englishNames gives English names for the Zhuzhou districts and counties in the reference data.
@@ -173,11 +176,15 @@ func boundaryFeature(id, kind string, f *geojson.Feature) *layout.Feature {
 		Geometry: g,
 		Properties: map[string]any{
 			layout.PropID: id, layout.PropNameZH: nameZH, layout.PropNameEN: nameEN, layout.PropKind: kind,
-			layout.PropPlanRef:     "第一章 (Ch.1) 区情; administrative division",
-			layout.PropDescription: fmt.Sprintf("Administrative boundary of %s (adcode %d), as published on web maps.", nameEN, adcodeOf(f)),
-			layout.PropSource:      boundarySource,
-			layout.PropAccuracy:    boundaryAccuracy,
-			"adcode":               float64(adcodeOf(f)),
+			layout.PropPlanRef:       "第一章 (Ch.1) 区情; administrative division",
+			layout.PropDescription:   fmt.Sprintf("Administrative boundary of %s (adcode %d), as published on web maps.", nameEN, adcodeOf(f)),
+			layout.PropSource:        boundarySource,
+			layout.PropAccuracy:      boundaryAccuracy,
+			layout.PropDescriptionZH: fmt.Sprintf("%s行政区域边界（行政区划代码 %d），取自网络地图公开数据。", nameZH, adcodeOf(f)),
+			layout.PropKindZH:        map[string]string{"district": "区", "neighbour_district": "相邻区县"}[kind],
+			layout.PropSourceZH:      boundarySourceZH,
+			layout.PropAccuracyZH:    boundaryAccuracyZH,
+			"adcode":                 float64(adcodeOf(f)),
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -92,6 +93,10 @@ func metresPerDegree(lat float64) float64 {
 
 // Check runs every data check on a built layout and returns what failed
 // (nothing, for good data). gaz is the reference gazetteer.
+// internalFile matches mentions of working files (LAYOUT.md, notes.txt)
+// that readers of the data cannot open.
+var internalFile = regexp.MustCompile(`(?i)\b[\w-]+\.(?:md|txt|docx?)\b`)
+
 func Check(lay *layout.Layout, gaz []GazetteerPoint) []Finding {
 	var out []Finding
 	add := func(check, layer, feature, format string, args ...any) {
@@ -114,6 +119,16 @@ func Check(lay *layout.Layout, gaz []GazetteerPoint) []Finding {
 			for _, p := range layout.CommonProperties() {
 				if s, _ := f.Properties[p].(string); strings.TrimSpace(s) == "" {
 					add("provenance", ly.ID, f.ID, "property %s is missing or empty", p)
+				}
+			}
+			for _, p := range layout.ZHProperties() {
+				if s, _ := f.Properties[p].(string); strings.TrimSpace(s) == "" {
+					add("zh", ly.ID, f.ID, "property %s (the Chinese form) is missing or empty", p)
+				}
+			}
+			for k, v := range f.Properties {
+				if s, ok := v.(string); ok && internalFile.MatchString(s) {
+					add("internal-file", ly.ID, f.ID, "property %s names a working file (%s); say what it means instead", k, internalFile.FindString(s))
 				}
 			}
 			g, err := geosorb.ToGEOS(nil, f.Geometry)

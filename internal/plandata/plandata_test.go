@@ -168,6 +168,18 @@ func TestCheckFindsBadData(t *testing.T) {
 			r, _ := l.Layer(layout.LayerRoads)
 			delete(r.Features[0].Properties, layout.PropSource)
 		}, "provenance"},
+		{"missing description_zh", func(l *layout.Layout) {
+			p, _ := l.Layer(layout.LayerPlaces)
+			delete(p.Features[3].Properties, layout.PropDescriptionZH)
+		}, "zh"},
+		{"empty kind_zh on the district", func(l *layout.Layout) {
+			d, _ := l.Layer(layout.LayerDistrict)
+			d.Features[0].Properties[layout.PropKindZH] = " "
+		}, "zh"},
+		{"plan_ref names a working file", func(l *layout.Layout) {
+			p, _ := l.Layer(layout.LayerPlaces)
+			p.Features[5].Properties[layout.PropPlanRef] = "规划纲要其他章节 (other chapters, listed in LAYOUT.md §6)"
+		}, "internal-file"},
 		{"bowtie polygon", func(l *layout.Layout) {
 			b, _ := l.Layer(layout.LayerBases)
 			b.Features[0].Geometry = orb.Polygon{{{113.20, 27.90}, {113.21, 27.91}, {113.21, 27.90}, {113.20, 27.91}, {113.20, 27.90}}}

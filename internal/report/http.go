@@ -1,0 +1,139 @@
+package report
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"hetang/internal/apierr"
+	"hetang/internal/crs"
+	"hetang/internal/httpapi"
+	"hetang/internal/locate"
+	"hetang/internal/spatial"
+	"hetang/internal/store"
+)
+
+// MediaTypePDF is the media type of the PDF report.
+const MediaTypePDF = "application/pdf"
+
+// ParamFormat asks for the PDF (format=pdf) or JSON (format=json, default).
+const ParamFormat = "format"
+
+// Server serves /api/v1/report.
+type Server struct {
+	store  *store.Store
+	limits spatial.ParcelLimits
+	now    func() time.Time
+}
+
+// New returns the report endpoints; parcels are bounded by limits.
+func New(st *store.Store, limits spatial.ParcelLimits) *Server {
+	return &Server{store: st, limits: limits, now: time.Now}
+}
+
+// Mount registers the routes.
+func (s *Server) Mount(r httpapi.Routes) {
+	r.Echo.GET("/api/v1/report", s.get, r.Std...)
+	r.Echo.POST("/api/v1/report", s.post, r.Std...)
+}
+
+// wantsPDF reads format= and Accept.
+func wantsPDF(c echo.Context) (bool, error) {
+	switch strings.ToLower(c.QueryParam(ParamFormat)) {
+	case "pdf":
+		return true, nil
+	case "json":
+		return false, nil
+	case "":
+	default:
+		return false, apierr.BadRequest("format must be json or pdf")
+	}
+	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
+		mt, _, _ := mime.ParseMediaType(strings.TrimSpace(part))
+		if mt == MediaTypePDF {
+			return true, nil
+		}
+		if mt == "application/json" {
+			return false, nil
+		}
+	}
+	return false, nil
+}
+
+// prepare reads what both routes take: the output format and crs=.
+func (s *Server) prepare(c echo.Context) (bool, *locate.Locator, error) {
+	pdf, err := wantsPDF(c)
+	if err != nil {
+		return false, nil, err
+	}
+	cr, err := httpapi.ParseCRSParam(c.QueryParams(), httpapi.ParamCRS, nil)
+	if err != nil {
+		return false, nil, err
+	}
+	return pdf, &locate.Locator{Index: s.store.Current().Index, CRS: cr, K: locate.DefaultK, Limits: s.limits}, nil
+}
+
+func (s *Server) get(c echo.Context) error {
+	pdf, l, err := s.prepare(c)
+	if err != nil {
+		return err
+	}
+	p, err := locate.ParsePoint(c.QueryParams(), l.CRS)
+	if err != nil {
+		return err
+	}
+	a, err := l.Point(p)
+	if err != nil {
+		return err
+	}
+	snap := s.store.Current()
+	return s.write(c, ForPoint(snap.Layout, a, s.now()), pdf)
+}
+
+func (s *Server) post(c echo.Context) error {
+	pdf, l, err := s.prepare(c)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // *http.MaxBytesError → 413
+	}
+	g, err := locate.ParseParcel(body)
+	if err != nil {
+		return err
+	}
+	a, err := l.Polygon(c.Request().Context(), g)
+	if err != nil {
+		return err
+	}
+	w := g
+	if l.CRS.Code != crs.CRS84.Code && !l.CRS.IsWGS84() {
+		if w, err = l.CRS.GeometryToWGS84(g); err != nil {
+			return apierr.BadRequest("the parcel cannot be converted to WGS84 from " + l.CRS.Code)
+		}
+	}
+	snap := s.store.Current()
+	return s.write(c, ForParcel(snap.Layout, a, w, s.now()), pdf)
+}
+
+func (s *Server) write(c echo.Context, r *Report, pdf bool) error {
+	if !pdf {
+		return c.JSON(http.StatusOK, r)
+	}
+	b, err := r.PDF(s.store.Current().Layout)
+	if errors.Is(err, ErrNoFont) {
+		return apierr.WithCause(apierr.KindUnavailable, "the PDF report needs a Chinese font on the server (Debian: apt-get install fonts-droid-fallback); the JSON report (format=json) works without it", err)
+	}
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="hetang-site-report-`+r.Date+`.pdf"`)
+	return c.Blob(http.StatusOK, MediaTypePDF, b)
+}
