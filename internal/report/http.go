@@ -75,7 +75,7 @@ func (s *Server) prepare(c echo.Context) (bool, *locate.Locator, error) {
 	if err != nil {
 		return false, nil, err
 	}
-	return pdf, &locate.Locator{Index: s.store.Current().Index, CRS: cr, K: locate.DefaultK, Limits: s.limits}, nil
+	return pdf, &locate.Locator{Index: s.store.SnapshotFor(c.Request().Context()).Index, CRS: cr, K: locate.DefaultK, Limits: s.limits}, nil
 }
 
 func (s *Server) get(c echo.Context) error {
@@ -91,7 +91,7 @@ func (s *Server) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap := s.store.Current()
+	snap := s.store.SnapshotFor(c.Request().Context())
 	return s.write(c, ForPoint(snap.Layout, a, s.now()), pdf)
 }
 
@@ -118,7 +118,7 @@ func (s *Server) post(c echo.Context) error {
 			return apierr.BadRequest("the parcel cannot be converted to WGS84 from " + l.CRS.Code)
 		}
 	}
-	snap := s.store.Current()
+	snap := s.store.SnapshotFor(c.Request().Context())
 	return s.write(c, ForParcel(snap.Layout, a, w, s.now()), pdf)
 }
 
@@ -126,7 +126,7 @@ func (s *Server) write(c echo.Context, r *Report, pdf bool) error {
 	if !pdf {
 		return c.JSON(http.StatusOK, r)
 	}
-	b, err := r.PDF(s.store.Current().Layout)
+	b, err := r.PDF(s.store.SnapshotFor(c.Request().Context()).Layout)
 	if errors.Is(err, ErrNoFont) {
 		return apierr.WithCause(apierr.KindUnavailable, "the PDF report needs a Chinese font on the server (Debian: apt-get install fonts-droid-fallback); the JSON report (format=json) works without it", err)
 	}

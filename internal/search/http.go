@@ -77,7 +77,7 @@ func (s *Server) get(c echo.Context) error {
 		limit = n
 	}
 	crsName := q.Get(httpapi.ParamCRS)
-	snap := s.store.Current()
+	snap := s.store.SnapshotFor(c.Request().Context())
 	a := Answer{Query: text, Results: []Result{}}
 	if p, geo, ok := parsePair(text); ok {
 		r, ok, err := coordinateResult(p, geo, crsName)
