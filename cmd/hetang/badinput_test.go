@@ -168,6 +168,8 @@ var endpointProbes = map[string]string{
 	"import": "PUT /api/v1/layers/areas",
 	"locate": "/api/v1/locate?lon=113.2&lat=27.87",
 	"batch":  "POST /api/v1/locate/batch",
+	"search": "/api/v1/search?q=x",
+	"report": "/api/v1/report?lon=113.2&lat=27.87",
 }
 
 const geoJSON = "application/geo+json"
@@ -287,6 +289,18 @@ func badRequests() []badRequest {
 		{name: "batch malformed CSV", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "id,lon,lat\n1,113.2,27.87\n3,\"unterminated\n", status: 400, detail: "malformed CSV", needs: "batch"},
 		{name: "batch CSV without coordinates", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "a,b\n1,2\n", status: 400, detail: "has no coordinate columns", needs: "batch"},
 		{name: "batch empty CSV", method: "POST", path: "/api/v1/locate/batch", header: csv, status: 400, detail: "CSV input is empty", needs: "batch"},
+		{name: "batch two coordinate column sets", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "lon,lat,X坐标,Y坐标\n113.2,27.87,3082500,421200\n", status: 400, detail: "two candidate coordinate column sets", needs: "batch"},
+		{name: "batch GBK header without coordinates", method: "POST", path: "/api/v1/locate/batch", header: csv, body: "\xc3\xfb\xb3\xc6,\xb1\xb8\xd7\xa2\n1,2\n", status: 400, detail: "名称, 备注", needs: "batch"},
+		{name: "batch unknown crs", method: "POST", path: "/api/v1/locate/batch?crs=EPSG:0", header: csv, body: "lon,lat\n1,2\n", status: 400, detail: "CRS", needs: "batch"},
+		{name: "batch xlsx that is not a workbook", method: "POST", path: "/api/v1/locate/batch?filename=a.xlsx", body: "PK\x03\x04not really", status: 400, detail: "not a zip file", needs: "batch"},
+		{name: "inspect million-column header", method: "POST", path: "/api/v1/locate/inspect?filename=wide.csv", header: csv, body: strings.Repeat("c,", 1_000_000) + "lon,lat\n", status: 400, detail: "1000002 columns", needs: "batch"},
+		{name: "inspect empty", method: "POST", path: "/api/v1/locate/inspect?filename=a.csv", header: csv, status: 400, detail: "empty", needs: "batch"},
+		{name: "search without q", path: "/api/v1/search", status: 400, detail: "q is required", needs: "search"},
+		{name: "search limit 0", path: "/api/v1/search?q=%E9%87%91&limit=0", status: 400, detail: "limit", needs: "search"},
+		{name: "search q too long", path: "/api/v1/search?q=" + strings.Repeat("a", 500), status: 400, detail: "at most 100", needs: "search"},
+		{name: "report without lon", path: "/api/v1/report?lat=27.87", status: 400, detail: "lon is required", needs: "report"},
+		{name: "report bad format", path: "/api/v1/report?lon=113.2&lat=27.87&format=docx", status: 400, detail: "json or pdf", needs: "report"},
+		{name: "report parcel is a point", method: "POST", path: "/api/v1/report", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"Point","coordinates":[113.2,27.87]}`, status: 400, detail: "no area", needs: "report"},
 		{name: "batch malformed NDJSON", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": "application/x-ndjson"}, body: "{bad json\n", status: 400, detail: "malformed NDJSON", needs: "batch"},
 		{name: "batch truncated GeoJSON", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"FeatureCollection","features":[{"type":"Feature"`, status: 400, detail: "malformed GeoJSON", needs: "batch"},
 		{name: "batch GeoJSON not a FeatureCollection", method: "POST", path: "/api/v1/locate/batch", header: map[string]string{"Content-Type": geoJSON}, body: `{"type":"Point","coordinates":[1,2]}`, status: 400, detail: "must be a FeatureCollection", needs: "batch"},

@@ -15,10 +15,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
 
 	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/crs"
 	"hetang/internal/httpapi"
+	"hetang/internal/locate"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
@@ -178,4 +183,36 @@ func TestReportPDF(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkReport: a point's report as JSON against the same as a PDF.
+func BenchmarkReport(b *testing.B) {
+	st, err := testStore()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := FontAvailable(); err != nil {
+		b.Skip(err)
+	}
+	snap := st.Current()
+	l := &locate.Locator{Index: snap.Index, CRS: crs.CRS84, K: locate.DefaultK}
+	a, err := l.Point(orb.Point{113.21, 27.9})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := ForPoint(snap.Layout, a, time.Now())
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pdf", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.PDF(snap.Layout); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

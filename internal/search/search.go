@@ -279,7 +279,9 @@ func (ix *Index) Search(q string, limit int) []Result {
 
 // kindBonus ranks areas first among matches of similar quality: small
 // enough that an exact name beats another kind's prefix match.
-func kindBonus(rank int) float64 { return 0.06 * float64(len(layerKind)-rank) / float64(len(layerKind)) }
+func kindBonus(rank int) float64 {
+	return 0.06 * float64(len(layerKind)-rank) / float64(len(layerKind))
+}
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
