@@ -28,6 +28,12 @@ var hemiOf = map[string]byte{"N": HemiN, "S": HemiS, "E": HemiE, "W": HemiW, "åŒ
 // degrees-minutes-seconds. S and W make it negative. hemi is the hemisphere
 // letter given, or 0.
 func ParseValue(s string) (v float64, hemi byte, ok bool) {
+	// The common case first: a plain decimal, without allocating.
+	if t := strings.TrimSpace(s); plainNumber(t) {
+		if f, err := strconv.ParseFloat(t, 64); err == nil {
+			return f, 0, !math.IsInf(f, 0)
+		}
+	}
 	t := strings.TrimSpace(width.Fold.String(s))
 	t = strings.ToUpper(t)
 	if t == "" || len(t) > 64 {
@@ -86,4 +92,21 @@ func signed(v float64, h byte) float64 {
 		return -math.Abs(v)
 	}
 	return v
+}
+
+// plainNumber reports whether t has only the bytes of a decimal number
+// (digits, sign, point, exponent), so strconv reads it as one: no NaN, Inf
+// or hexadecimal.
+func plainNumber(t string) bool {
+	if t == "" {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9', c == '.', c == '-', c == '+', c == 'e', c == 'E':
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -320,6 +320,16 @@ func (in *Input) Next() (*Record, error) {
 }
 
 func (in *Input) convert(rec *Record) {
+	if p, ok := rec.Geom.(orb.Point); ok && !in.swap && in.Frame.toWGS84 == nil {
+		// WGS84 points, the common case: no copy.
+		if !finite(p[0]) || !finite(p[1]) || math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90 {
+			rec.Err = rowErr("坐标 (%g, %g) 在 %s 中无效（超出经纬度范围）；请检查坐标系（crs=）或坐标列",
+				"coordinates (%g, %g) are not valid in %s (outside longitude/latitude); check the coordinate system (crs=) or the columns", p[0], p[1], in.CRS.Code)
+			return
+		}
+		rec.WGS84 = p
+		return
+	}
 	if in.swap {
 		rec.Geom = project.Geometry(rec.Geom, func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })
 	}

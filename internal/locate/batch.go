@@ -422,17 +422,22 @@ func (r *result) values(dst []string) []string {
 		}
 		return strconv.FormatFloat(v, 'f', dec, 64)
 	}
-	coord := func(ok bool, v float64, dec int) string {
-		if !ok {
-			return ""
+	var inX, inY, wX, wY string
+	if f.hasWGS {
+		wX, wY = num(f.wgs[0], 9), num(f.wgs[1], 9)
+	}
+	if f.hasIn {
+		if f.hasWGS && f.in == f.wgs { // WGS84 input: the same numbers
+			inX, inY = wX, wY
+		} else {
+			inX, inY = num(f.in[0], 9), num(f.in[1], 9)
 		}
-		return num(v, dec)
 	}
 	return append(dst, strconv.FormatBool(f.inside), f.status(), strconv.FormatBool(f.onBoundary), f.areaID, f.areaZH, f.areaEN,
 		num(f.share, 6), f.areaShares, f.cities, f.cityShares, f.bases, f.baseShares,
 		strconv.FormatBool(f.inCorridor), num(f.dAxis, 3), num(f.dChain, 3),
 		num(f.dCorr, 3), f.roadID, f.roadZH, num(f.dRoad, 3),
-		coord(f.hasIn, f.in[0], 9), coord(f.hasIn, f.in[1], 9), coord(f.hasWGS, f.wgs[0], 9), coord(f.hasWGS, f.wgs[1], 9), "", "")
+		inX, inY, wX, wY, "", "")
 }
 
 // object renders the answer columns as a JSON object's members.
