@@ -280,11 +280,17 @@ func (v view) xy(p orb.Point) (float64, float64) {
 	return mapX + mapW/2 + x, mapY + mapH/2 - y
 }
 
-func (r *Report) extent() orb.Bound {
+// extent is the map's frame: the subject with a margin, at least about
+// 4 km across; a point outside the district is shown with the district.
+func (r *Report) extent(ly *layout.Layout) orb.Bound {
 	const minHalf = 0.018 // degrees: about 2 km on each side
 	b := orb.Bound{Min: r.wgs, Max: r.wgs}
 	if r.Subject.Geometry != nil {
 		b = r.Subject.Geometry.Bound()
+	}
+	outside := r.point != nil && !r.point.InsideDistrict || r.polygon != nil && len(r.polygon.Areas) == 0
+	if d, err := ly.Layer("district"); outside && err == nil && len(d.Features) > 0 {
+		b = b.Union(d.Features[0].Geometry.Bound())
 	}
 	c := b.Center()
 	half := math.Max(math.Max(b.Max[0]-b.Min[0], b.Max[1]-b.Min[1])*0.7, minHalf)
@@ -292,7 +298,7 @@ func (r *Report) extent() orb.Bound {
 }
 
 func (r *Report) drawMap(pdf *fpdf.Fpdf, w *writer, ly *layout.Layout) {
-	b := r.extent()
+	b := r.extent(ly)
 	c := b.Center()
 	v := view{lon0: c[0], lat0: c[1], cosLat: math.Cos(c[1] * math.Pi / 180)}
 	wm := (b.Max[0] - b.Min[0]) * 111_320 * v.cosLat
