@@ -54,6 +54,10 @@ func (s *Server) downloadDesktop(c echo.Context, file string) (ok bool, err erro
 	base := c.Scheme() + "://" + c.Request().Host
 	var buf bytes.Buffer
 	var mediaType string
+	// The documents name the licence by its absolute URL: the key has the
+	// address the client used.
+	key := lay.Version + "\x00" + file + "\x00" + cr.Code + "\x00" + base
+	cached, hit := s.files.Get(key)
 	switch kind {
 	case links.SuffixKML, links.SuffixKMZ:
 		gcj := cr.Code == crs.GCJ02.Code
@@ -62,11 +66,15 @@ func (s *Server) downloadDesktop(c echo.Context, file string) (ok bool, err erro
 		}
 		opt := kml.Options{Name: title, GCJ02: gcj, DataVersion: lay.Version, Notice: layout.Notice, Attribution: licence.Attribution, LicenceURL: base + licence.Path}
 		mediaType = mediatype.KML
-		if kind == links.SuffixKML {
+		switch {
+		case hit:
+		case kind == links.SuffixKML:
 			err = kml.Write(&buf, layers, opt)
-		} else {
-			mediaType = mediatype.KMZ
+		default:
 			err = kml.WriteKMZ(&buf, layers, opt, licence.Text())
+		}
+		if kind == links.SuffixKMZ {
+			mediaType = mediatype.KMZ
 		}
 	case links.SuffixDXF:
 		if c.QueryParam("crs") != "" && cr.Code != dxf.CRS.Code {
@@ -74,14 +82,21 @@ func (s *Server) downloadDesktop(c echo.Context, file string) (ok bool, err erro
 		}
 		cr = dxf.CRS
 		mediaType = mediatype.DXF
-		err = dxf.Write(&buf, layers, dxf.Options{Title: title, Notice: layout.Notice + " " + licence.Attribution, LabelPoint: pointOnSurface})
+		if !hit {
+			err = dxf.Write(&buf, layers, dxf.Options{Title: title, Notice: layout.Notice + " " + licence.Attribution, LabelPoint: pointOnSurface})
+		}
 	}
 	if err != nil {
 		return true, fmt.Errorf("export: %s: %w", file, err)
 	}
+	body := cached
+	if !hit {
+		body = buf.Bytes()
+		s.files.Put(key, body, int64(len(body)+len(key)))
+	}
 	c.Response().Header().Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
 	etag := fmt.Sprintf(`"%s.%s.%s"`, lay.Version, file, cr.Code)
-	return true, httpapi.ServeBytes(c, fileName(name, cr, kind), mediaType, etag, buf.Bytes())
+	return true, httpapi.ServeBytes(c, fileName(name, cr, kind), mediaType, etag, body)
 }
 
 // pointOnSurface is GEOS's point guaranteed inside a polygon, for labels.

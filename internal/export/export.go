@@ -51,6 +51,7 @@ import (
 	"hetang/internal/layers"
 	"hetang/internal/layout"
 	"hetang/internal/links"
+	"hetang/internal/lru"
 	"hetang/internal/mediatype"
 	"hetang/internal/shapefile"
 	"hetang/internal/store"
@@ -64,10 +65,18 @@ type Server struct {
 	store *store.Store
 	now   func() time.Time
 	gpkgs gpkgCache
+	// files keeps built KML, KMZ and DXF files by data version, file name
+	// and CRS (building the whole layout costs milliseconds of CPU).
+	files *lru.Cache[[]byte]
 }
 
+// desktopCacheBytes caps the cache of built KML, KMZ and DXF files.
+const desktopCacheBytes = 64 << 20
+
 // New returns the download service on st.
-func New(st *store.Store) *Server { return &Server{store: st, now: time.Now} }
+func New(st *store.Store) *Server {
+	return &Server{store: st, now: time.Now, files: lru.New[[]byte](desktopCacheBytes)}
+}
 
 // Mount adds GET /api/v1/download/{layer}.geojson, {layer}.shp.zip and
 // hetang.gpkg.
@@ -101,21 +110,31 @@ func (s *Server) download(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var body []byte
 	var mediaType, name string
 	switch kind {
 	case links.SuffixShapeZip:
 		if _, err := PRJ(cr); err != nil {
 			return apierr.BadRequest(err.Error())
 		}
-		body, err = ShapefileZip(ly, cr, lay.Version, s.now())
 		mediaType, name = mediatype.Zip, fileName(ly.ID, cr, links.SuffixShapeZip)
 	default:
-		body, err = GeoJSON(ly, cr, lay.Version)
 		mediaType, name = mediatype.GeoJSON, fileName(ly.ID, cr, links.SuffixGeoJSON)
 	}
-	if err != nil {
-		return fmt.Errorf("export: layer %s in %s: %w", ly.ID, cr.Code, err)
+	// Built once per data version and kept: a client reading the file by
+	// byte ranges (GDAL's /vsicurl/) must get the same bytes every time, and
+	// the zip's timestamps would otherwise change between requests.
+	key := lay.Version + "\x00" + file + "\x00" + cr.Code
+	body, hit := s.files.Get(key)
+	if !hit {
+		if kind == links.SuffixShapeZip {
+			body, err = ShapefileZip(ly, cr, lay.Version, s.now())
+		} else {
+			body, err = GeoJSON(ly, cr, lay.Version)
+		}
+		if err != nil {
+			return fmt.Errorf("export: layer %s in %s: %w", ly.ID, cr.Code, err)
+		}
+		s.files.Put(key, body, int64(len(body)+len(key)))
 	}
 	c.Response().Header().Set(httpapi.HeaderContentCRS, "<"+crsURI(cr)+">")
 	return httpapi.ServeBytes(c, name, mediaType, fmt.Sprintf(`"%s.%s.%s%s"`, lay.Version, ly.ID, cr.Code, kind), body)

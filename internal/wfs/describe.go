@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
 	"hetang/internal/layout"
@@ -101,15 +100,16 @@ func checkSchemaFormat(f string) error {
 	return invalid("outputFormat", "outputFormat=%q: schemas are XML Schema for GML 3.2 (application/gml+xml; version=3.2)", f)
 }
 
-func respondDescribe(c echo.Context, lay *layout.Layout, req *request) error {
+func describe(lay *layout.Layout, req *request) (string, []byte, error) {
 	if err := checkSchemaFormat(req.outputFormat); err != nil {
-		return err
+		return "", nil, err
 	}
 	layers, err := selectLayers(lay, req.typeName)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	return respond(c, mediatype.XMLSchema, func() ([]byte, error) { return schema(layers) })
+	b, err := schema(layers)
+	return mediatype.XMLSchema, b, err
 }
 
 // schema is the XML Schema of the feature types of layers.

@@ -37,27 +37,27 @@ func outputJSON(f string) (bool, error) {
 	return false, invalid("outputFormat", "outputFormat=%q is not offered; use %s", f, strings.Join(outputFormats, " or "))
 }
 
-func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, base string) error {
+func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, base string) (string, []byte, error) {
 	asJSON, err := outputJSON(req.outputFormat)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	lay := snap.Layout
 	if req.storedQuery != "" {
-		return s.featureByID(c, lay, req, asJSON)
+		return featureByID(lay, req, asJSON)
 	}
 	if len(req.typeName) == 0 && len(req.resourceIDs) == 0 {
-		return missing("typeNames", "GetFeature needs TYPENAMES (for example TYPENAMES=hetang:places) or RESOURCEID")
+		return "", nil, missing("typeNames", "GetFeature needs TYPENAMES (for example TYPENAMES=hetang:places) or RESOURCEID")
 	}
 	layers, err := selectLayers(lay, req.typeName)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	var matched []selected
 	for _, ly := range layers {
 		sel, err := query(ly, req)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		matched = append(matched, sel...)
 	}
@@ -86,14 +86,12 @@ func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, 
 		b, err = featuresGML(page, len(matched), req, next, stamp, base)
 	}
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	mt := mediatype.GML32
 	if asJSON {
-		mt = mediatype.GeoJSON
+		return mediatype.GeoJSON, b, nil
 	}
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(200, mt, b)
+	return mediatype.GML32, b, nil
 }
 
 // withParams replaces parameters (case-insensitively) in q.
@@ -159,42 +157,36 @@ func query(ly *layout.Layer, req *request) ([]selected, error) {
 }
 
 // featureByID answers the GetFeatureById stored query: the feature alone.
-func (s *Server) featureByID(c echo.Context, lay *layout.Layout, req *request, asJSON bool) error {
+func featureByID(lay *layout.Layout, req *request, asJSON bool) (string, []byte, error) {
 	if req.storedQuery != GetFeatureByID {
-		return invalid("storedQuery_Id", "unknown stored query %q; the one stored query is %s", req.storedQuery, GetFeatureByID)
+		return "", nil, invalid("storedQuery_Id", "unknown stored query %q; the one stored query is %s", req.storedQuery, GetFeatureByID)
 	}
 	if req.storedID == "" {
-		return missing("ID", "GetFeatureById needs ID (a gml:id such as places.place-poxianling-forest-park, or a feature id)")
+		return "", nil, missing("ID", "GetFeatureById needs ID (a gml:id such as places.place-poxianling-forest-park, or a feature id)")
 	}
 	for _, ly := range lay.Layers {
 		for _, f := range ly.Features {
 			if gmlID(ly, f) != req.storedID && f.ID != req.storedID {
 				continue
 			}
-			one := []selected{{ly, f}}
+			sel := selected{ly, f}
 			if asJSON {
-				gf, err := featureJSON(one[0], req)
+				gf, err := featureJSON(sel, req)
 				if err != nil {
-					return err
+					return "", nil, err
 				}
 				b, err := json.Marshal(gf)
-				if err != nil {
-					return err
-				}
-				return c.Blob(200, mediatype.GeoJSON, b)
+				return mediatype.GeoJSON, b, err
 			}
 			w := newXW()
-			if err := writeFeature(w, one[0], req, true); err != nil {
-				return err
+			if err := writeFeature(w, sel, req, true); err != nil {
+				return "", nil, err
 			}
 			b, err := w.bytes()
-			if err != nil {
-				return err
-			}
-			return c.Blob(200, mediatype.GML32, b)
+			return mediatype.GML32, b, err
 		}
 	}
-	return &Exception{Code: CodeNotFound, Locator: "ID", Text: fmt.Sprintf("no feature has the id %q", req.storedID)}
+	return "", nil, &Exception{Code: CodeNotFound, Locator: "ID", Text: fmt.Sprintf("no feature has the id %q", req.storedID)}
 }
 
 // gmlID is a feature's gml:id: the type name, a dot and the feature id, made

@@ -34,10 +34,13 @@
 package wfs
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -146,10 +149,19 @@ func missing(locator, text string) *Exception {
 // Server serves WFS from a store.
 type Server struct {
 	store *store.Store
+	cache *httpapi.ResponseCache
 }
 
+// Cache bounds: answers of at most maxCachedBody bytes, maxCacheBytes in all.
+const (
+	maxCacheBytes = 32 << 20
+	maxCachedBody = 4 << 20
+)
+
 // New returns the WFS on st.
-func New(st *store.Store) *Server { return &Server{store: st} }
+func New(st *store.Store) *Server {
+	return &Server{store: st, cache: httpapi.NewResponseCache(maxCacheBytes, maxCachedBody)}
+}
 
 // Mount adds GET and POST /wfs, and answers WFS requests (SERVICE=WFS) sent
 // to the OGC API's root, /ogcapi/, as the WFS: QGIS's "WFS / OGC API –
@@ -208,34 +220,87 @@ func (s *Server) serve(c echo.Context) error {
 	}
 	base := c.Scheme() + "://" + c.Request().Host
 	snap := s.store.SnapshotFor(c.Request().Context())
-	switch req.op {
-	case OpGetCapabilities:
-		return respond(c, mediatype.XML, func() ([]byte, error) { return capabilities(snap.Layout, base) })
-	case OpDescribeFeatureType:
-		return respondDescribe(c, snap.Layout, req)
-	case OpGetFeature:
-		return s.getFeature(c, snap, req, base)
-	case OpListStoredQueries:
-		return respond(c, mediatype.XML, listStoredQueries)
-	case OpDescribeStoredQueries:
-		return respond(c, mediatype.XML, describeStoredQueries)
+	answer := func() (string, []byte, error) {
+		switch req.op {
+		case OpGetCapabilities:
+			b, err := capabilities(snap.Layout, base)
+			return mediatype.XML, b, err
+		case OpDescribeFeatureType:
+			return describe(snap.Layout, req)
+		case OpGetFeature:
+			return s.getFeature(c, snap, req, base)
+		case OpListStoredQueries:
+			b, err := listStoredQueries()
+			return mediatype.XML, b, err
+		case OpDescribeStoredQueries:
+			b, err := describeStoredQueries()
+			return mediatype.XML, b, err
+		}
+		return "", nil, &Exception{Code: CodeOperationNotSupport, Locator: "request", Text: fmt.Sprintf("operation %q is not offered; this WFS answers %s", req.op, strings.Join(operations, ", "))}
 	}
-	return &Exception{Code: CodeOperationNotSupport, Locator: "request", Text: fmt.Sprintf("operation %q is not offered; this WFS answers %s", req.op, strings.Join(operations, ", "))}
+	if c.Request().Method != http.MethodGet {
+		mt, b, err := answer()
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, mt, b)
+	}
+	// A GET answer depends on the data version, the address the client used
+	// (links in it are absolute) and the parameters: cached by those.
+	mt, _ := mediaTypeOf(req)
+	return s.cache.Serve(c, etagOf(snap.Layout.Version, base, c.Request().URL.Query()), mt, func() ([]byte, error) {
+		_, b, err := answer()
+		return b, err
+	})
+}
+
+// mediaTypeOf is the media type of a request's answer.
+func mediaTypeOf(req *request) (string, error) {
+	switch req.op {
+	case OpGetFeature:
+		asJSON, err := outputJSON(req.outputFormat)
+		if asJSON {
+			return mediatype.GeoJSON, err
+		}
+		return mediatype.GML32, err
+	case OpDescribeFeatureType:
+		return mediatype.XMLSchema, nil
+	}
+	return mediatype.XML, nil
+}
+
+// etagOf is a weak ETag of a WFS answer: the data version and a hash of
+// the base URL and the parameters with their names in upper case (KVP names
+// are case-insensitive).
+func etagOf(version, base string, q url.Values) string {
+	keys := make([]string, 0, len(q))
+	upper := map[string][]string{}
+	for k, v := range q {
+		u := strings.ToUpper(k)
+		keys = append(keys, u)
+		upper[u] = v
+	}
+	slices.Sort(keys)
+	h := sha256.New()
+	h.Write([]byte(base))
+	for _, k := range keys {
+		h.Write([]byte{0})
+		h.Write([]byte(k))
+		for _, v := range upper[k] {
+			h.Write([]byte{1})
+			h.Write([]byte(v))
+		}
+	}
+	return fmt.Sprintf(`W/"%s.wfs.%s"`, version, hex.EncodeToString(h.Sum(nil))[:16])
 }
 
 // operations are the operations served.
 var operations = []string{OpGetCapabilities, OpDescribeFeatureType, OpGetFeature, OpListStoredQueries, OpDescribeStoredQueries}
 
-func respond(c echo.Context, mediaType string, build func() ([]byte, error)) error {
-	b, err := build()
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, mediaType+"; charset=utf-8", b)
-}
-
 func writeException(c echo.Context, ex *Exception) error {
+	c.Response().Header().Del("ETag")
+	c.Response().Header().Set("Cache-Control", "no-store")
 	w := newXW()
 	w.open("ows:ExceptionReport", "xmlns:ows", NamespaceOWS, "xmlns:xsi", NamespaceXSI,
 		"xsi:schemaLocation", NamespaceOWS+" "+SchemaOWS, "version", Version, "xml:lang", "en")
