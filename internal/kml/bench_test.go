@@ -8,8 +8,8 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
-	"hetang/internal/crs"
 	"hetang/internal/cputime"
+	"hetang/internal/crs"
 )
 
 // BenchmarkWriteLayout writes the whole layout as KML, KMZ and GCJ-02 KML,
