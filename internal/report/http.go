@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -29,11 +30,15 @@ type Server struct {
 	store  *store.Store
 	limits spatial.ParcelLimits
 	now    func() time.Time
+	// pdfSlots bounds the PDFs drawn at once (each costs about a quarter
+	// of a CPU-second): one per CPU; others wait for a slot until their
+	// request's deadline.
+	pdfSlots chan struct{}
 }
 
 // New returns the report endpoints; parcels are bounded by limits.
 func New(st *store.Store, limits spatial.ParcelLimits) *Server {
-	return &Server{store: st, limits: limits, now: time.Now}
+	return &Server{store: st, limits: limits, now: time.Now, pdfSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 }
 
 // Mount registers the routes.
@@ -126,7 +131,14 @@ func (s *Server) write(c echo.Context, r *Report, pdf bool) error {
 	if !pdf {
 		return c.JSON(http.StatusOK, r)
 	}
-	b, err := r.PDF(s.store.SnapshotFor(c.Request().Context()).Layout)
+	ctx := c.Request().Context()
+	select {
+	case s.pdfSlots <- struct{}{}:
+		defer func() { <-s.pdfSlots }()
+	case <-ctx.Done():
+		return ctx.Err() // deadline → 503, client gone → 499
+	}
+	b, err := r.PDF(s.store.SnapshotFor(ctx).Layout)
 	if errors.Is(err, ErrNoFont) {
 		return apierr.WithCause(apierr.KindUnavailable, "the PDF report needs a Chinese font on the server (Debian: apt-get install fonts-droid-fallback); the JSON report (format=json) works without it", err)
 	}
