@@ -327,6 +327,18 @@ func TestHostileSizes(t *testing.T) {
 	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "longer than the limit") {
 		t.Fatalf("long line: %v", err)
 	}
+	ndLong := "{\"lon\":1,\"lat\":2}\n{\"note\":\"" + strings.Repeat("x", 2<<20) + "\"}\n"
+	in, err := Open(context.Background(), strings.NewReader(ndLong), Options{Format: FormatNDJSON, Limits: Limits{MaxLine: 1 << 20}})
+	if err == nil {
+		_, err = in.Next()
+		if err == nil {
+			_, err = in.Next()
+		}
+		in.Close()
+	}
+	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "longer than the limit") {
+		t.Fatalf("long NDJSON line: %v", err)
+	}
 	// Invalid UTF-8 after the sniffed prefix is replaced, never copied.
 	bad := "lon,lat,note\n" + strings.Repeat("113.2,27.9,ok\n", 6000) + "113.2,27.9,\xff\xfe\n"
 	_, recs := open(t, []byte(bad), Options{})
