@@ -40,6 +40,16 @@ var Columns = []string{
 	"input_x", "input_y", "wgs84_lon", "wgs84_lat", "error_en", "error_zh",
 }
 
+// Members of a GeoJSON batch feature's properties added by the service
+// (the input's own members keep their names beside them).
+const (
+	MemberAnswer      = "answer"
+	MemberLocate      = "locate"
+	MemberLocateError = "locate_error"
+	// MemberInDistrict is inside_district again, under the name the page asked for.
+	MemberInDistrict = "in_district"
+)
+
 // District status words (district_status_zh).
 const (
 	StatusInside   = "区内"
@@ -656,15 +666,22 @@ func (g *geojsonWriter) write(r *intake.Record, res *result) error {
 	} else if _, err := g.w.WriteString(",\n"); err != nil {
 		return err
 	}
+	// The input's members stay at the top of properties; everything this
+	// service adds is in three members: "answer" (the answer columns, as in
+	// CSV, plus in_district), "locate" (the full answer or null) and
+	// "locate_error" (error_en, for the page before issue 11).
 	m := members(r, g.header)
-	res.object(m)
+	ans := make(map[string]any, len(Columns)+1)
+	res.object(ans)
+	ans[MemberInDistrict] = ans["inside_district"]
+	m[MemberAnswer] = ans
 	if res.full != nil {
-		m["locate"] = res.full
+		m[MemberLocate] = res.full
 	} else {
-		m["locate"] = nil
+		m[MemberLocate] = nil
 	}
 	if res.errEN != "" {
-		m["locate_error"] = res.errEN // the page before issue 11 reads this name
+		m[MemberLocateError] = res.errEN
 	}
 	f := map[string]any{"type": "Feature", "geometry": geometryJSON(r.WGS84), "properties": m}
 	if r.ID != nil {

@@ -260,6 +260,13 @@ func TestBatchFormats(t *testing.T) {
 					if _, ok := fc.Features[0].Properties["locate"].(map[string]any); !ok {
 						t.Errorf("properties.locate is not an object:\n%s", s)
 					}
+					ans, ok := fc.Features[0].Properties[MemberAnswer].(map[string]any)
+					if !ok || ans[MemberInDistrict] != true || ans["area_id"] != "area-jinshan" || ans["district_status_zh"] != StatusInside {
+						t.Errorf("properties.answer %v:\n%s", ans, s)
+					}
+					if _, ok := fc.Features[0].Properties["area_id"]; ok {
+						t.Errorf("answer columns beside the input members:\n%s", s)
+					}
 				case FormatNDJSON:
 					for i, line := range strings.Split(strings.TrimSpace(s), "\n") {
 						if !json.Valid([]byte(line)) {

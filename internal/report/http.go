@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -14,6 +15,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
+	"hetang/internal/intake"
 	"hetang/internal/locate"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
@@ -22,8 +24,27 @@ import (
 // MediaTypePDF is the media type of the PDF report.
 const MediaTypePDF = "application/pdf"
 
-// ParamFormat asks for the PDF (format=pdf) or JSON (format=json, default).
-const ParamFormat = "format"
+// Query parameters: format=pdf|json (default json); name= a name for the
+// subject (a point; a parcel's comes from its properties.name); lang=zh|en
+// is accepted and ignored: the report is bilingual.
+const (
+	ParamFormat = "format"
+	ParamName   = "name"
+	ParamLang   = "lang"
+)
+
+// MaxName is the longest subject name kept, in runes.
+const MaxName = 60
+
+// subjectName cleans a name for the report: valid UTF-8, no control
+// characters, at most MaxName characters.
+func subjectName(s string) string {
+	s = strings.TrimSpace(intake.Echo(s))
+	if r := []rune(s); len(r) > MaxName {
+		s = string(r[:MaxName]) + "…"
+	}
+	return s
+}
 
 // Server serves /api/v1/report.
 type Server struct {
@@ -97,7 +118,9 @@ func (s *Server) get(c echo.Context) error {
 		return err
 	}
 	snap := s.store.SnapshotFor(c.Request().Context())
-	return s.write(c, ForPoint(snap.Layout, a, s.now()), pdf)
+	r := ForPoint(snap.Layout, a, s.now())
+	r.Subject.Name = subjectName(c.QueryParam(ParamName))
+	return s.write(c, r, pdf)
 }
 
 func (s *Server) post(c echo.Context) error {
@@ -124,7 +147,21 @@ func (s *Server) post(c echo.Context) error {
 		}
 	}
 	snap := s.store.SnapshotFor(c.Request().Context())
-	return s.write(c, ForParcel(snap.Layout, a, w, s.now()), pdf)
+	r := ForParcel(snap.Layout, a, w, s.now())
+	var named struct {
+		Properties struct {
+			Name any `json:"name"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(body, &named) == nil {
+		if n, ok := named.Properties.Name.(string); ok {
+			r.Subject.Name = subjectName(n)
+		}
+	}
+	if n := c.QueryParam(ParamName); n != "" {
+		r.Subject.Name = subjectName(n)
+	}
+	return s.write(c, r, pdf)
 }
 
 func (s *Server) write(c echo.Context, r *Report, pdf bool) error {

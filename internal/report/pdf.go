@@ -172,6 +172,9 @@ func (r *Report) subjectLine() string {
 	if r.Subject.Kind == SubjectParcel {
 		what = fmt.Sprintf("地块 Parcel %.2f 公顷 ha（中心点 centroid）", r.Subject.AreaM2/1e4)
 	}
+	if r.Subject.Name != "" {
+		what += " “" + r.Subject.Name + "”"
+	}
 	return fmt.Sprintf("%s · WGS84 %.6f°E, %.6f°N · CGCS2000 / 3° GK CM114°E (EPSG:4547) %s", what, c.WGS84[0], c.WGS84[1], gk)
 }
 

@@ -35,6 +35,8 @@ const (
 // Subject is what the report is about.
 type Subject struct {
 	Kind string `json:"kind"`
+	// Name is what the user called it (name=, or a parcel's properties.name).
+	Name string `json:"name,omitempty"`
 	// CRS is the frame the input was given in.
 	CRS string `json:"crs"`
 	// Input is the point as given (x-first), for a point.

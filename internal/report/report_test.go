@@ -83,7 +83,7 @@ func do(t *testing.T, method, url, body string, hdr map[string]string) (*http.Re
 	return resp, b
 }
 
-const parcel = `{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[113.185,27.866],[113.215,27.866],[113.215,27.884],[113.185,27.884],[113.185,27.866]]]}}`
+const parcel = `{"type":"Feature","properties":{"name":"荷塘测试地块 A-01"},"geometry":{"type":"Polygon","coordinates":[[[113.185,27.866],[113.215,27.866],[113.215,27.884],[113.185,27.884],[113.185,27.866]]]}}`
 
 func TestReportJSON(t *testing.T) {
 	srv := newServer(t)
@@ -115,7 +115,7 @@ func TestReportJSON(t *testing.T) {
 		t.Errorf("area plan text %+v", area)
 	}
 	resp, b = do(t, "POST", srv.URL+"/api/v1/report", parcel, map[string]string{"Content-Type": "application/geo+json"})
-	if resp.StatusCode != 200 || !strings.Contains(string(b), `"kind":"parcel"`) || !strings.Contains(string(b), `"share"`) {
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"kind":"parcel"`) || !strings.Contains(string(b), `"share"`) || !strings.Contains(string(b), `"name":"荷塘测试地块 A-01"`) {
 		t.Fatalf("parcel: %d %s", resp.StatusCode, b)
 	}
 	for _, tc := range []struct{ method, url, body string }{
@@ -148,7 +148,7 @@ func TestReportPDF(t *testing.T) {
 		{"point", "GET", "/api/v1/report?lon=113.21&lat=27.9&format=pdf", "", nil,
 			[]string{"选址核查报告", "金山新城片区", "材料科技城", "113.210000", "27.900000", "EPSG:4547", "示意性数字化", "schematic digitisation", "产城一体化", "第五章"}},
 		{"parcel", "POST", "/api/v1/report", parcel, map[string]string{"Accept": "application/pdf"},
-			[]string{"选址核查报告", "地块", "水竹湖片区", "金山新城片区", "%", "m²", "EPSG:4547", "示意性数字化"}},
+			[]string{"选址核查报告", "地块", "荷塘测试地块 A-01", "水竹湖片区", "金山新城片区", "%", "m²", "EPSG:4547", "示意性数字化"}},
 		{"outside", "GET", "/api/v1/report?lon=113.05&lat=27.85&format=pdf", "", nil, []string{"区外", "outside"}},
 	}
 	for _, tc := range cases {
