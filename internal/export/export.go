@@ -173,6 +173,7 @@ func GeoJSON(ly *layout.Layer, c crs.CRS, version string) ([]byte, error) {
 		"data_version": version,
 		"crs_code":     c.Code,
 		"notice":       layout.Notice,
+		"attribution":  layout.Attribution,
 	}
 	if c.EPSG != 0 && !c.IsWGS84() {
 		fc.ExtraMembers["crs"] = map[string]any{"type": "name", "properties": map[string]string{"name": c.Code}}
@@ -397,5 +398,6 @@ func readme(ly *layout.Layer, c crs.CRS, version string, files []string, props [
 		b.WriteString("character boundary. The GeoJSON download (.geojson) and the GeoPackage carry them whole.\n")
 	}
 	b.WriteString("\n" + layout.Notice + "\n")
+	b.WriteString("Licence and attribution: " + layout.Attribution + " (the service's /licence has the full text).\n")
 	return b.String()
 }

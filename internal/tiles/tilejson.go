@@ -42,8 +42,8 @@ type VectorLayer struct {
 	Fields      map[string]string `json:"fields"`
 }
 
-// attribution names the data's nature, as the catalog's notice does.
-const attribution = "Hetang District 14th Five-Year Plan layout (schematic digitisation); boundary: DataV GeoAtlas"
+// attribution credits both kinds of data, as the licence asks.
+const attribution = layout.Attribution
 
 func (s *Server) getTileJSON(c echo.Context) error {
 	name, ok := strings.CutSuffix(c.Param("tileset"), ".json")
