@@ -261,8 +261,8 @@ func badRequests() []badRequest {
 
 		// Point and parcel queries.
 		{name: "locate lon not a number", path: "/api/v1/locate?lon=abc&lat=27.87", status: 400, detail: "is not a decimal number", needs: "locate"},
-		{name: "locate lon NaN", path: "/api/v1/locate?lon=NaN&lat=27.87", status: 400, detail: "must be a finite number", needs: "locate"},
-		{name: "locate lon Inf", path: "/api/v1/locate?lon=Inf&lat=27.87", status: 400, detail: "must be a finite number", needs: "locate"},
+		{name: "locate lon NaN", path: "/api/v1/locate?lon=NaN&lat=27.87", status: 400, detail: "not hex, '_', NaN or Inf", needs: "locate"},
+		{name: "locate lon Inf", path: "/api/v1/locate?lon=Inf&lat=27.87", status: 400, detail: "not hex, '_', NaN or Inf", needs: "locate"},
 		{name: "locate lon overflow", path: "/api/v1/locate?lon=1e400&lat=27.87", status: 400, detail: "lon", needs: "locate"},
 		{name: "locate lat out of range", path: "/api/v1/locate?lon=113.2&lat=95", status: 400, detail: "outside [-90, 90]", needs: "locate"},
 		{name: "locate lon out of range", path: "/api/v1/locate?lon=190&lat=27", status: 400, detail: "outside [-180, 180]", needs: "locate"},

@@ -17,8 +17,12 @@ var singleHeaders = []string{echo.HeaderAuthorization, echo.HeaderContentType}
 
 // repeatable lists, per route path (as registered, e.g. "/api/v1/locate"),
 // the query parameters that may be given more than once. Every other
-// parameter of every route must come at most once.
+// parameter of every route must come at most once. A route mapped to
+// ownRules checks its query itself.
 type repeatable map[string]map[string]bool
+
+// ownRules marks a route that checks its own query string (ChecksOwnQuery).
+const ownRules = "\x00own"
 
 // AllowRepeated lets the query parameters names be given more than once on
 // the route path (as registered with echo). Call it from Mount; by default
@@ -38,6 +42,13 @@ func (r Routes) AllowRepeated(path string, names ...string) {
 	}
 }
 
+// ChecksOwnQuery tells the server that the route path reads its query with
+// its own rules and answers their errors in its own format (the WFS: KVP
+// names are case-insensitive and errors are OWS exception reports). The
+// route must call CheckQuery itself; the server then leaves its query alone
+// (single-valued headers are still checked).
+func (r Routes) ChecksOwnQuery(path string) { r.AllowRepeated(path, ownRules) }
+
 // strictInput refuses ambiguous requests before any handler reads them: a
 // query string that does not parse, or is not UTF-8, or gives a parameter
 // twice (unless the route allows it), and a single-valued header given
@@ -52,8 +63,8 @@ func strictInput(rep repeatable) echo.MiddlewareFunc {
 					return apierr.BadRequest(fmt.Sprintf("the %s header is given %d times; send it once", h, len(vs)))
 				}
 			}
-			if req.URL.RawQuery != "" {
-				if err := CheckQuery(req.URL.RawQuery, rep[c.Path()]); err != nil {
+			if allow := rep[c.Path()]; req.URL.RawQuery != "" && !allow[ownRules] {
+				if err := CheckQuery(req.URL.RawQuery, allow); err != nil {
 					return err
 				}
 			}

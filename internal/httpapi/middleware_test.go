@@ -31,6 +31,8 @@ func (probe) Mount(r httpapi.Routes) {
 	r.Echo.GET("/probe/query", func(c echo.Context) error { return c.JSON(200, c.QueryParams()) }, r.Std...)
 	r.Echo.GET("/probe/repeat", func(c echo.Context) error { return c.JSON(200, c.QueryParams()) }, r.Std...)
 	r.AllowRepeated("/probe/repeat", "tag")
+	r.Echo.GET("/probe/own", func(c echo.Context) error { return c.JSON(200, c.QueryParams()) }, r.Std...)
+	r.ChecksOwnQuery("/probe/own")
 	r.Echo.POST("/probe/auth", func(c echo.Context) error { return c.String(200, c.Request().Header.Get("Authorization")) }, r.Std...)
 	r.Echo.GET("/probe/panic", func(echo.Context) error { panic("probe: deliberate panic for the stack test") }, r.Quick...)
 	r.Echo.GET("/probe/big", func(c echo.Context) error {
@@ -104,6 +106,7 @@ func TestStrictInput(t *testing.T) {
 		{"many distinct", "GET", "/probe/query?" + manyParams(40), nil, 200, ""},
 		{"repeat allowed on its route", "GET", "/probe/repeat?tag=a&tag=b", nil, 200, ""},
 		{"only the allowed one repeats", "GET", "/probe/repeat?tag=a&x=1&x=2", nil, 400, `"x" is given more than once`},
+		{"a route that checks its own query", "GET", "/probe/own?A=1&A=2&b=%zz", nil, 200, ""},
 		{"allowed only on its route", "GET", "/probe/query?tag=a&tag=b", nil, 400, `"tag" is given more than once`},
 		{"repeated on an unknown route", "GET", "/nowhere?a=1&a=2", nil, 400, `"a" is given more than once`},
 		{"bad escape", "GET", "/probe/query?crs=EPSG%3", nil, 400, `query parameter "crs": its value has a '%' that is not followed by two hex digits`},

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"golang.org/x/text/width"
+
+	"hetang/internal/decimal"
 )
 
 // Hemisphere letters a coordinate value may carry (0 when none).
@@ -29,7 +31,7 @@ var hemiOf = map[string]byte{"N": HemiN, "S": HemiS, "E": HemiE, "W": HemiW, "åŒ
 // letter given, or 0.
 func ParseValue(s string) (v float64, hemi byte, ok bool) {
 	// The common case first: a plain decimal, without allocating.
-	if t := strings.TrimSpace(s); plainNumber(t) {
+	if t := strings.TrimSpace(s); plainNumber(t) && decimal.Valid(t) {
 		if f, err := strconv.ParseFloat(t, 64); err == nil {
 			return f, 0, !math.IsInf(f, 0)
 		}
@@ -39,18 +41,16 @@ func ParseValue(s string) (v float64, hemi byte, ok bool) {
 	if t == "" || len(t) > 64 {
 		return 0, 0, false
 	}
-	if f, err := strconv.ParseFloat(t, 64); err == nil {
-		if math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(t, "INFNAXP") {
-			return 0, 0, false
-		}
-		return f, 0, true
+	if decimal.Valid(t) {
+		f, err := decimal.Parse(t)
+		return f, 0, err == nil
 	}
 	m := dmsRe.FindStringSubmatch(t)
 	if m == nil {
 		// a bare decimal with a hemisphere letter: 113.17E
 		for _, h := range []string{"N", "S", "E", "W"} {
 			if num, found := strings.CutSuffix(t, h); found {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(num), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && !strings.ContainsAny(num, "INFAXP") {
+				if f, err := decimal.Parse(strings.TrimSpace(num)); err == nil {
 					return signed(f, hemiOf[h]), hemiOf[h], true
 				}
 			}

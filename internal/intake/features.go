@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"hetang/internal/gpkg"
+	"hetang/internal/jsontext"
 	"hetang/internal/layout"
 	"hetang/internal/shapefile"
 )
@@ -91,15 +92,15 @@ type geoJSONFile struct {
 // legacy "crs" member, if any.
 func parseGeoJSON(b []byte) (*Features, error) {
 	var f geoJSONFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, inputErr("GeoJSON 格式错误", "GeoJSON: %s", Echo(err.Error()))
+	if err := jsontext.Unmarshal(b, &f); err != nil {
+		return nil, inputErr("GeoJSON 格式错误：%s", "GeoJSON: %s", Echo(err.Error()))
 	}
 	switch f.Type {
 	case "FeatureCollection":
 	case "Feature":
 		var one geojson.Feature
 		if err := json.Unmarshal(b, &one); err != nil {
-			return nil, inputErr("GeoJSON 格式错误", "GeoJSON: %s", Echo(err.Error()))
+			return nil, inputErr("GeoJSON 格式错误：%s", "GeoJSON: %s", Echo(jsontext.Describe(err).Error()))
 		}
 		f.Features = []*geojson.Feature{&one}
 	default:

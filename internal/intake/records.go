@@ -8,12 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
+
+	"hetang/internal/apierr"
+	"hetang/internal/jsontext"
 )
 
 // Record is one input record.
@@ -272,7 +277,7 @@ func (r *ndjsonReader) next() (*Record, error) {
 
 func decodeObject(b []byte) (map[string]json.RawMessage, error) {
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := jsontext.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
 	if m == nil {
@@ -328,28 +333,58 @@ func flatGeometry(m map[string]json.RawMessage) (orb.Geometry, *RowError) {
 	return orb.Point{x, y}, nil
 }
 
-// featureFromJSON decodes one GeoJSON Feature.
+// featureFromJSON decodes one GeoJSON Feature, held to strict JSON
+// (jsontext.Check: no key twice at any depth, nothing after it).
 func featureFromJSON(b []byte) (orb.Geometry, map[string]json.RawMessage, any, *RowError) {
 	var f struct {
 		ID         any                        `json:"id,omitempty"`
 		Geometry   json.RawMessage            `json:"geometry"`
 		Properties map[string]json.RawMessage `json:"properties"`
 	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, nil, nil, rowErr("GeoJSON 要素格式错误", "malformed GeoJSON Feature: %s", Echo(err.Error()))
+	if err := jsontext.Unmarshal(b, &f); err != nil {
+		return nil, nil, nil, rowErr("GeoJSON 要素格式错误：%s", "malformed GeoJSON Feature: %s", Echo(err.Error()))
 	}
 	if len(f.Geometry) == 0 || string(f.Geometry) == "null" {
 		return nil, f.Properties, f.ID, rowErr("要素没有几何", "the feature has no geometry")
 	}
-	g, err := geojson.UnmarshalGeometry(f.Geometry)
-	if err != nil {
-		return nil, f.Properties, f.ID, rowErr("GeoJSON 几何格式错误", "malformed GeoJSON geometry: %s", Echo(err.Error()))
+	g, rerr := GeometryFromJSON(f.Geometry)
+	if rerr != nil {
+		return nil, f.Properties, f.ID, rerr
 	}
-	if g.Coordinates == nil {
+	if g == nil {
 		return nil, f.Properties, f.ID, rowErr("要素几何为空", "the feature's geometry is empty")
 	}
-	geom, rerr := AcceptGeometry(g.Coordinates)
+	geom, rerr := AcceptGeometry(g)
 	return geom, f.Properties, f.ID, rerr
+}
+
+// GeometryFromJSON decodes a GeoJSON geometry object held to strict JSON;
+// errors name the member and what it should hold, never a Go type.
+func GeometryFromJSON(b []byte) (orb.Geometry, *RowError) {
+	var probe struct {
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
+	}
+	if err := jsontext.Unmarshal(b, &probe); err != nil {
+		return nil, rowErr("GeoJSON 几何格式错误：%s", "malformed GeoJSON geometry: %s", Echo(err.Error()))
+	}
+	switch probe.Type {
+	case "GeometryCollection":
+	case "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon":
+		if len(probe.Coordinates) == 0 || string(probe.Coordinates) == "null" {
+			return nil, rowErr(`GeoJSON %s 缺少 "coordinates"`, `the GeoJSON %s has no "coordinates" member`, probe.Type)
+		}
+	case "":
+		return nil, rowErr(`GeoJSON 几何缺少 "type"`, `the GeoJSON geometry has no "type" member`)
+	default:
+		return nil, rowErr("%s 不是 GeoJSON 几何类型", "%s is not a GeoJSON geometry type (Point, LineString, Polygon, their Multi forms, GeometryCollection)", Truncate(probe.Type))
+	}
+	g, err := geojson.UnmarshalGeometry(b)
+	if err != nil {
+		msg := Echo(jsontext.Describe(err).Error())
+		return nil, rowErr(`GeoJSON %s 的 "coordinates" 格式错误：%s`, `malformed GeoJSON %s: "coordinates": %s`, probe.Type, msg)
+	}
+	return g.Coordinates, nil
 }
 
 // --- GeoJSON FeatureCollection, streamed feature by feature ---
@@ -362,6 +397,9 @@ type geojsonReader struct {
 	sawType bool
 	crsDef  string
 	hasCRS  bool
+	// keys are the FeatureCollection's keys so far: a key given twice is
+	// refused (each feature is checked whole as it is read).
+	keys []string
 }
 
 func newGeoJSONReader(r io.Reader) (*geojsonReader, error) {
@@ -386,7 +424,7 @@ func (g *geojsonReader) fatal(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return &InputError{Record: g.n + 1, ZH: "GeoJSON 格式错误", EN: "malformed GeoJSON: " + Echo(err.Error()), Err: err}
+		return &InputError{Record: g.n + 1, ZH: "GeoJSON 格式错误", EN: "malformed GeoJSON: " + Echo(jsontext.Describe(err).Error()), Err: err}
 	}
 	return &InputError{Record: g.n + 1, ZH: "读取 GeoJSON 失败", EN: "reading GeoJSON: " + Echo(err.Error()), Err: err}
 }
@@ -416,9 +454,19 @@ func (g *geojsonReader) next() (*Record, error) {
 		}
 		if d, ok := tok.(json.Delim); ok && d == '}' {
 			g.done = true
+			if err := g.end(); err != nil {
+				return nil, err
+			}
 			break
 		}
 		key, _ := tok.(string)
+		if slices.Contains(g.keys, key) {
+			return nil, &InputError{Record: g.n, ZH: fmt.Sprintf("FeatureCollection 的键 %s 出现了两次", Truncate(key)),
+				EN: fmt.Sprintf("the FeatureCollection has the key %s twice; give each key once", apierr.Quote(key))}
+		}
+		if len(g.keys) < maxCollectionKeys {
+			g.keys = append(g.keys, key)
+		}
 		switch key {
 		case "type":
 			var t string
@@ -456,6 +504,32 @@ func (g *geojsonReader) next() (*Record, error) {
 		return nil, &InputError{Record: g.n, ZH: `GeoJSON 须为 FeatureCollection（缺少 "type":"FeatureCollection"）`, EN: `GeoJSON input must be a FeatureCollection ("type":"FeatureCollection" is missing)`}
 	}
 	return nil, io.EOF
+}
+
+// maxCollectionKeys is how many keys of a FeatureCollection are remembered
+// for the duplicate check (a collection has a handful).
+const maxCollectionKeys = 64
+
+// end checks that nothing but white space follows the FeatureCollection.
+func (g *geojsonReader) end() error {
+	tok, err := g.dec.Token()
+	if errors.Is(err, io.EOF) {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return g.fatal(err)
+	}
+	what := "more data"
+	if err == nil {
+		what = fmt.Sprint(tok)
+		if d, ok := tok.(json.Delim); ok {
+			what = d.String()
+		}
+		what = apierr.Quote(what)
+	}
+	return &InputError{Record: g.n, ZH: "FeatureCollection 之后还有数据（" + Echo(what) + "）；只发送一个 FeatureCollection",
+		EN: "unexpected data after the FeatureCollection (" + what + "); send one FeatureCollection only"}
 }
 
 // validUTF8Reader replaces invalid UTF-8 in a JSON stream, so no invalid

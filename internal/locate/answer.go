@@ -225,9 +225,9 @@ func checkXY(c crs.CRS, p orb.Point) error {
 	if !finite(p[0]) || !finite(p[1]) {
 		return invalidf("coordinates must be finite numbers, got (%v, %v)", p[0], p[1])
 	}
-	if c.Projected {
-		if math.Abs(p[0]) > 1e8 || math.Abs(p[1]) > 1e8 {
-			return invalidf("%s coordinates (%v, %v) are out of range (|x|,|y| ≤ 1e8 m)", c.Code, p[0], p[1])
+	if lim := c.MaxAbsXY(); lim > 0 {
+		if math.Abs(p[0]) > lim || math.Abs(p[1]) > lim {
+			return invalidf("%s coordinates (%v, %v) are outside the system's valid range: x and y within ±%.2f m", c.Code, p[0], p[1], lim)
 		}
 		return nil
 	}

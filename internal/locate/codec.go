@@ -1,11 +1,13 @@
 package locate
 
 import (
+	"errors"
 	"fmt"
 	"mime"
-	"strconv"
 	"strings"
 
+	"hetang/internal/apierr"
+	"hetang/internal/decimal"
 	"hetang/internal/intake"
 	"hetang/internal/mediatype"
 )
@@ -49,20 +51,21 @@ func ParseFormat(s string) (Format, bool) {
 	return "", false
 }
 
-// parseCoord parses one decimal coordinate value; name is used in the message.
+// parseCoord parses one coordinate given as a query parameter (lon=, lat=,
+// from=, to=); name is used in the message. It reads the strict decimal
+// grammar of package decimal, as intake.ParseValue does for decimals in
+// files: hex floats, digit separators, NaN and infinities are refused.
 func parseCoord(name, s string) (float64, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
+	v, err := decimal.Parse(strings.TrimSpace(s))
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(err, decimal.ErrEmpty):
 		return 0, fmt.Errorf("%s is empty; give a decimal number", name)
+	case errors.Is(err, decimal.ErrRange):
+		return 0, fmt.Errorf("%s %s is too large to be a coordinate; give a finite decimal number", name, apierr.Quote(s))
 	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s %q is not a decimal number", name, truncate(s))
-	}
-	if !finite(v) {
-		return 0, fmt.Errorf("%s %q must be a finite number", name, truncate(s))
-	}
-	return v, nil
+	return 0, fmt.Errorf("%s %s is not a decimal number: write a finite number in digits with an optional sign, point and exponent (e.g. 113.17), not hex, '_', NaN or Inf", name, apierr.Quote(s))
 }
 
 // truncate shortens a value for a message (see intake.Truncate).

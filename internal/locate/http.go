@@ -9,17 +9,19 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
 	"hetang/internal/intake"
+	"hetang/internal/jsontext"
+	"hetang/internal/mediatype"
 	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
@@ -34,6 +36,9 @@ const (
 	ParamTo    = "to"
 	ParamFmt   = "format"
 )
+
+// PathLocate is the point (GET) and parcel (POST) locate endpoint.
+const PathLocate = "/api/v1/locate"
 
 // Server serves the query endpoints from the store's current snapshot.
 type Server struct {
@@ -52,8 +57,8 @@ func New(st *store.Store, log *slog.Logger, limits spatial.ParcelLimits) *Server
 // limits (size, time) for the batch endpoint.
 func (s *Server) Mount(r httpapi.Routes) {
 	e := r.Echo
-	e.GET("/api/v1/locate", s.getLocate, r.Quick...) // microseconds in memory: no deadline to set up
-	e.POST("/api/v1/locate", s.postLocate, r.Std...)
+	e.GET(PathLocate, s.getLocate, r.Quick...) // microseconds in memory: no deadline to set up
+	e.POST(PathLocate, s.postLocate, r.Std...)
 	e.POST("/api/v1/locate/batch", s.postBatch, r.Batch...)
 	e.POST("/api/v1/locate/inspect", s.postInspect, r.Batch...)
 	e.GET("/api/v1/distance", s.getDistance, r.Std...)
@@ -74,7 +79,7 @@ func ParseK(q url.Values, def int) (int, error) {
 	}
 	k, err := strconv.Atoi(strings.TrimSpace(v))
 	if err != nil || k < 1 || k > MaxK {
-		return 0, apierr.BadRequest(fmt.Sprintf("k %q must be a whole number from 1 to %d", truncate(v), MaxK))
+		return 0, apierr.BadRequest(fmt.Sprintf("k %s must be a whole number from 1 to %d", apierr.Quote(v), MaxK))
 	}
 	return k, nil
 }
@@ -115,7 +120,7 @@ func ParsePair(q url.Values, name string, c crs.CRS) (orb.Point, error) {
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 2 {
-		return orb.Point{}, apierr.BadRequest(fmt.Sprintf("%s %q must be two numbers lon,lat separated by a comma", name, truncate(v)))
+		return orb.Point{}, apierr.BadRequest(fmt.Sprintf("%s %s must be two numbers lon,lat separated by a comma", name, apierr.Quote(v)))
 	}
 	var p orb.Point
 	for i, part := range parts {
@@ -161,46 +166,71 @@ func (s *Server) getLocate(c echo.Context) error {
 }
 
 // ParseParcel decodes a POST /locate body: a GeoJSON Feature, Polygon or
-// MultiPolygon.
+// MultiPolygon. The body is held to strict JSON (jsontext.Check: one value,
+// UTF-8, no key twice at any depth); errors say what is wrong where, without
+// Go type names.
 func ParseParcel(b []byte) (orb.Geometry, error) {
+	if err := jsontext.Check(b); err != nil {
+		return nil, invalidf("the body must be one GeoJSON Feature, Polygon or MultiPolygon: %v", err)
+	}
 	var probe struct {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, apierr.BadRequest("the body must be a GeoJSON Feature, Polygon or MultiPolygon: " + err.Error())
+		return nil, invalidf("the body must be a GeoJSON Feature, Polygon or MultiPolygon: %v", jsontext.Describe(err))
 	}
 	var g orb.Geometry
 	switch probe.Type {
 	case "Feature":
-		geom, err := intake.FeatureGeometry(b)
-		if err != nil {
-			return nil, apierr.BadRequest(err.EN)
+		var rerr *intake.RowError
+		if g, rerr = intake.FeatureGeometry(b); rerr != nil {
+			return nil, invalidf("%s", rerr.EN)
 		}
-		g = geom
 	case "Polygon", "MultiPolygon":
-		gg, err := geojson.UnmarshalGeometry(b)
-		if err != nil {
-			return nil, apierr.BadRequest("malformed GeoJSON geometry: " + err.Error())
+		var rerr *intake.RowError
+		if g, rerr = intake.GeometryFromJSON(b); rerr != nil {
+			return nil, invalidf("%s", rerr.EN)
 		}
-		g = gg.Coordinates
 	case "":
-		return nil, apierr.BadRequest(`the body must be a GeoJSON Feature, Polygon or MultiPolygon (no "type" member)`)
+		return nil, invalidf(`the body must be a GeoJSON Feature, Polygon or MultiPolygon (no "type" member)`)
 	default:
-		return nil, apierr.BadRequest(fmt.Sprintf("a GeoJSON %s has no area: POST a Feature, Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", truncate(probe.Type)))
+		return nil, invalidf("a GeoJSON %s has no area: POST a Feature, Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", apierr.Quote(probe.Type))
 	}
 	switch g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 		return g, nil
 	case nil:
-		return nil, apierr.BadRequest("the geometry is empty")
+		return nil, invalidf("the geometry is empty")
 	}
-	return nil, apierr.BadRequest(fmt.Sprintf("a %s has no area: POST a Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", g.GeoJSONType()))
+	return nil, invalidf("a %s has no area: POST a Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", g.GeoJSONType())
+}
+
+// parcelMediaTypes are the bodies POST /api/v1/locate reads.
+var parcelMediaTypes = []string{mediatype.GeoJSON, mediatype.JSON}
+
+// checkParcelMediaType refuses a parcel body sent as anything but GeoJSON
+// (415, listing what is read): a body without Content-Type, as text/plain
+// or as XML is not taken for GeoJSON on a guess.
+func checkParcelMediaType(ct string) error {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && slices.Contains(parcelMediaTypes, mt) {
+		return nil
+	}
+	got := "no Content-Type"
+	if ct != "" {
+		got = "Content-Type " + apierr.Quote(ct)
+	}
+	return apierr.Errorf(apierr.KindUnsupportedMediaType, "POST %s reads a GeoJSON Feature, Polygon or MultiPolygon sent as %s; got %s",
+		PathLocate, strings.Join(parcelMediaTypes, " or "), got)
 }
 
 func (s *Server) postLocate(c echo.Context) error {
 	q := c.QueryParams()
 	l, err := s.locator(c, q)
 	if err != nil {
+		return err
+	}
+	if err := checkParcelMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
 		return err
 	}
 	body, err := io.ReadAll(c.Request().Body)
@@ -482,7 +512,7 @@ func (s *Server) getNearest(c echo.Context) error {
 	ns, err := l.Index.NearestInLayer(layer, w, l.K)
 	if err != nil {
 		if errors.Is(err, spatial.ErrUnknownLayer) {
-			return apierr.BadRequest(fmt.Sprintf("layer %q does not exist; GET /api/v1/layers lists the layer ids", truncate(layer)))
+			return apierr.BadRequest(fmt.Sprintf("layer %s does not exist; GET /api/v1/layers lists the layer ids", apierr.Quote(layer)))
 		}
 		return err
 	}

@@ -327,7 +327,10 @@ func (s *Server) items(c echo.Context) error {
 			}
 		}
 	}
-	page := selected[min(q.offset, len(selected)):min(q.offset+q.limit, len(selected))]
+	// An offset past the end gives an empty page; sums stay below len(selected),
+	// so no offset (up to the largest int) overflows.
+	start := min(q.offset, len(selected))
+	page := selected[start : start+min(q.limit, len(selected)-start)]
 	href := base + "/collections/" + links.CollectionID(ly.ID) + "/items"
 	params := c.QueryParams()
 	body := FeatureCollection{
@@ -345,7 +348,7 @@ func (s *Server) items(c echo.Context) error {
 		pageFormat, pageType = FormatHTML, mediatype.HTML
 	}
 	lim := strconv.Itoa(q.limit)
-	if q.offset+q.limit < len(selected) {
+	if q.offset < len(selected)-q.limit {
 		body.Links = append(body.Links, Link{Rel: links.RelNext, Href: withQuery(href, params, map[string]string{ParamOffset: strconv.Itoa(q.offset + q.limit), ParamLimit: lim, ParamF: pageFormat}), Type: pageType, Title: "Next page"})
 	}
 	if q.offset > 0 {

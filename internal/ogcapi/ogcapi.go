@@ -13,11 +13,13 @@
 // Behaviour the standards leave to the server:
 //   - limit defaults to 10; values above 10000 are clamped to 10000 (Part 1
 //     forbids an error there); values below 1 or not integers are a 400.
-//   - paging is offset-based (offset=N), with next/prev links.
+//   - paging is offset-based (offset=N), with next/prev links; an offset of
+//     any size past the end gives an empty page.
 //   - bbox takes exactly 4 numbers; a box whose minimum exceeds its maximum
 //     (including antimeridian-crossing boxes) is a 400.
-//   - datetime is accepted and ignored: the layout has no temporal data, so
-//     every feature matches.
+//   - datetime must be an RFC 3339 date-time, a date or an interval of them
+//     (a 400 otherwise); the layout has no temporal data, so every feature
+//     matches a valid one.
 //   - unknown query parameters are a 400 that names the parameter.
 //   - crs, bbox-crs and filter-crs take OGC URIs and, leniently, short names
 //     such as EPSG:4547; GCJ-02 and BD-09 are not offered here (no URI).

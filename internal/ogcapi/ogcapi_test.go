@@ -243,6 +243,11 @@ func TestItems(t *testing.T) {
 		{"filter and bbox and property combine", "/ogcapi/collections/places/items?filter=plan_order%3C%3E7&bbox=113.205,27.905,113.225,27.925&kind=village",
 			[]string{"p10"}, 1, "", ""},
 		{"datetime is ignored", "/ogcapi/collections/roads/items?datetime=2021-01-01T00:00:00Z", []string{"road-1"}, 1, "", ""},
+		{"datetime date", "/ogcapi/collections/roads/items?datetime=2021-01-01", []string{"road-1"}, 1, "", ""},
+		{"datetime interval", "/ogcapi/collections/roads/items?datetime=2021-01-01/2021-12-31T23:59:59%2B08:00", []string{"road-1"}, 1, "", ""},
+		{"datetime open intervals", "/ogcapi/collections/roads/items?datetime=../2021-12-31", []string{"road-1"}, 1, "", ""},
+		{"offset near the largest int", "/ogcapi/collections/places/items?offset=9223372036854775798", nil, 12, "", "f=geojson&limit=10&offset=9223372036854775788"},
+		{"offset beyond any int", "/ogcapi/collections/places/items?offset=99999999999999999999999&limit=5", nil, 12, "", "f=geojson&limit=5&offset=9223372036854775802"},
 		{"line crossing the bbox", "/ogcapi/collections/roads/items?bbox=113.21,27.9,113.22,27.91", []string{"road-1"}, 1, "", ""},
 	}
 	for _, tc := range tests {
@@ -371,6 +376,23 @@ func TestErrors(t *testing.T) {
 		{"/ogcapi/collections/places/items?filter=S_INTERSECTS(geom,POINT(1%202))", 400, `"geom" is not a geometry property`},
 		{"/ogcapi/collections/places/items?plan_order=abc", 400, "property plan_order is a number"},
 		{"/ogcapi/collections/places/items?f=xml", 400, `unsupported format f="xml"`},
+		{"/ogcapi/collections/places/items?plan_order=NaN", 400, `property plan_order is a number; "NaN" is not a decimal number`},
+		{"/ogcapi/collections/places/items?plan_order=Inf", 400, `"Inf" is not a decimal number`},
+		{"/ogcapi/collections/places/items?plan_order=0x5", 400, `"0x5" is not a decimal number`},
+		{"/ogcapi/collections/places/items?plan_order=1_0", 400, `"1_0" is not a decimal number`},
+		{"/ogcapi/collections/places/items?limit=0x10", 400, `bad limit "0x10"`},
+		{"/ogcapi/collections/places/items?limit=1.5", 400, `bad limit "1.5"`},
+		{"/ogcapi/collections/places/items?offset=1e3", 400, `bad offset "1e3"`},
+		{"/ogcapi/collections/places/items?bbox=0x71,27,114,28", 400, `"0x71" is not a number`},
+		{"/ogcapi/collections/places/items?bbox=1_13,27,114,28", 400, `"1_13" is not a number`},
+		{"/ogcapi/collections/places/items?bbox=1,2,30000000,4&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/3857", 400, "outside the valid range of EPSG:3857"},
+		{"/ogcapi/collections/places/items?datetime=notadate", 400, `bad datetime "notadate": not a date-time or a date`},
+		{"/ogcapi/collections/places/items?datetime=2021-02-30", 400, `bad datetime`},
+		{"/ogcapi/collections/places/items?datetime=2021-01-01T00:00:00", 400, `bad datetime`},
+		{"/ogcapi/collections/places/items?datetime=../..", 400, "an interval needs at least one end"},
+		{"/ogcapi/collections/places/items?datetime=2022-01-01/2021-01-01", 400, "the interval ends before it starts"},
+		{"/ogcapi/collections/places/items?datetime=2021-01-01/2021-02-01/2021-03-01", 400, "an interval has two ends"},
+		{"/ogcapi/collections/places/items?datetime=" + strings.Repeat("9", 30000), 400, "bytes)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {

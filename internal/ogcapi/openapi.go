@@ -122,7 +122,7 @@ func OpenAPI(lay *layout.Layout, base string) obj {
 					obj{"type": "string", "format": "uri", "enum": crsEnum}, false),
 				"crs": queryParam(ParamCRS, "CRS of the response coordinates (default CRS84), in the CRS's authority axis order.",
 					obj{"type": "string", "format": "uri", "enum": crsEnum}, false),
-				"datetime": queryParam(ParamDatetime, "Accepted and ignored: the layout has no temporal data.",
+				"datetime": queryParam(ParamDatetime, "An RFC 3339 date-time, a date or an interval of them (open ends as ..); checked, then ignored: the layout has no temporal data.",
 					obj{"type": "string"}, false),
 				"filter": queryParam(ParamFilter, "A CQL2 text filter (Basic CQL2 plus S_INTERSECTS).",
 					obj{"type": "string"}, false),

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -16,6 +17,7 @@ import (
 	"hetang/internal/apierr"
 	"hetang/internal/cql2"
 	"hetang/internal/crs"
+	"hetang/internal/decimal"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 	"hetang/internal/links"
@@ -100,21 +102,29 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 	q := &itemsQuery{limit: DefaultLimit}
 	var err error
 	if v := c.QueryParam(ParamLimit); v != "" {
-		n, err := strconv.Atoi(v)
-		if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+		n, err := decimal.ParseInt(v)
+		if errors.Is(err, decimal.ErrRange) && !strings.HasPrefix(v, "-") {
 			n, err = MaxLimit, nil // a whole number too large for an int is reduced like any other
 		}
 		if err != nil || n < 1 {
-			return nil, apierr.BadRequest(fmt.Sprintf("bad limit %q; give a whole number from 1 to %d (larger values are reduced to %d)", v, MaxLimit, MaxLimit))
+			return nil, apierr.BadRequest(fmt.Sprintf("bad limit %s; give a whole number from 1 to %d (larger values are reduced to %d)", apierr.Quote(v), MaxLimit, MaxLimit))
 		}
-		q.limit = min(n, MaxLimit)
+		q.limit = int(min(n, MaxLimit))
 	}
 	if v := c.QueryParam(ParamOffset); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, apierr.BadRequest(fmt.Sprintf("bad offset %q; give a whole number of features to skip, 0 or more", v))
+		n, err := decimal.ParseInt(v)
+		if errors.Is(err, decimal.ErrRange) && !strings.HasPrefix(v, "-") {
+			n, err = math.MaxInt64, nil // past the end of any collection: an empty page
 		}
-		q.offset = n
+		if err != nil || n < 0 {
+			return nil, apierr.BadRequest(fmt.Sprintf("bad offset %s; give a whole number of features to skip, 0 or more", apierr.Quote(v)))
+		}
+		q.offset = int(min(n, math.MaxInt))
+	}
+	if v := c.QueryParam(ParamDatetime); v != "" {
+		if err := checkDatetime(v); err != nil {
+			return nil, err
+		}
 	}
 	if q.crs, err = httpapi.ParseCRSParam(c.QueryParams(), ParamCRS, supportedCRS); err != nil {
 		return nil, err
@@ -178,9 +188,9 @@ func parseItemsQuery(c echo.Context, ly *layout.Layer) (*itemsQuery, error) {
 func literalOf(f layout.Field, v string) (cql2.Literal, error) {
 	switch f.Type {
 	case layout.FieldInteger, layout.FieldReal:
-		n, err := strconv.ParseFloat(v, 64)
+		n, err := decimal.Parse(v)
 		if err != nil {
-			return cql2.Literal{}, apierr.BadRequest(fmt.Sprintf("property %s is a number; %q is not", f.Name, v))
+			return cql2.Literal{}, apierr.BadRequest(fmt.Sprintf("property %s is a number; %s is not a decimal number (finite, in digits, e.g. 3 or 2.5)", f.Name, apierr.Quote(v)))
 		}
 		return cql2.Literal{Value: n}, nil
 	case layout.FieldBoolean:
@@ -202,18 +212,25 @@ func parseBBox(v string, cr crs.CRS) (orb.Bound, error) {
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 4 {
-		return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: give 4 comma-separated numbers (%s); got %d values", v, order, len(parts)))
+		return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %s: give 4 comma-separated numbers (%s); got %d values", apierr.Quote(v), order, len(parts)))
 	}
 	var n [4]float64
 	for i, p := range parts {
-		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: %q is not a number; give %s", v, p, order))
+		f, err := decimal.Parse(strings.TrimSpace(p))
+		if err != nil {
+			return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %s: %s is not a number; give %s in decimal digits", apierr.Quote(v), apierr.Quote(p), order))
 		}
 		n[i] = f
 	}
+	if lim := cr.MaxAbsXY(); lim > 0 {
+		for _, f := range n {
+			if math.Abs(f) > lim {
+				return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %s: outside the valid range of %s (coordinates within ±%.2f m); give %s", apierr.Quote(v), cr.Code, lim, order))
+			}
+		}
+	}
 	if n[0] > n[2] || n[1] > n[3] {
-		return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: a minimum exceeds its maximum; give %s (boxes crossing the antimeridian are not supported)", v, order))
+		return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %s: a minimum exceeds its maximum; give %s (boxes crossing the antimeridian are not supported)", apierr.Quote(v), order))
 	}
 	if !cr.Projected {
 		lat0, lat1, lon0, lon1 := n[1], n[3], n[0], n[2]
@@ -221,7 +238,7 @@ func parseBBox(v string, cr crs.CRS) (orb.Bound, error) {
 			lat0, lat1, lon0, lon1 = n[0], n[2], n[1], n[3]
 		}
 		if lat0 < -90 || lat1 > 90 || lon0 < -180 || lon1 > 180 {
-			return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %q: outside the range of %s; give %s", v, cr.Code, order))
+			return orb.Bound{}, apierr.BadRequest(fmt.Sprintf("bad bbox %s: outside the range of %s; give %s", apierr.Quote(v), cr.Code, order))
 		}
 	}
 	return orb.Bound{Min: orb.Point{n[0], n[1]}, Max: orb.Point{n[2], n[3]}}, nil
@@ -273,4 +290,51 @@ func withQuery(base string, q url.Values, set map[string]string) string {
 		out.Set(k, v)
 	}
 	return base + "?" + out.Encode()
+}
+
+// checkDatetime checks a datetime parameter (OGC API – Features Part 1,
+// §7.15.4): an RFC 3339 date-time or full date, or an interval of two of
+// them separated by "/", either end open ("..", or empty). The layout has
+// no temporal property, so a valid datetime selects every feature; an
+// invalid one is a 400, not ignored.
+func checkDatetime(v string) error {
+	bad := func(why string) error {
+		return apierr.BadRequest(fmt.Sprintf("bad datetime %s: %s; give an RFC 3339 date-time (2021-02-01T00:00:00Z), a date (2021-02-01) or an interval of them (2021-01-01/2021-12-31, ../2021-12-31, 2021-01-01/..)", apierr.Quote(v), why))
+	}
+	parts := strings.Split(v, "/")
+	if len(parts) > 2 {
+		return bad("an interval has two ends")
+	}
+	var ends [2]time.Time
+	for i, p := range parts {
+		if len(parts) == 2 && (p == ".." || p == "") {
+			continue
+		}
+		t, err := parseInstant(p)
+		switch {
+		case err != nil && len(parts) == 1:
+			return bad("not a date-time or a date")
+		case err != nil:
+			return bad([]string{"the start", "the end"}[i] + " is not a date-time or a date")
+		}
+		ends[i] = t
+	}
+	if len(parts) == 2 {
+		open0, open1 := parts[0] == ".." || parts[0] == "", parts[1] == ".." || parts[1] == ""
+		if open0 && open1 {
+			return bad("an interval needs at least one end")
+		}
+		if !open0 && !open1 && ends[1].Before(ends[0]) {
+			return bad("the interval ends before it starts")
+		}
+	}
+	return nil
+}
+
+// parseInstant reads an RFC 3339 date-time or a full date.
+func parseInstant(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.DateOnly, s)
 }

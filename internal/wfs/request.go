@@ -11,7 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"hetang/internal/apierr"
 	"hetang/internal/crs"
+	"hetang/internal/httpapi"
 )
 
 // request is one parsed WFS request, from KVP or XML.
@@ -64,6 +66,9 @@ func parseRequest(c echo.Context) (*request, error) {
 			return nil, &Exception{Code: CodeOperationParsing, Locator: "request", Text: fmt.Sprintf("an XML request may be at most %d bytes", MaxFilterBytes*4)}
 		}
 		return parseXMLRequest(body)
+	}
+	if err := httpapi.CheckQuery(r.URL.RawQuery, nil); err != nil {
+		return nil, &Exception{Code: CodeInvalidParameter, Locator: "request", Text: apierr.Message(err)}
 	}
 	return parseKVP(c.QueryParams())
 }

@@ -171,6 +171,7 @@ func New(st *store.Store) *Server {
 func (s *Server) Mount(r httpapi.Routes) {
 	r.Echo.GET(links.WFS, s.handle, r.Std...)
 	r.Echo.POST(links.WFS, s.handle, r.Std...)
+	r.ChecksOwnQuery(links.WFS) // KVP names are case-insensitive; errors are exception reports
 	r.Echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			u := c.Request().URL
