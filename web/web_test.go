@@ -16,6 +16,7 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 )
@@ -30,17 +31,10 @@ func newServer(t *testing.T, cfg config.Config) *httptest.Server {
 	return srv
 }
 
-func get(t *testing.T, url string) (*http.Response, string) {
+// getString is fixture.Get with the body as a string.
+func getString(t *testing.T, url string) (*http.Response, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := fixture.Get(t, url, nil)
 	return resp, string(b)
 }
 
@@ -68,7 +62,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := get(t, srv.URL+tt.path)
+			resp, body := getString(t, srv.URL+tt.path)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("GET %s: status %d, want %d; body %s", tt.path, resp.StatusCode, tt.status, body)
 			}
@@ -87,7 +81,7 @@ func TestRoutes(t *testing.T) {
 
 func TestIndexHeaders(t *testing.T) {
 	srv := newServer(t, config.Default())
-	resp, _ := get(t, srv.URL+"/")
+	resp, _ := getString(t, srv.URL+"/")
 	csp := resp.Header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'self'", "connect-src 'self'", "script-src 'self'"} {
 		if !strings.Contains(csp, want) {
@@ -117,7 +111,7 @@ func TestWebConfig(t *testing.T) {
 		{ID: "amap", URL: "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", CRS: "GCJ02", Subdomains: "1234", MaxZoom: 17},
 	}
 	srv := newServer(t, cfg)
-	resp, body := get(t, srv.URL+"/api/v1/webconfig")
+	resp, body := getString(t, srv.URL+"/api/v1/webconfig")
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -141,7 +135,7 @@ func TestWebConfig(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("webconfig (-want +got):\n%s", diff)
 	}
-	resp, _ = get(t, srv.URL+"/")
+	resp, _ = getString(t, srv.URL+"/")
 	csp := resp.Header.Get("Content-Security-Policy")
 	if !strings.Contains(csp, "img-src 'self' data: blob: https://*.tile.openstreetmap.org https:") {
 		t.Errorf("CSP img-src does not allow the basemaps: %q", csp)
@@ -196,16 +190,16 @@ func TestWebDir(t *testing.T) {
 	cfg := config.Default()
 	cfg.WebDir = dir
 	srv := newServer(t, cfg)
-	if _, body := get(t, srv.URL+"/"); body != "<p>from disk</p>" {
+	if _, body := getString(t, srv.URL+"/"); body != "<p>from disk</p>" {
 		t.Errorf("GET / = %q, want the file on disk", body)
 	}
-	if resp, _ := get(t, srv.URL+"/static/sub"); resp.StatusCode != 404 {
+	if resp, _ := getString(t, srv.URL+"/static/sub"); resp.StatusCode != 404 {
 		t.Errorf("GET /static/sub: status %d, want 404 (no listing)", resp.StatusCode)
 	}
 	// a directory whose static/ holds index.html (such as web/) works too
 	cfg.WebDir = "."
 	srv = newServer(t, cfg)
-	if _, body := get(t, srv.URL+"/"); !strings.Contains(body, "荷塘区空间布局") {
+	if _, body := getString(t, srv.URL+"/"); !strings.Contains(body, "荷塘区空间布局") {
 		t.Errorf("GET / with web_dir=web: did not serve web/static/index.html")
 	}
 }

@@ -11,15 +11,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 	"hetang/internal/httpapi"
 	"hetang/internal/store"
 )
@@ -47,16 +45,9 @@ type testServers struct {
 	rwPath string
 }
 
-var (
-	defaultGPKGOnce sync.Once
-	defaultGPKG     []byte
-	defaultGPKGErr  error
-)
-
 // testConfig is config.Default with test-friendly limits and cache dir.
 func testConfig(t testing.TB) config.Config {
-	cfg := config.Default()
-	cfg.CacheDir = t.TempDir()
+	cfg := fixture.Config(t)
 	cfg.MaxBodyBytes = testMaxBody
 	cfg.BatchMaxBytes = testBatchBody
 	cfg.RequestTimeout = config.Duration(20 * time.Second)
@@ -67,63 +58,22 @@ func testConfig(t testing.TB) config.Config {
 // newTestHandler builds the service's handler the way runServe does.
 func newTestHandler(t testing.TB, cfg config.Config, st *store.Store) http.Handler {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return httpapi.New(cfg, st, log, "test", mounts(cfg, st, log)...).Handler()
-}
-
-// openDefaultStore opens the embedded layout in a fresh cache dir, reusing
-// one build of the GeoPackage across tests.
-func openDefaultStore(t testing.TB, cacheDir string) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	defaultGPKGOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hetang-test-cache-")
-		if err != nil {
-			defaultGPKGErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		st, err := store.OpenDefault(ctx, dir, geodata.FS)
-		if err != nil {
-			defaultGPKGErr = err
-			return
-		}
-		defaultGPKG, defaultGPKGErr = os.ReadFile(st.Current().GPKGPath)
-	})
-	if defaultGPKGErr != nil {
-		t.Fatal(defaultGPKGErr)
-	}
-	st, err := store.OpenDefault(ctx, cacheDir, geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
-
-// writableCopy writes the default layout GeoPackage to a temp file.
-func writableCopy(t testing.TB) string {
-	t.Helper()
-	openDefaultStore(t, t.TempDir())
-	p := filepath.Join(t.TempDir(), "hetang.gpkg")
-	if err := os.WriteFile(p, defaultGPKG, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return fixture.Handler(cfg, st, mounts(cfg, st, fixture.Logger())...)
 }
 
 func newTestServers(t *testing.T) *testServers {
 	t.Helper()
 	var ts testServers
 	cfg := testConfig(t)
-	ts.ro = httptest.NewServer(newTestHandler(t, cfg, openDefaultStore(t, cfg.CacheDir)))
+	ts.ro = httptest.NewServer(newTestHandler(t, cfg, fixture.Store(t)))
 	t.Cleanup(ts.ro.Close)
 
 	cfgTok := testConfig(t)
 	cfgTok.AdminToken = testToken
-	ts.roToken = httptest.NewServer(newTestHandler(t, cfgTok, openDefaultStore(t, cfgTok.CacheDir)))
+	ts.roToken = httptest.NewServer(newTestHandler(t, cfgTok, fixture.Store(t)))
 	t.Cleanup(ts.roToken.Close)
 
-	ts.rwPath = writableCopy(t)
+	ts.rwPath = fixture.WritableGPKG(t)
 	st, err := store.Open(context.Background(), ts.rwPath)
 	if err != nil {
 		t.Fatal(err)
@@ -444,6 +394,7 @@ func checkProblem(r badRequest, resp *http.Response, body []byte) []string {
 // whose detail says what to do and leaks nothing, and the server stays
 // healthy afterwards.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	ts := newTestServers(t)
 	have := routed(t, ts.ro.URL)
 	rows := badRequests()
@@ -525,7 +476,7 @@ func shorten(s string) string {
 func TestSlowClient(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.ReadHeaderTimeout = config.Duration(time.Second)
-	st := openDefaultStore(t, cfg.CacheDir)
+	st := fixture.Store(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httpapi.New(cfg, st, log, "test", mounts(cfg, st, log)...)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -615,6 +566,7 @@ func TestSlowClient(t *testing.T) {
 // HETANG_CORS_ORIGINS only the listed origins are echoed, for simple and
 // preflight requests.
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	get := func(t *testing.T, base, method, origin string) http.Header {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+"/api/v1/layers", nil)
@@ -635,7 +587,7 @@ func TestCORS(t *testing.T) {
 	}
 	t.Run("default allows any origin", func(t *testing.T) {
 		cfg := testConfig(t)
-		srv := httptest.NewServer(newTestHandler(t, cfg, openDefaultStore(t, cfg.CacheDir)))
+		srv := httptest.NewServer(newTestHandler(t, cfg, fixture.Store(t)))
 		defer srv.Close()
 		if got := get(t, srv.URL, http.MethodGet, "https://anyone.example").Get("Access-Control-Allow-Origin"); got != "*" {
 			t.Errorf("Access-Control-Allow-Origin %q, want *", got)
@@ -648,7 +600,7 @@ func TestCORS(t *testing.T) {
 		if err := cfg.ApplyEnv(func(k string) string { return env[k] }); err != nil {
 			t.Fatal(err)
 		}
-		srv := httptest.NewServer(newTestHandler(t, cfg, openDefaultStore(t, cfg.CacheDir)))
+		srv := httptest.NewServer(newTestHandler(t, cfg, fixture.Store(t)))
 		defer srv.Close()
 		h := get(t, srv.URL, http.MethodGet, allowed)
 		if got := h.Get("Access-Control-Allow-Origin"); got != allowed {
@@ -674,8 +626,9 @@ func TestCORS(t *testing.T) {
 // TestAccessLogRequestID checks that every request is logged as structured
 // JSON with the request id the client got in X-Request-Id.
 func TestAccessLogRequestID(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig(t)
-	st := openDefaultStore(t, cfg.CacheDir)
+	st := fixture.Store(t)
 	var buf syncBuffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	srv := httptest.NewServer(httpapi.New(cfg, st, log, "test", mounts(cfg, st, log)...).Handler())
@@ -729,6 +682,7 @@ func (s *syncBuffer) String() string {
 // kept-alive connection: the second request is answered, and the server's
 // error log shows no panic.
 func TestRejectedBodyKeepsConnection(t *testing.T) {
+	t.Parallel()
 	var errLog syncBuffer
 	start := func(cfg config.Config, st *store.Store) string {
 		srv := httptest.NewUnstartedServer(newTestHandler(t, cfg, st))
@@ -739,8 +693,8 @@ func TestRejectedBodyKeepsConnection(t *testing.T) {
 	}
 	cfg := testConfig(t)
 	cfg.AdminToken = testToken
-	ro := start(cfg, openDefaultStore(t, cfg.CacheDir))
-	st, err := store.Open(context.Background(), writableCopy(t))
+	ro := start(cfg, fixture.Store(t))
+	st, err := store.Open(context.Background(), fixture.WritableGPKG(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hetang/internal/fixture"
+	"hetang/internal/pgtest"
 )
 
 // requireTool skips when a command-line tool is missing on a developer's
@@ -33,13 +36,51 @@ func requireTool(t *testing.T, name string) string {
 	return p
 }
 
-// buildBinary compiles cmd/hetang into a temp dir.
+// TestMain links the binary in the background while the in-process tests
+// run, and removes the shared test files (the fixture's and the binary) and
+// stops the PostgreSQL cluster (pgtest) when the tests end.
+func TestMain(m *testing.M) {
+	go theBinary()
+	code := fixture.Run(fixture.RunFunc(func() int { return pgtest.Main(m) }))
+	stopBuild() // a run that never needed the binary does not wait for it
+	theBinary()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// binDir holds the binary built for the tests.
+var binDir string
+
+var buildCtx, stopBuild = context.WithCancel(context.Background())
+
+// theBinary compiles cmd/hetang once per test binary (linking it costs
+// seconds; every test runs the same program).
+var theBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "hetang-bin-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "hetang")
+	cmd := exec.CommandContext(buildCtx, "go", "build", "-ldflags", "-X main.version=e2e", "-o", bin, ".")
+	// Stopping the build stops the compiler and linker it started too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// buildBinary returns the path of the compiled cmd/hetang (built on first use).
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hetang")
-	out, err := exec.Command("go", "build", "-ldflags", "-X main.version=e2e", "-o", bin, ".").CombinedOutput()
+	bin, err := theBinary()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -145,6 +186,7 @@ type catalog struct {
 // TestEndToEnd starts the real binary and checks the layer service and the
 // GeoPackage it serves, the latter with GDAL's ogrinfo as an independent reader.
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	ogrinfo := requireTool(t, "ogrinfo")
 	bin := buildBinary(t)
 	srv := startServer(t, bin, nil)
@@ -259,6 +301,7 @@ func parseOgrinfo(text string) map[string]ogrLayer {
 // TestGracefulShutdown sends SIGTERM while a request is in flight on a
 // kept-alive connection; the server exits 0.
 func TestGracefulShutdown(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	srv := startServer(t, bin, nil)
 	resp, err := http.Get(srv.base + "/api/v1/layers/areas")
@@ -285,6 +328,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 // TestServeFlagsAndEnv checks that -addr beats HETANG_ADDR and a bad address is a usage error.
 func TestServeFlagsAndEnv(t *testing.T) {
+	t.Parallel()
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"serve", "-addr", "nonsense"}, &stdout, &stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "host:port") {
@@ -304,6 +348,7 @@ func TestServeFlagsAndEnv(t *testing.T) {
 // TestServeRejectsCorruptGeoPackage starts the server on a file that is not
 // a GeoPackage: it must exit non-zero with a clear message, not panic.
 func TestServeRejectsCorruptGeoPackage(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "bad.gpkg")
 	if err := os.WriteFile(bad, []byte("this is not a database"), 0o644); err != nil {
 		t.Fatal(err)
@@ -317,6 +362,7 @@ func TestServeRejectsCorruptGeoPackage(t *testing.T) {
 
 // TestBuildAndCheckCommands runs `hetang build` and `hetang check` in-process.
 func TestBuildAndCheckCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "layout.gpkg")
 	var stdout, stderr strings.Builder

@@ -19,6 +19,10 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"hetang/geodata"
+	"hetang/internal/crs"
+	"hetang/internal/export"
+	"hetang/internal/fixture"
 	"hetang/internal/gpkg"
 	"hetang/internal/layout"
 	"hetang/internal/store"
@@ -134,6 +138,7 @@ func previousVersion(t *testing.T, path, version string) *layout.Layout {
 // SIGKILLs it during the GeoPackage write: the file at the final name is
 // always the previous or the complete new GeoPackage.
 func TestKillDuringRebuild(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	path := filepath.Join(t.TempDir(), "existing.gpkg")
 	if out, err := exec.Command(bin, "build", "-o", path).CombinedOutput(); err != nil {
@@ -179,27 +184,29 @@ func TestKillDuringRebuild(t *testing.T) {
 	}
 }
 
-// layerGeoJSON returns a layer of the GeoPackage at path as GeoJSON, as the
-// server serves it: a valid import input.
-func layerGeoJSON(t *testing.T, bin, path, layer string) []byte {
+// layerGeoJSON returns a layer of the GeoPackage at path as GeoJSON, as
+// the server's GeoJSON download encodes it: a valid import input.
+func layerGeoJSON(t *testing.T, path, layer string) []byte {
 	t.Helper()
-	srv := startServer(t, bin, nil, "-data", path)
-	resp, err := http.Get(srv.base + "/api/v1/layers/" + layer)
+	lay, err := gpkg.Read(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET layer %s: %d %v", layer, resp.StatusCode, err)
+	ly, err := lay.Layer(layer)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_ = srv.cmd.Process.Kill()
+	b, err := export.GeoJSON(ly, crs.CRS84, lay.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return b
 }
 
 // TestKillDuringImportCLI SIGKILLs `hetang import` while it writes the new
 // GeoPackage: the file keeps the previous or the complete new data.
 func TestKillDuringImportCLI(t *testing.T) {
+	t.Parallel()
 	if _, ok := commands()["import"]; !ok {
 		t.Skip("no import subcommand yet")
 	}
@@ -210,7 +217,7 @@ func TestKillDuringImportCLI(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	input := filepath.Join(dir, "places.geojson")
-	if err := os.WriteFile(input, layerGeoJSON(t, bin, path, "places"), 0o644); err != nil {
+	if err := os.WriteFile(input, layerGeoJSON(t, path, "places"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before, err := gpkg.Read(context.Background(), path)
@@ -271,13 +278,14 @@ func copyFile(t *testing.T, from, to string) {
 // TestKillServerDuringImport SIGKILLs the server while it handles
 // PUT /api/v1/layers/places, then restarts it on the same file.
 func TestKillServerDuringImport(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hetang.gpkg")
 	if out, err := exec.Command(bin, "build", "-o", path).CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	body := layerGeoJSON(t, bin, path, "places")
+	body := layerGeoJSON(t, path, "places")
 	before, err := gpkg.Read(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
@@ -377,6 +385,7 @@ func routeExists(t *testing.T, base, method, path string) bool {
 // batch locate request; the data file is untouched and a restarted server
 // serves it.
 func TestKillServerDuringBatch(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	path := filepath.Join(t.TempDir(), "hetang.gpkg")
 	if out, err := exec.Command(bin, "build", "-o", path).CombinedOutput(); err != nil {
@@ -520,14 +529,14 @@ func TestStartupDiskFaults(t *testing.T) {
 	})
 	t.Run("data on a read-only file system", func(t *testing.T) {
 		// Reading works: the server starts and serves; imports then fail clearly.
-		src := writableCopy(t)
+		src := fixture.WritableGPKG(t)
 		dir := mountTmpfs(t, 2<<20, func(dir string) { copyFile(t, src, filepath.Join(dir, "hetang.gpkg")) }, true)
 		bin := buildBinary(t)
 		srv := startServer(t, bin, []string{"HETANG_ADMIN_TOKEN=" + testToken}, "-data", filepath.Join(dir, "hetang.gpkg"))
 		importFails(t, srv.base, http.StatusInternalServerError, "could not be saved")
 	})
 	t.Run("import onto a full disk", func(t *testing.T) {
-		src := writableCopy(t)
+		src := fixture.WritableGPKG(t)
 		fi, err := os.Stat(src)
 		if err != nil {
 			t.Fatal(err)
@@ -558,16 +567,12 @@ func TestStartupDiskFaults(t *testing.T) {
 	})
 }
 
+// placesBody is the places layer as the server at base serves it.
 func placesBody(t *testing.T, base string) []byte {
 	t.Helper()
-	resp, err := http.Get(base + "/api/v1/layers/places")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
+	resp, b := fixture.Get(t, base+"/api/v1/layers/places", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET places: %d %s", resp.StatusCode, b)
 	}
 	return b
 }
@@ -608,7 +613,8 @@ func importFails(t *testing.T, base string, status int, detail string) {
 // TestStartupCorruptGeoPackage starts the server on broken files: exit 1
 // with a message naming the file, no panic.
 func TestStartupCorruptGeoPackage(t *testing.T) {
-	good := writableCopy(t)
+	t.Parallel()
+	good := fixture.WritableGPKG(t)
 	goodBytes, err := os.ReadFile(good)
 	if err != nil {
 		t.Fatal(err)
@@ -664,7 +670,10 @@ func TestStartupCorruptGeoPackage(t *testing.T) {
 	})
 	t.Run("corrupt cached default GeoPackage is rebuilt", func(t *testing.T) {
 		cache := t.TempDir()
-		openDefaultStore(t, cache)
+		// The cache as a first start leaves it: the default GeoPackage under its data version.
+		if err := os.WriteFile(filepath.Join(cache, "hetang-"+fixture.Layout(t).Version+".gpkg"), fixture.GPKG(t), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		files, _ := filepath.Glob(filepath.Join(cache, "hetang-*.gpkg"))
 		if len(files) != 1 {
 			t.Fatalf("cache holds %v", files)
@@ -672,7 +681,10 @@ func TestStartupCorruptGeoPackage(t *testing.T) {
 		if err := os.WriteFile(files[0], random[:4096], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		st := openDefaultStore(t, cache)
+		st, err := store.OpenDefault(context.Background(), cache, geodata.FS)
+		if err != nil {
+			t.Fatalf("reopening over a corrupt cache file: %v", err)
+		}
 		if n := len(st.Current().Layout.Layers); n != 13 {
 			t.Errorf("rebuilt cache serves %d layers", n)
 		}
@@ -683,6 +695,7 @@ func TestStartupCorruptGeoPackage(t *testing.T) {
 // streaming its body: the request completes with every record answered, new
 // connections are refused, and the server exits 0.
 func TestSIGTERMDrainsInFlight(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	srv := startServer(t, bin, nil)
 	if !routeExists(t, srv.base, http.MethodPost, "/api/v1/locate/batch") {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 )
 
 // hostileParcel is one row of the hostile-parcel corpus: a body for
@@ -202,7 +203,7 @@ func TestHostileParcels(t *testing.T) {
 	ts := newTestServers(t)
 	cfg := testConfig(t)
 	cfg.MaxBodyBytes = config.Default().MaxBodyBytes
-	big := httptest.NewServer(newTestHandler(t, cfg, openDefaultStore(t, cfg.CacheDir)))
+	big := httptest.NewServer(newTestHandler(t, cfg, fixture.Store(t)))
 	t.Cleanup(big.Close)
 	worst := time.Duration(0)
 	for _, c := range hostileParcels() {

@@ -9,29 +9,23 @@ import (
 	"strings"
 	"testing"
 
-	"hetang/geodata"
 	"hetang/internal/crs"
 	"hetang/internal/export"
+	"hetang/internal/fixture"
 	"hetang/internal/gpkg"
-	"hetang/internal/plandata"
 )
 
 // TestImportCLI imports an EPSG:4547 GeoPackage made by ogr2ogr with
 // `hetang import`, then a broken one, which must leave the file unchanged.
 func TestImportCLI(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		t.Skip("ogr2ogr not installed")
 	}
 	ctx := context.Background()
-	lay, err := plandata.Build(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := fixture.Layout(t)
 	dir := t.TempDir()
-	data := filepath.Join(dir, "hetang.gpkg")
-	if err := gpkg.Write(ctx, data, lay); err != nil {
-		t.Fatal(err)
-	}
+	data := fixture.WritableGPKG(t)
 	areas, _ := lay.Layer("areas")
 	gj, err := export.GeoJSON(areas, crs.CRS84, lay.Version)
 	if err != nil {

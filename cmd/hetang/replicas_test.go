@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -18,8 +17,6 @@ import (
 
 	"hetang/internal/pgtest"
 )
-
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // replicaWriter is the writer token of the replica tests.
 const replicaWriter = "replica-writer-0123456789"

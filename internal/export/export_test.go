@@ -3,12 +3,9 @@ package export_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -21,49 +18,20 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"hetang/geodata"
 	"hetang/internal/config"
 	"hetang/internal/crs"
 	"hetang/internal/export"
+	"hetang/internal/fixture"
 	"hetang/internal/gdaltest"
-	"hetang/internal/gpkg"
-	"hetang/internal/httpapi"
-	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
+
 func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
-	lay, err := plandata.Build(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "hetang.gpkg")
-	if err := gpkg.Write(context.Background(), path, lay); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httpapi.New(config.Default(), st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", export.New(st))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts, st
-}
-
-func get(t *testing.T, url string) (*http.Response, []byte) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	st := fixture.Store(t)
+	return fixture.Server(t, config.Default(), st, export.New(st)), st
 }
 
 func needGDAL(t *testing.T) {
@@ -124,7 +92,7 @@ func TestDownloadStatuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, body := get(t, ts.URL+tc.path)
+			resp, body := fixture.Get(t, ts.URL+tc.path, nil)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("GET %s = %d, want %d: %s", tc.path, resp.StatusCode, tc.want, body)
 			}
@@ -140,7 +108,7 @@ func TestDownloadStatuses(t *testing.T) {
 
 func TestGeoJSONDownloadCRS(t *testing.T) {
 	ts, st := newServer(t)
-	_, body := get(t, ts.URL+"/api/v1/download/chain_nodes.geojson?crs=EPSG:4547")
+	_, body := fixture.Get(t, ts.URL+"/api/v1/download/chain_nodes.geojson?crs=EPSG:4547", nil)
 	var fc struct {
 		CRS struct {
 			Properties struct{ Name string }
@@ -229,7 +197,7 @@ func TestShapefileWithOGR(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.layer+" "+tc.crs, func(t *testing.T) {
-			resp, body := get(t, ts.URL+"/api/v1/download/"+tc.layer+".shp.zip?crs="+tc.crs)
+			resp, body := fixture.Get(t, ts.URL+"/api/v1/download/"+tc.layer+".shp.zip?crs="+tc.crs, nil)
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
@@ -319,7 +287,7 @@ func TestShapefileBooleansAndNames(t *testing.T) {
 	ts, _ := newServer(t)
 	dir := t.TempDir()
 	for _, layer := range []string{"places", "chain_nodes"} {
-		resp, body := get(t, ts.URL+"/api/v1/download/"+layer+".shp.zip")
+		resp, body := fixture.Get(t, ts.URL+"/api/v1/download/"+layer+".shp.zip", nil)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: %d", layer, resp.StatusCode)
 		}

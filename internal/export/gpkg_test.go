@@ -19,29 +19,9 @@ import (
 
 	"hetang/internal/crs"
 	"hetang/internal/export"
+	"hetang/internal/fixture"
 	"hetang/internal/gpkg"
 )
-
-func getWith(t *testing.T, url string, hdr map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	if _, err := b.ReadFrom(resp.Body); err != nil {
-		t.Fatal(err)
-	}
-	return resp, b.Bytes()
-}
 
 // TestGPKGDownloadDefault checks that the GeoPackage without ?crs (and with
 // CRS84 or EPSG:4326) holds the served layout exactly, with the headers it
@@ -51,7 +31,7 @@ func TestGPKGDownloadDefault(t *testing.T) {
 	snap := st.Current()
 	for _, q := range []string{"", "?crs=CRS84", "?crs=EPSG:4326", "?crs=" + crs.CRS84URI} {
 		t.Run(q, func(t *testing.T) {
-			resp, body := get(t, ts.URL+"/api/v1/download/hetang.gpkg"+q)
+			resp, body := fixture.Get(t, ts.URL+"/api/v1/download/hetang.gpkg"+q, nil)
 			if resp.StatusCode != 200 {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
@@ -82,7 +62,7 @@ func TestGPKGDownloadDefault(t *testing.T) {
 			if bytes.Contains(body, []byte("hetang_versions")) || bytes.Contains(body, []byte("hetang_audit")) {
 				t.Error("the download carries the store's history or audit log")
 			}
-			if resp, _ := getWith(t, ts.URL+"/api/v1/download/hetang.gpkg"+q, map[string]string{"If-None-Match": etag}); resp.StatusCode != http.StatusNotModified {
+			if resp, _ := fixture.Get(t, ts.URL+"/api/v1/download/hetang.gpkg"+q, map[string]string{"If-None-Match": etag}); resp.StatusCode != http.StatusNotModified {
 				t.Errorf("If-None-Match: status %d, want 304", resp.StatusCode)
 			}
 		})
@@ -90,7 +70,7 @@ func TestGPKGDownloadDefault(t *testing.T) {
 	if _, err := exec.LookPath("ogrinfo"); err != nil {
 		t.Skip("ogrinfo not installed")
 	}
-	_, body := get(t, ts.URL+"/api/v1/download/hetang.gpkg")
+	_, body := fixture.Get(t, ts.URL+"/api/v1/download/hetang.gpkg", nil)
 	path := filepath.Join(t.TempDir(), "download.gpkg")
 	if err := os.WriteFile(path, body, 0o644); err != nil {
 		t.Fatal(err)
@@ -108,7 +88,7 @@ func TestGPKGDownloadRefusedCRS(t *testing.T) {
 		{"BD09", "BD09 has no spatial reference system definition a GeoPackage can record"},
 		{"EPSG:9999", "unsupported coordinate reference system"},
 	} {
-		resp, body := get(t, ts.URL+"/api/v1/download/hetang.gpkg?crs="+tc.crs)
+		resp, body := fixture.Get(t, ts.URL+"/api/v1/download/hetang.gpkg?crs="+tc.crs, nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("crs=%s: status %d, want 400: %s", tc.crs, resp.StatusCode, body)
 			continue
@@ -132,7 +112,7 @@ func TestGPKGDownloadCRS(t *testing.T) {
 	lay := st.Current().Layout
 
 	url := ts.URL + "/api/v1/download/hetang.gpkg?crs=EPSG:4547"
-	resp, body := get(t, url)
+	resp, body := fixture.Get(t, url, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -151,10 +131,10 @@ func TestGPKGDownloadCRS(t *testing.T) {
 	}
 	// A second request is served from the cache, byte for byte; a
 	// conditional one is answered 304.
-	if _, again := get(t, url); !bytes.Equal(again, body) {
+	if _, again := fixture.Get(t, url, nil); !bytes.Equal(again, body) {
 		t.Errorf("second download differs from the first")
 	}
-	if resp, _ := getWith(t, url, map[string]string{"If-None-Match": etag}); resp.StatusCode != http.StatusNotModified {
+	if resp, _ := fixture.Get(t, url, map[string]string{"If-None-Match": etag}); resp.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: status %d, want 304", resp.StatusCode)
 	}
 
@@ -260,7 +240,7 @@ func TestGPKGDownloadOtherCRSs(t *testing.T) {
 		{crs.CGCS, 4490, "hetang-layout-epsg4490.gpkg"},
 		{crs.WebMerc, 3857, "hetang-layout-epsg3857.gpkg"},
 	} {
-		resp, body := get(t, ts.URL+"/api/v1/download/hetang.gpkg?crs="+tc.crs.Code)
+		resp, body := fixture.Get(t, ts.URL+"/api/v1/download/hetang.gpkg?crs="+tc.crs.Code, nil)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: status %d: %s", tc.crs.Code, resp.StatusCode, body)
 		}

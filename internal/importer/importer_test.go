@@ -6,8 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -22,11 +20,10 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"hetang/geodata"
-	"hetang/internal/config"
 	"hetang/internal/crs"
 	"hetang/internal/export"
+	"hetang/internal/fixture"
 	"hetang/internal/gpkg"
-	"hetang/internal/httpapi"
 	"hetang/internal/importer"
 	"hetang/internal/layers"
 	"hetang/internal/layout"
@@ -37,32 +34,31 @@ import (
 
 const token = "test-admin-token-0123456789"
 
-// fixture is a store on a fresh GeoPackage in a temporary directory.
-type fixture struct {
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
+
+// importFixture is a writable store on a fresh copy of the layout's
+// GeoPackage in a temporary directory.
+type importFixture struct {
 	dir, path string
 	st        *store.Store
 	orig      *layout.Layout
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *importFixture {
 	t.Helper()
-	lay, err := plandata.Build(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sub", "hetang.gpkg")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := gpkg.Write(context.Background(), path, lay); err != nil {
+	if err := os.WriteFile(path, fixture.GPKG(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{dir: dir, path: path, st: st, orig: st.Current().Layout}
+	return &importFixture{dir: dir, path: path, st: st, orig: st.Current().Layout}
 }
 
 // readerToken is a reader-admin token configured next to the admin token.
@@ -70,40 +66,26 @@ const readerToken = "reader-token-0123456789"
 
 func newHTTP(t *testing.T, st *store.Store, adminToken string) *httptest.Server {
 	t.Helper()
-	cfg := config.Default()
+	cfg := fixture.Config(t)
 	cfg.AdminToken = adminToken
 	if adminToken != "" {
 		cfg.TokensEnv = "auditor:reader-admin:" + readerToken
 	}
-	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", layers.New(st), importer.NewServer(cfg, st, geodata.FS))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts
+	return fixture.Server(t, cfg, st, layers.New(st), importer.NewServer(cfg, st, geodata.FS))
 }
 
+// do sends body with the Content-Type ctype and the bearer token auth (each
+// when not empty), as the importer-test user agent.
 func do(t *testing.T, method, url, ctype, auth string, body []byte) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	hdr := map[string]string{"User-Agent": "importer-test"}
 	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
+		hdr["Content-Type"] = ctype
 	}
 	if auth != "" {
-		req.Header.Set("Authorization", "Bearer "+auth)
+		hdr["Authorization"] = "Bearer " + auth
 	}
-	req.Header.Set("User-Agent", "importer-test")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return fixture.Do(t, method, url, hdr, body)
 }
 
 func needTool(t *testing.T, tools ...string) {
@@ -435,11 +417,7 @@ func TestImportAuth(t *testing.T) {
 	body := layerGeoJSON(t, fx.orig, "areas", crs.CRS84)
 	withToken := newHTTP(t, fx.st, token)
 	noToken := newHTTP(t, fx.st, "")
-	ro, err := store.OpenDefault(context.Background(), t.TempDir(), geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	readOnly := newHTTP(t, ro, token)
+	readOnly := newHTTP(t, fixture.Store(t), token)
 	tests := []struct {
 		name, base, method, path, ctype, auth string
 		want                                  int
@@ -520,8 +498,8 @@ func TestImportLegacyCRSGeoJSON(t *testing.T) {
 
 // TestImportFillsProvenance imports features without source and accuracy.
 func TestImportFillsProvenance(t *testing.T) {
-	fx := newFixture(t)
-	c, err := geojson.UnmarshalFeatureCollection(layerGeoJSON(t, fx.orig, "bases", crs.CRS84))
+	orig := fixture.Store(t).Current().Layout // read only: Prepare writes nothing
+	c, err := geojson.UnmarshalFeatureCollection(layerGeoJSON(t, orig, "bases", crs.CRS84))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +509,7 @@ func TestImportFillsProvenance(t *testing.T) {
 		delete(f.Properties, "description")
 	}
 	b, _ := json.Marshal(c)
-	ly, version, warnings, err := importer.Prepare(context.Background(), fx.orig, mustGaz(t), importer.Request{
+	ly, version, warnings, err := importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{
 		Layer: "bases", Format: importer.FormatGeoJSON, Data: b, Filename: "bases-2026.geojson", Agent: "cli", Accuracy: "±5 m",
 	})
 	if err != nil {
@@ -547,14 +525,14 @@ func TestImportFillsProvenance(t *testing.T) {
 	if len(warnings) == 0 || !strings.Contains(strings.Join(warnings, "\n"), "description") {
 		t.Errorf("warnings %v do not mention the carried-over description", warnings)
 	}
-	if version == fx.orig.Version {
+	if version == orig.Version {
 		t.Error("version unchanged")
 	}
 }
 
 func TestImportRejectsBadFeatures(t *testing.T) {
-	fx := newFixture(t)
-	c, err := geojson.UnmarshalFeatureCollection(layerGeoJSON(t, fx.orig, "roads", crs.CRS84))
+	orig := fixture.Store(t).Current().Layout // read only: Prepare writes nothing
+	c, err := geojson.UnmarshalFeatureCollection(layerGeoJSON(t, orig, "roads", crs.CRS84))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,7 +542,7 @@ func TestImportRejectsBadFeatures(t *testing.T) {
 	c.Features[3].Geometry = orb.Point{113.2, 27.9}
 	// A self-intersecting polygon in the cities layer is reported, not repaired.
 	b, _ := json.Marshal(c)
-	_, _, _, err = importer.Prepare(context.Background(), fx.orig, mustGaz(t), importer.Request{Layer: "roads", Format: importer.FormatGeoJSON, Data: b})
+	_, _, _, err = importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{Layer: "roads", Format: importer.FormatGeoJSON, Data: b})
 	var rej *importer.RejectedError
 	if !errors.As(err, &rej) || !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("err = %v, want a rejection", err)
@@ -579,7 +557,7 @@ func TestImportRejectsBadFeatures(t *testing.T) {
 		}
 	}
 
-	cities, _ := fx.orig.Layer("cities")
+	cities, _ := orig.Layer("cities")
 	bow := &geojson.FeatureCollection{Type: "FeatureCollection"}
 	for i, f := range cities.Features {
 		gf := geojson.NewFeature(f.Geometry)
@@ -591,19 +569,10 @@ func TestImportRejectsBadFeatures(t *testing.T) {
 		bow.Append(gf)
 	}
 	b, _ = json.Marshal(bow)
-	_, _, _, err = importer.Prepare(context.Background(), fx.orig, mustGaz(t), importer.Request{Layer: "cities", Format: importer.FormatGeoJSON, Data: b})
+	_, _, _, err = importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{Layer: "cities", Format: importer.FormatGeoJSON, Data: b})
 	if !errors.As(err, &rej) || !strings.Contains(err.Error(), "valid: cities/") {
 		t.Fatalf("bow-tie polygon: err = %v, want a validity finding", err)
 	}
-}
-
-func mustGaz(t *testing.T) []plandata.GazetteerPoint {
-	t.Helper()
-	gaz, err := plandata.ReadGazetteer(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return gaz
 }
 
 // TestImportWriteFailureKeepsOldData makes the store's write fail in two
@@ -616,7 +585,7 @@ func TestImportWriteFailureKeepsOldData(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := layerGeoJSON(t, fx.orig, "areas", crs.CGCSGK)
-	ly, version, _, err := importer.Prepare(context.Background(), fx.orig, mustGaz(t), importer.Request{Layer: "areas", Format: importer.FormatGeoJSON, Data: src})
+	ly, version, _, err := importer.Prepare(context.Background(), fx.orig, fixture.Gazetteer(t), importer.Request{Layer: "areas", Format: importer.FormatGeoJSON, Data: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -678,7 +647,7 @@ func TestImportGeoPackage4547(t *testing.T) {
 	}
 	in := filepath.Join(dir, "survey.gpkg")
 	run(t, "ogr2ogr", "-f", "GPKG", "-t_srs", "EPSG:4547", "-nln", "zones", in, src)
-	res, err := importer.New(fx.st, mustGaz(t)).Import(context.Background(), importer.Request{
+	res, err := importer.New(fx.st, fixture.Gazetteer(t)).Import(context.Background(), importer.Request{
 		Layer: "areas", Format: importer.FormatGeoPackage, Path: in, Filename: "survey.gpkg", Agent: "cli",
 	})
 	if err != nil {

@@ -2,59 +2,30 @@ package layers_test
 
 import (
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/paulmach/orb/geojson"
 
-	"hetang/geodata"
-	"hetang/internal/config"
-	"hetang/internal/httpapi"
+	"hetang/internal/fixture"
 	"hetang/internal/layers"
 	"hetang/internal/store"
 )
 
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
+
 func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st, err := store.OpenDefault(context.Background(), t.TempDir(), geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Default()
+	st := fixture.Store(t)
+	cfg := fixture.Config(t)
 	cfg.MaxBodyBytes = 1 << 10
-	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", layers.New(st))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts, st
-}
-
-func get(t *testing.T, url string, hdr map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	tr := &http.Transport{DisableCompression: true}
-	resp, err := (&http.Client{Transport: tr}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return fixture.Server(t, cfg, st, layers.New(st)), st
 }
 
 func TestEndpoints(t *testing.T) {
@@ -80,7 +51,7 @@ func TestEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := get(t, ts.URL+tt.path, nil)
+			resp, body := fixture.Get(t, ts.URL+tt.path, nil)
 			if resp.StatusCode != tt.status {
 				t.Errorf("status %d, want %d; body %s", resp.StatusCode, tt.status, body)
 			}
@@ -99,7 +70,7 @@ func TestEndpoints(t *testing.T) {
 
 func TestCatalogMatchesStore(t *testing.T) {
 	ts, st := newServer(t)
-	_, body := get(t, ts.URL+"/api/v1/layers", nil)
+	_, body := fixture.Get(t, ts.URL+"/api/v1/layers", nil)
 	var cat layers.Catalog
 	if err := json.Unmarshal(body, &cat); err != nil {
 		t.Fatal(err)
@@ -121,7 +92,7 @@ func TestCatalogMatchesStore(t *testing.T) {
 			t.Errorf("%s bbox (-want +got):\n%s", ly.ID, diff)
 		}
 		// Every layer's features come back with their ids and the declared geometry type.
-		_, lb := get(t, ts.URL+"/api/v1/layers/"+ly.ID, nil)
+		_, lb := fixture.Get(t, ts.URL+"/api/v1/layers/"+ly.ID, nil)
 		fc, err := geojson.UnmarshalFeatureCollection(lb)
 		if err != nil {
 			t.Fatalf("%s: %v", ly.ID, err)
@@ -139,20 +110,20 @@ func TestCatalogMatchesStore(t *testing.T) {
 
 func TestETagAndGzip(t *testing.T) {
 	ts, _ := newServer(t)
-	resp, plain := get(t, ts.URL+"/api/v1/layers/areas", nil)
+	resp, plain := fixture.Get(t, ts.URL+"/api/v1/layers/areas", nil)
 	etag := resp.Header.Get("ETag")
 	if etag == "" {
 		t.Fatal("no ETag")
 	}
-	resp, body := get(t, ts.URL+"/api/v1/layers/areas", map[string]string{"If-None-Match": etag})
+	resp, body := fixture.Get(t, ts.URL+"/api/v1/layers/areas", map[string]string{"If-None-Match": etag})
 	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
 		t.Errorf("revalidation: status %d with %d bytes, want 304 and no body", resp.StatusCode, len(body))
 	}
-	resp, _ = get(t, ts.URL+"/api/v1/layers/areas?crs=GCJ02", map[string]string{"If-None-Match": etag})
+	resp, _ = fixture.Get(t, ts.URL+"/api/v1/layers/areas?crs=GCJ02", map[string]string{"If-None-Match": etag})
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("another CRS with the same ETag: status %d, want 200", resp.StatusCode)
 	}
-	resp, gz := get(t, ts.URL+"/api/v1/layers/areas", map[string]string{"Accept-Encoding": "gzip"})
+	resp, gz := fixture.Get(t, ts.URL+"/api/v1/layers/areas", map[string]string{"Accept-Encoding": "gzip"})
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding %q, want gzip", resp.Header.Get("Content-Encoding"))
 	}
@@ -174,7 +145,7 @@ func TestETagAndGzip(t *testing.T) {
 
 func TestGCJ02LayerIsConverted(t *testing.T) {
 	ts, st := newServer(t)
-	_, b := get(t, ts.URL+"/api/v1/layers/chain_nodes?crs=GCJ02", nil)
+	_, b := fixture.Get(t, ts.URL+"/api/v1/layers/chain_nodes?crs=GCJ02", nil)
 	fc, err := geojson.UnmarshalFeatureCollection(b)
 	if err != nil {
 		t.Fatal(err)

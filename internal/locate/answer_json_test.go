@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"hetang/internal/crs"
+	"hetang/internal/fixture"
 	"hetang/internal/jsontext"
 )
 
@@ -38,7 +39,7 @@ func checkSameJSON(t *testing.T, a *PointAnswer) {
 // encoding/json on real answers: a grid over the district and beyond it,
 // in every supported CRS, with 1, 3 and 50 nearest roads.
 func TestPointAnswerJSONReal(t *testing.T) {
-	ix := testIndex(t)
+	ix := fixture.Index(t)
 	n := 0
 	for _, cr := range crs.All {
 		for _, k := range []int{1, 3, 50} {
@@ -188,7 +189,7 @@ func TestPointAnswerOverHTTP(t *testing.T) {
 // BenchmarkPointAnswerJSON compares encoding one point answer with
 // encoding/json and with the hand-written encoder.
 func BenchmarkPointAnswerJSON(b *testing.B) {
-	a, err := (&Locator{Index: testIndex(b), CRS: crs.CRS84}).Point([2]float64{113.17, 27.86})
+	a, err := (&Locator{Index: fixture.Index(b), CRS: crs.CRS84}).Point([2]float64{113.17, 27.86})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,13 +13,14 @@ import (
 
 	"hetang/internal/cputime"
 	"hetang/internal/crs"
+	"hetang/internal/fixture"
 	"hetang/internal/intake"
 )
 
 // BenchmarkBatchCSV is the batch pipeline in process (decode, locate with
 // distances, encode), 100,000 CSV points per op.
 func BenchmarkBatchCSV(b *testing.B) {
-	ix := testIndex(b)
+	ix := fixture.Index(b)
 	const n = 100_000
 	cpu0 := cputime.Used()
 	for b.Loop() {
@@ -99,7 +100,7 @@ func BenchmarkHTTPLocate(b *testing.B) {
 // BenchmarkPointAnswer is the handler's work for one GET /locate without
 // HTTP: the full answer (k=3 roads) encoded as JSON.
 func BenchmarkPointAnswer(b *testing.B) {
-	l := &Locator{Index: testIndex(b), CRS: crs.CRS84}
+	l := &Locator{Index: fixture.Index(b), CRS: crs.CRS84}
 	i := 0
 	cpu0 := cputime.Used()
 	for b.Loop() {

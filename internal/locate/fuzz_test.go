@@ -12,6 +12,7 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
+	"hetang/internal/fixture"
 	"hetang/internal/httpapi"
 	"hetang/internal/intake"
 )
@@ -48,7 +49,7 @@ func FuzzQueryParams(f *testing.F) {
 		if !cr.Projected && (math.Abs(p[0]) > 180 || math.Abs(p[1]) > 90) {
 			t.Fatalf("out-of-range point %v accepted", p)
 		}
-		if _, err := (&Locator{Index: testIndex(t), CRS: cr}).Point(p); err != nil && !strings.HasPrefix(err.Error(), "locate: ") {
+		if _, err := (&Locator{Index: fixture.Index(t), CRS: cr}).Point(p); err != nil && !strings.HasPrefix(err.Error(), "locate: ") {
 			t.Fatalf("unexpected error %v", err)
 		}
 	})
@@ -80,7 +81,7 @@ func FuzzParcelBody(f *testing.F) {
 		if n := countPoints(g); n > 200 {
 			return // keep GEOS work per input small
 		}
-		_, _ = (&Locator{Index: testIndex(t), CRS: crs.CRS84}).Polygon(context.Background(), g)
+		_, _ = (&Locator{Index: fixture.Index(t), CRS: crs.CRS84}).Polygon(context.Background(), g)
 	})
 }
 
@@ -92,7 +93,7 @@ func countPoints(g any) int {
 func fuzzBatch(t *testing.T, in intake.Format, body []byte) {
 	for _, out := range []Format{FormatCSV, FormatNDJSON, FormatGeoJSON} {
 		var buf bytes.Buffer
-		b := &Batch{Locator: &Locator{Index: testIndex(t), CRS: crs.CRS84}, Input: intake.Options{Format: in}, Out: out}
+		b := &Batch{Locator: &Locator{Index: fixture.Index(t), CRS: crs.CRS84}, Input: intake.Options{Format: in}, Out: out}
 		_, started, err := b.Run(context.Background(), bytes.NewReader(body), &buf)
 		if err != nil {
 			var ie *intake.InputError

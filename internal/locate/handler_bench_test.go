@@ -9,6 +9,7 @@ import (
 
 	"hetang/internal/config"
 	"hetang/internal/cputime"
+	"hetang/internal/fixture"
 	"hetang/internal/httpapi"
 	"hetang/internal/spatial"
 )
@@ -29,7 +30,7 @@ func (w *discardWriter) WriteHeader(s int)           { w.status = s }
 // allocations of the HTTP path apart from the kernel's.
 func BenchmarkHandler(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	st := mustStore(b)
+	st := fixture.Store(b)
 	h := httpapi.New(config.Default(), st, log, "test", New(st, log, spatial.ParcelLimits{})).Handler()
 	for _, bc := range []struct{ name, url string }{
 		{"healthz", "/healthz"},

@@ -1,7 +1,6 @@
 package locate
 
 import (
-	"os"
 	"runtime"
 	"time"
 )
@@ -11,5 +10,3 @@ type runtimeMemStats = runtime.MemStats
 func readMemStats(m *runtime.MemStats) { runtime.ReadMemStats(m) }
 
 func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }
-
-func osTempDir() (string, error) { return os.MkdirTemp("", "hetang-locate-test-") }

@@ -6,57 +6,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 
-	"hetang/geodata"
 	"hetang/internal/config"
 	"hetang/internal/crs"
-	"hetang/internal/httpapi"
+	"hetang/internal/fixture"
 	"hetang/internal/intake"
 	"hetang/internal/spatial"
-	"hetang/internal/store"
 )
 
-var testStore = sync.OnceValues(func() (*store.Store, error) {
-	dir, err := osTempDir()
-	if err != nil {
-		return nil, err
-	}
-	return store.OpenDefault(context.Background(), dir, geodata.FS)
-})
-
-func mustStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	st, err := testStore()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return st
-}
-
-func testIndex(tb testing.TB) *spatial.Index { return mustStore(tb).Current().Index }
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
 
 // newTestServer starts the real HTTP stack (middleware, error handler) with
-// the query routes on a random loopback port.
+// the query routes on the shared store, on a random loopback port.
 func newTestServer(tb testing.TB, mutate func(*config.Config)) *httptest.Server {
 	tb.Helper()
 	cfg := config.Default()
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st := mustStore(tb)
-	srv := httptest.NewServer(httpapi.New(cfg, st, log, "test", New(st, log, spatial.ParcelLimits{})).Handler())
-	tb.Cleanup(srv.Close)
-	return srv
+	st := fixture.Store(tb)
+	return fixture.Server(tb, cfg, st, New(st, fixture.Logger(), spatial.ParcelLimits{}))
 }
 
 func TestHTTP(t *testing.T) {
@@ -167,7 +145,7 @@ func TestLocateAnswerShape(t *testing.T) {
 
 // TestPointsInRequestCRS: nearest points come back in the request's crs.
 func TestPointsInRequestCRS(t *testing.T) {
-	ix := testIndex(t)
+	ix := fixture.Index(t)
 	w, err := (&Locator{Index: ix, CRS: crs.CRS84}).Point([2]float64{113.21, 27.90})
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +199,7 @@ func TestBatchTooLarge(t *testing.T) {
 
 // TestBatchFormats runs one input through every output format.
 func TestBatchFormats(t *testing.T) {
-	ix := testIndex(t)
+	ix := fixture.Index(t)
 	inputs := map[intake.Format]string{
 		intake.FormatCSV:     "id,wkt\n1,POINT (113.21 27.9)\n2,\"POLYGON ((113.2 27.89, 113.22 27.89, 113.22 27.91, 113.2 27.91, 113.2 27.89))\"\n3,LINESTRING (1 2, 3 4)\n",
 		intake.FormatNDJSON:  "{\"lon\":113.21,\"lat\":27.9,\"n\":1}\n{\"type\":\"Feature\",\"id\":7,\"properties\":{\"n\":2},\"geometry\":{\"type\":\"Point\",\"coordinates\":[113.21,27.9]}}\n{\"lon\":\"bad\",\"lat\":1}\n",
@@ -316,7 +294,7 @@ func TestBatchMemoryBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1,000,000 points")
 	}
-	ix := testIndex(t)
+	ix := fixture.Index(t)
 	var peak uint64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

@@ -2,32 +2,18 @@ package locate
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"hetang/internal/fixture"
 	"hetang/internal/layout"
-	"hetang/internal/store"
 )
 
 // TestReplaceLayerKeepsIndexOnFailure: a layer whose index cannot be built
 // (an empty areas layer) is refused and the old snapshot, index included,
 // stays served; a good replacement gets a new index.
 func TestReplaceLayerKeepsIndexOnFailure(t *testing.T) {
-	src := mustStore(t).Current()
-	b, err := os.ReadFile(src.GPKGPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "w.gpkg")
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := fixture.WritableStore(t)
 	before := st.Current()
 	if before.Index == nil {
 		t.Fatal("snapshot without index")

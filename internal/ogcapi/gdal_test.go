@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -25,15 +23,14 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 
-	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 	"hetang/internal/gdaltest"
 	"hetang/internal/geosorb"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 	"hetang/internal/links"
-	"hetang/internal/store"
 )
 
 // These end-to-end tests drive the real GDAL OAPIF client (ogrinfo,
@@ -93,20 +90,10 @@ var (
 // test binary.
 func startLive(t *testing.T) *liveServer {
 	t.Helper()
+	st := fixture.Store(t)
 	liveOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "hetang-ogcapi-e2e-")
-		if err != nil {
-			liveErr = err
-			return
-		}
-		st, err := store.OpenDefault(context.Background(), dir, geodata.FS)
-		if err != nil {
-			liveErr = err
-			return
-		}
 		rec := &recorder{}
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		srv := httpapi.New(config.Default(), st, log, "test", New(st), rec)
+		srv := httpapi.New(config.Default(), st, fixture.Logger(), "test", New(st), rec)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			liveErr = err

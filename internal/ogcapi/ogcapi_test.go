@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -22,7 +20,7 @@ import (
 
 	"hetang/internal/config"
 	"hetang/internal/crs"
-	"hetang/internal/gpkg"
+	"hetang/internal/fixture"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 	"hetang/internal/links"
@@ -73,24 +71,13 @@ func fixtureLayout() *layout.Layout {
 	}}
 }
 
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
+
 // newTestServer serves lay (through a real GeoPackage) with the OGC API mounted.
 func newTestServer(t testing.TB, lay *layout.Layout, extra ...httpapi.Mounter) (*store.Store, http.Handler) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "fixture.gpkg")
-	if err := gpkg.Write(context.Background(), path, lay); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, serverFor(st, extra...)
-}
-
-func serverFor(st *store.Store, extra ...httpapi.Mounter) http.Handler {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mounts := append([]httpapi.Mounter{New(st)}, extra...)
-	return httpapi.New(config.Default(), st, log, "test", mounts...).Handler()
+	st := fixture.StoreOf(t, lay)
+	return st, fixture.Handler(config.Default(), st, append([]httpapi.Mounter{New(st)}, extra...)...)
 }
 
 func get(t *testing.T, h http.Handler, url string, hdr ...string) *httptest.ResponseRecorder {

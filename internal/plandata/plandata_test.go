@@ -13,26 +13,18 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/crs"
+	"hetang/internal/fixture"
 	"hetang/internal/gcj02"
 	"hetang/internal/geosorb"
 	"hetang/internal/layout"
 	"hetang/internal/plandata"
 )
 
-func build(t *testing.T) *layout.Layout {
-	t.Helper()
-	lay, err := plandata.Build(geodata.FS)
-	if err != nil {
-		t.Fatalf("Build: %v", err)
-	}
-	return lay
-}
-
 // TestDataChecks runs every data check on the embedded geodata: GEOS
 // validity, the areas partition, containment, unique ids and names, plan
 // structure and the gazetteer anchors. Good data yields no findings.
 func TestDataChecks(t *testing.T) {
-	lay := build(t)
+	lay := fixture.Layout(t)
 	gaz, err := plandata.ReadGazetteer(geodata.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +38,7 @@ func TestDataChecks(t *testing.T) {
 }
 
 func TestLayerOrderAndIDs(t *testing.T) {
-	lay := build(t)
+	lay := fixture.Layout(t)
 	var got []string
 	for _, ly := range lay.Layers {
 		got = append(got, ly.ID)
@@ -63,7 +55,7 @@ func TestLayerOrderAndIDs(t *testing.T) {
 // reference GCJ-02 boundary converted by gcj02.ToWGS84: every vertex, mapped
 // forward again, lands back on the reference vertex.
 func TestDistrictConvertedFromGCJ02(t *testing.T) {
-	lay := build(t)
+	lay := fixture.Layout(t)
 	ly, _ := lay.Layer(layout.LayerDistrict)
 	mp := ly.Features[0].Geometry.(orb.MultiPolygon)
 
@@ -119,7 +111,7 @@ func TestDistrictConvertedFromGCJ02(t *testing.T) {
 // TestAreasPartition checks the partition independently of Check: areas
 // computed on the sphere add up to the district.
 func TestAreasPartition(t *testing.T) {
-	lay := build(t)
+	lay := fixture.Layout(t)
 	d, _ := lay.Layer(layout.LayerDistrict)
 	areas, _ := lay.Layer(layout.LayerAreas)
 	dA := geo.Area(d.Features[0].Geometry)
@@ -143,10 +135,7 @@ func TestAreasPartition(t *testing.T) {
 // TestCheckFindsBadData makes sure each check can fail: it corrupts a copy
 // of the data in several ways and expects the matching finding.
 func TestCheckFindsBadData(t *testing.T) {
-	gaz, err := plandata.ReadGazetteer(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gaz := fixture.Gazetteer(t)
 	tests := []struct {
 		name    string
 		corrupt func(*layout.Layout)
@@ -212,7 +201,7 @@ func TestCheckFindsBadData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			lay := build(t)
+			lay := fixture.LayoutCopy(t) // corrupted below
 			tt.corrupt(lay)
 			var checks []string
 			for _, f := range plandata.Check(lay, gaz) {
@@ -293,7 +282,7 @@ func FuzzParseLayer(f *testing.F) {
 // clipped areas: every area must stay valid after a round trip through
 // EPSG:4547 (what a GIS user exporting to Gauss–Krüger does), checked by GEOS.
 func TestAreasSurviveReprojection(t *testing.T) {
-	lay := build(t)
+	lay := fixture.Layout(t)
 	for _, id := range []string{layout.LayerDistrict, layout.LayerAreas} {
 		ly, _ := lay.Layer(id)
 		for _, f := range ly.Features {

@@ -1,11 +1,8 @@
 package tiles_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,12 +19,8 @@ import (
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/planar"
 
-	"hetang/geodata"
-	"hetang/internal/config"
-	"hetang/internal/gpkg"
-	"hetang/internal/httpapi"
+	"hetang/internal/fixture"
 	"hetang/internal/mediatype"
-	"hetang/internal/plandata"
 	"hetang/internal/store"
 	"hetang/internal/tiles"
 )
@@ -35,54 +28,12 @@ import (
 // xianyuling is 仙庾岭 from reference/gazetteer.csv (WGS84).
 var xianyuling = orb.Point{113.2534604457, 27.9373502728}
 
-func newStore(t testing.TB) *store.Store {
-	t.Helper()
-	lay, err := plandata.Build(geodata.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "hetang.gpkg")
-	if err := gpkg.Write(context.Background(), path, lay); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
 
 func newServer(t testing.TB) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st := newStore(t)
-	cfg := config.Default()
-	srv := httpapi.New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)), "test", tiles.New(st, 0))
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts, st
-}
-
-func get(t *testing.T, url string, hdr map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Disable the transport's transparent gzip so the test sees the raw encoding.
-	req.Header.Set("Accept-Encoding", "identity")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	st := fixture.Store(t)
+	return fixture.Server(t, fixture.Config(t), st, tiles.New(st, 0)), st
 }
 
 func tileURL(base, set string, tl maptile.Tile) string {
@@ -112,7 +63,7 @@ func layerByName(ls mvt.Layers, name string) *mvt.Layer {
 func TestTileContainsXianyuling(t *testing.T) {
 	ts, _ := newServer(t)
 	tl := maptile.At(xianyuling, 14)
-	resp, body := get(t, tileURL(ts.URL, "areas", tl), map[string]string{"Accept-Encoding": "gzip"})
+	resp, body := fixture.Get(t, tileURL(ts.URL, "areas", tl), map[string]string{"Accept-Encoding": "gzip"})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -157,7 +108,7 @@ func TestTileContainsXianyuling(t *testing.T) {
 }
 
 func TestTileRingOrientation(t *testing.T) {
-	st := newStore(t)
+	st := fixture.Store(t)
 	tl := maptile.At(xianyuling, 12)
 	raw, err := tiles.Render(st.Current().Layout.Layers, tl)
 	if err != nil {
@@ -216,7 +167,7 @@ func TestTileStatuses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			resp, body := get(t, ts.URL+tc.path, nil)
+			resp, body := fixture.Get(t, ts.URL+tc.path, nil)
 			if resp.StatusCode != tc.want {
 				t.Errorf("GET %s = %d, want %d: %s", tc.path, resp.StatusCode, tc.want, body)
 			}
@@ -227,9 +178,9 @@ func TestTileStatuses(t *testing.T) {
 func TestTileGzipRoundTrip(t *testing.T) {
 	ts, _ := newServer(t)
 	u := tileURL(ts.URL, "all", maptile.At(xianyuling, 13))
-	r1, plain := get(t, u, nil)
-	r2, zipped := get(t, u, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
-	r3, refused := get(t, u, map[string]string{"Accept-Encoding": "gzip;q=0"})
+	r1, plain := fixture.Get(t, u, nil)
+	r2, zipped := fixture.Get(t, u, map[string]string{"Accept-Encoding": "br, gzip;q=0.8"})
+	r3, refused := fixture.Get(t, u, map[string]string{"Accept-Encoding": "gzip;q=0"})
 	if r1.Header.Get("Content-Encoding") != "" || r3.Header.Get("Content-Encoding") != "" {
 		t.Errorf("identity responses carry Content-Encoding %q / %q", r1.Header.Get("Content-Encoding"), r3.Header.Get("Content-Encoding"))
 	}
@@ -257,7 +208,7 @@ func TestTileGzipRoundTrip(t *testing.T) {
 		}
 	}
 	// A conditional request with the ETag is answered 304.
-	r4, _ := get(t, u, map[string]string{"If-None-Match": r1.Header.Get("ETag")})
+	r4, _ := fixture.Get(t, u, map[string]string{"If-None-Match": r1.Header.Get("ETag")})
 	if r4.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match: status %d, want 304", r4.StatusCode)
 	}
@@ -265,7 +216,7 @@ func TestTileGzipRoundTrip(t *testing.T) {
 
 func TestTileJSON(t *testing.T) {
 	ts, st := newServer(t)
-	resp, body := get(t, ts.URL+"/tiles/all.json", nil)
+	resp, body := fixture.Get(t, ts.URL+"/tiles/all.json", nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -280,7 +231,7 @@ func TestTileJSON(t *testing.T) {
 	// at the centre.
 	for _, z := range []int{tj.MinZoom, tj.MaxZoom} {
 		tl := maptile.At(orb.Point{tj.Center[0], tj.Center[1]}, maptile.Zoom(z))
-		if r, _ := get(t, fmt.Sprintf("%s/tiles/all/%d/%d/%d.mvt", ts.URL, tl.Z, tl.X, tl.Y), nil); r.StatusCode != 200 {
+		if r, _ := fixture.Get(t, fmt.Sprintf("%s/tiles/all/%d/%d/%d.mvt", ts.URL, tl.Z, tl.X, tl.Y), nil); r.StatusCode != 200 {
 			t.Errorf("tile at zoom %d: status %d", z, r.StatusCode)
 		}
 	}
@@ -313,7 +264,7 @@ func TestTileJSON(t *testing.T) {
 	if len(tj.VectorLayers) != len(st.Current().Layout.Layers) {
 		t.Errorf("%d vector layers, want %d", len(tj.VectorLayers), len(st.Current().Layout.Layers))
 	}
-	resp, body = get(t, ts.URL+"/tiles/roads.json", map[string]string{"X-Forwarded-Proto": "https"})
+	resp, body = fixture.Get(t, ts.URL+"/tiles/roads.json", map[string]string{"X-Forwarded-Proto": "https"})
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -337,7 +288,7 @@ func TestOGRReadsTile(t *testing.T) {
 	if _, err := exec.LookPath("ogrinfo"); err != nil {
 		t.Skip("ogrinfo not installed")
 	}
-	st := newStore(t)
+	st := fixture.Store(t)
 	tl := maptile.At(xianyuling, 14)
 	raw, err := tiles.Render(st.Current().Layout.Layers, tl)
 	if err != nil {
@@ -364,7 +315,7 @@ func TestOGRReadsTile(t *testing.T) {
 }
 
 func BenchmarkRender(b *testing.B) {
-	st := newStore(b)
+	st := fixture.Store(b)
 	layers := st.Current().Layout.Layers
 	for _, z := range []maptile.Zoom{10, 14, 18} {
 		tl := maptile.At(xianyuling, z)
