@@ -9,16 +9,14 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"hetang/internal/cputime"
+	"hetang/internal/fixture"
 )
 
 // BenchmarkWriteLayout writes the whole layout as a DXF drawing (EPSG:4547
 // through PROJ, GBK text) next to its peer, the same layers projected to
 // EPSG:4547 and encoded as GeoJSON (the ?crs=EPSG:4547 GeoJSON download).
 func BenchmarkWriteLayout(b *testing.B) {
-	lay, err := testLayout()
-	if err != nil {
-		b.Fatal(err)
-	}
+	lay := fixture.Layout(b)
 	for _, bc := range []struct {
 		name string
 		run  func(io.Writer) error

@@ -6,27 +6,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"hetang/geodata"
+	"hetang/internal/fixture"
 	"hetang/internal/gdaltest"
 	"hetang/internal/layout"
-	"hetang/internal/plandata"
 	"hetang/internal/style"
 )
 
-var testLayout = sync.OnceValues(func() (*layout.Layout, error) { return plandata.Build(geodata.FS) })
-
 func writeDrawing(t *testing.T) (*layout.Layout, string) {
 	t.Helper()
-	lay, err := testLayout()
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := fixture.Layout(t)
 	var buf bytes.Buffer
 	if err := Write(&buf, lay.Layers, Options{Title: "荷塘区 test", Notice: "schematic"}); err != nil {
 		t.Fatal(err)

@@ -10,16 +10,14 @@ import (
 
 	"hetang/internal/cputime"
 	"hetang/internal/crs"
+	"hetang/internal/fixture"
 )
 
 // BenchmarkWriteLayout writes the whole layout as KML, KMZ and GCJ-02 KML,
 // next to its peer, the same layers encoded as GeoJSON FeatureCollections
 // (what the GeoJSON downloads do), for BENCHMARKS.md's ratios.
 func BenchmarkWriteLayout(b *testing.B) {
-	lay, err := testLayout()
-	if err != nil {
-		b.Fatal(err)
-	}
+	lay := fixture.Layout(b)
 	for _, bc := range []struct {
 		name string
 		run  func(io.Writer) error

@@ -8,26 +8,19 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 
-	"hetang/geodata"
 	"hetang/internal/crs"
+	"hetang/internal/fixture"
 	"hetang/internal/gdaltest"
 	"hetang/internal/layout"
-	"hetang/internal/plandata"
 )
-
-var testLayout = sync.OnceValues(func() (*layout.Layout, error) { return plandata.Build(geodata.FS) })
 
 func buildLayout(t *testing.T) *layout.Layout {
 	t.Helper()
-	lay, err := testLayout()
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := fixture.Layout(t)
 	return lay
 }
 

@@ -1,48 +1,29 @@
 package wfs
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 
-	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 	"hetang/internal/gdaltest"
-	"hetang/internal/httpapi"
 	"hetang/internal/layout"
-	"hetang/internal/store"
 )
-
-var testStore = sync.OnceValues(func() (*store.Store, error) {
-	dir, err := osTempDir()
-	if err != nil {
-		return nil, err
-	}
-	return store.OpenDefault(context.Background(), dir, geodata.FS)
-})
 
 // newServer serves the default layout with the WFS mounted, on a real port
 // (GDAL and QGIS need a URL).
 func newServer(t *testing.T) (*httptest.Server, *layout.Layout) {
 	t.Helper()
-	st, err := testStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ts := httptest.NewServer(httpapi.New(config.Default(), st, log, "test", New(st)).Handler())
-	t.Cleanup(ts.Close)
-	return ts, st.Current().Layout
+	st := fixture.Store(t)
+	return fixture.Server(t, config.Default(), st, New(st)), st.Current().Layout
 }
 
 func get(t *testing.T, u string) (int, string, string) {

@@ -7,16 +7,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"hetang/geodata"
+	"hetang/internal/fixture"
 	"hetang/internal/layout"
-	"hetang/internal/plandata"
 	"hetang/internal/store"
 )
 
@@ -30,21 +28,11 @@ type Fixture struct {
 	Reopen func(t *testing.T, b store.Backend) store.Backend
 }
 
-var (
-	layoutOnce sync.Once
-	built      *layout.Layout
-	buildErr   error
-)
-
-// Layout returns the layout built from the embedded geodata (built once per
-// test binary; callers must not change it).
+// Layout returns the layout built from the embedded geodata (fixture.Layout:
+// built once per test binary; callers must not change it).
 func Layout(t testing.TB) *layout.Layout {
 	t.Helper()
-	layoutOnce.Do(func() { built, buildErr = plandata.Build(geodata.FS) })
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return built
+	return fixture.Layout(t)
 }
 
 // LayerJSON encodes a layer as the layer endpoint's features do: the
