@@ -317,9 +317,10 @@ func Run(ctx context.Context, o Options, log io.Writer) (*Result, error) {
 		}
 	}
 
+	d := &driver{client: client, world: w, mix: mix, concurrency: o.Concurrency}
 	if o.Warmup > 0 {
 		wctx, cancel := context.WithTimeout(ctx, o.Warmup)
-		drive(wctx, client, w, mix, o.Concurrency, math.MaxInt64, 0, o.Seed+1000, nil)
+		d.drive(wctx, pass{max: math.MaxInt64, seed: o.Seed + 1000})
 		cancel()
 	}
 
@@ -335,7 +336,7 @@ func Run(ctx context.Context, o Options, log io.Writer) (*Result, error) {
 	start := time.Now()
 	var samples [][]sample
 	collect := make([][]sample, o.Concurrency)
-	drive(rctx, client, w, mix, o.Concurrency, o.MaxRequests, o.Rate, o.Seed, collect)
+	d.drive(rctx, pass{max: o.MaxRequests, rate: o.Rate, seed: o.Seed, collect: collect})
 	elapsed := time.Since(start)
 	cancel()
 	samples = collect
@@ -362,22 +363,39 @@ func dropMissing(ctx context.Context, client *http.Client, w *world, mix Mix) (M
 	return keep, skipped
 }
 
-// drive runs concurrency workers until ctx ends or max requests were sent.
-// With collect nil the samples are dropped (warm-up).
-func drive(ctx context.Context, client *http.Client, w *world, mix Mix, concurrency int, max int64, rate float64, seed int64, collect [][]sample) {
+// driver sends a mix of requests to one server from concurrent workers.
+type driver struct {
+	client      *http.Client
+	world       *world
+	mix         Mix
+	concurrency int
+}
+
+// pass is one run of a driver: at most max requests, at most rate a second
+// (0: as fast as the workers go), worker i drawing from the seeds (seed, i);
+// collect[i] gets worker i's samples (nil: dropped, as in a warm-up).
+type pass struct {
+	max     int64
+	rate    float64
+	seed    int64
+	collect [][]sample
+}
+
+// drive runs the workers until ctx ends or p.max requests were sent.
+func (d *driver) drive(ctx context.Context, p pass) {
 	var sent atomic.Int64
 	var tokens <-chan time.Time
-	if rate > 0 {
-		t := time.NewTicker(time.Duration(float64(time.Second) / rate))
+	if p.rate > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / p.rate))
 		defer t.Stop()
 		tokens = t.C
 	}
 	var wg sync.WaitGroup
-	for i := range concurrency {
+	for i := range d.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
+			r := rand.New(rand.NewPCG(uint64(p.seed), uint64(i)))
 			for ctx.Err() == nil {
 				if tokens != nil {
 					select {
@@ -386,16 +404,16 @@ func drive(ctx context.Context, client *http.Client, w *world, mix Mix, concurre
 						return
 					}
 				}
-				if sent.Add(1) > max {
+				if sent.Add(1) > p.max {
 					return
 				}
-				class := mix.pick(r)
-				s := do(ctx, client, w.base, class, w.path(class, r))
+				class := d.mix.pick(r)
+				s := do(ctx, d.client, d.world.base, class, d.world.path(class, r))
 				if ctx.Err() != nil && s.err != nil {
 					return // cut off by the end of the run, not a server failure
 				}
-				if collect != nil {
-					collect[i] = append(collect[i], s)
+				if p.collect != nil {
+					p.collect[i] = append(p.collect[i], s)
 				}
 			}
 		}()

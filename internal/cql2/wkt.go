@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
 )
 
 // geometry parses a WKT literal or BBOX(...) at the current token.
@@ -179,75 +180,12 @@ func (p *parser) polygon() (orb.Polygon, error) {
 	return pg, err
 }
 
-// wktString renders a literal geometry as CQL2 text.
+// wktString renders a literal geometry as CQL2 text: a bounding box as
+// BBOX(minx, miny, maxx, maxy), anything else as WKT (orb's encoder).
 func wktString(g orb.Geometry) string {
-	var b strings.Builder
-	pt := func(p orb.Point) {
-		b.WriteString(strconv.FormatFloat(p[0], 'g', -1, 64))
-		b.WriteByte(' ')
-		b.WriteString(strconv.FormatFloat(p[1], 'g', -1, 64))
+	if b, ok := g.(orb.Bound); ok {
+		f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+		return "BBOX(" + f(b.Min[0]) + ", " + f(b.Min[1]) + ", " + f(b.Max[0]) + ", " + f(b.Max[1]) + ")"
 	}
-	pts := func(ps []orb.Point) {
-		b.WriteByte('(')
-		for i, p := range ps {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			pt(p)
-		}
-		b.WriteByte(')')
-	}
-	poly := func(pg orb.Polygon) {
-		b.WriteByte('(')
-		for i, r := range pg {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			pts(r)
-		}
-		b.WriteByte(')')
-	}
-	switch x := g.(type) {
-	case orb.Bound:
-		b.WriteString("BBOX(")
-		for i, f := range []float64{x.Min[0], x.Min[1], x.Max[0], x.Max[1]} {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
-		}
-		b.WriteByte(')')
-	case orb.Point:
-		b.WriteString("POINT(")
-		pt(x)
-		b.WriteByte(')')
-	case orb.MultiPoint:
-		b.WriteString("MULTIPOINT")
-		pts(x)
-	case orb.LineString:
-		b.WriteString("LINESTRING")
-		pts(x)
-	case orb.MultiLineString:
-		b.WriteString("MULTILINESTRING(")
-		for i, ls := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			pts(ls)
-		}
-		b.WriteByte(')')
-	case orb.Polygon:
-		b.WriteString("POLYGON")
-		poly(x)
-	case orb.MultiPolygon:
-		b.WriteString("MULTIPOLYGON(")
-		for i, pg := range x {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			poly(pg)
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
+	return wkt.MarshalString(g)
 }

@@ -206,12 +206,12 @@ func (c CRS) ToWGS84(p orb.Point) (orb.Point, error) {
 
 // GeometryFromWGS84 returns a copy of g converted from WGS84 to c.
 func (c CRS) GeometryFromWGS84(g orb.Geometry) (orb.Geometry, error) {
-	return transformGeometry(g, c.FromWGS84)
+	return TransformGeometry(g, c.FromWGS84)
 }
 
 // GeometryToWGS84 returns a copy of g converted from c to WGS84.
 func (c CRS) GeometryToWGS84(g orb.Geometry) (orb.Geometry, error) {
-	return transformGeometry(g, c.ToWGS84)
+	return TransformGeometry(g, c.ToWGS84)
 }
 
 // BoundFromWGS84 converts a WGS84 bounding box to c, densifying its edges so
@@ -249,7 +249,9 @@ func transformBound(b orb.Bound, fn func(orb.Point) (orb.Point, error)) (orb.Bou
 	return out, nil
 }
 
-func transformGeometry(g orb.Geometry, fn func(orb.Point) (orb.Point, error)) (orb.Geometry, error) {
+// TransformGeometry returns a copy of g with every point converted by fn; it
+// stops converting at fn's first error and returns it.
+func TransformGeometry(g orb.Geometry, fn func(orb.Point) (orb.Point, error)) (orb.Geometry, error) {
 	var firstErr error
 	out := project.Geometry(orb.Clone(g), func(p orb.Point) orb.Point {
 		if firstErr != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkt"
 
 	"hetang/internal/diff"
-	"hetang/internal/geosorb"
+	"hetang/internal/fixture"
 	"hetang/internal/layout"
 	"hetang/internal/pgtest"
 	"hetang/internal/store/storetest"
@@ -156,8 +156,8 @@ func TestLayoutsAgainstPostGISAndGEOS(t *testing.T) {
 			near(what+" area_before_m2", d.AreaBeforeM2, beforeArea, 1e-6*beforeArea)
 			near(what+" area_after_m2", d.AreaAfterM2, afterArea, 1e-6*afterArea)
 			// GEOS: gained ∪ lost is the symmetric difference.
-			sym := geosorb.MustToGEOS(d.Before).SymDifference(geosorb.MustToGEOS(d.After))
-			parts := geosorb.MustToGEOS(d.Gained).Union(geosorb.MustToGEOS(d.Lost))
+			sym := fixture.GEOS(t, d.Before).SymDifference(fixture.GEOS(t, d.After))
+			parts := fixture.GEOS(t, d.Gained).Union(fixture.GEOS(t, d.Lost))
 			if rest := sym.SymDifference(parts).Area(); rest > 1e-12*sym.Area()+1e-15 {
 				t.Errorf("%s: gained ∪ lost differs from GEOS's symmetric difference by %g deg²", what, rest)
 			}

@@ -37,6 +37,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -194,62 +195,14 @@ func ShapefileZip(ly *layout.Layer, c crs.CRS, version string, now time.Time) ([
 	if err != nil {
 		return nil, err
 	}
-	type group struct {
-		geoms []orb.Geometry
-		feats []*layout.Feature
+	groups, err := shapeGroups(ly, c)
+	if err != nil {
+		return nil, err
 	}
-	groups := map[shapefile.ShapeType]*group{}
-	for _, f := range ly.Features {
-		st, err := shapefile.ShapeTypeOf(f.Geometry)
-		if err != nil {
-			return nil, fmt.Errorf("export: feature %s: %w", f.ID, err)
-		}
-		if st == shapefile.NullShape {
-			st = shapefile.Polygon
-			if t, err := shapefile.ShapeTypeOf(geometryOfType(ly.GeometryType)); err == nil && t != shapefile.NullShape {
-				st = t
-			}
-		}
-		g := f.Geometry
-		if g != nil && !c.IsWGS84() {
-			if g, err = c.GeometryFromWGS84(g); err != nil {
-				return nil, fmt.Errorf("export: feature %s: %w", f.ID, err)
-			}
-		}
-		gr := groups[st]
-		if gr == nil {
-			gr = &group{}
-			groups[st] = gr
-		}
-		gr.geoms = append(gr.geoms, g)
-		gr.feats = append(gr.feats, f)
-	}
-	types := make([]shapefile.ShapeType, 0, len(groups))
-	for t := range groups {
-		types = append(types, t)
-	}
-	slices.Sort(types)
-
-	props := ly.Fields()
-	if !slices.ContainsFunc(props, func(f layout.Field) bool { return f.Name == layout.PropID }) {
-		props = append([]layout.Field{{Name: layout.PropID, Type: layout.FieldText}}, props...)
-	}
-	names := make([]string, len(props))
-	for i, p := range props {
-		names[i] = p.Name
-	}
-	short := shapefile.FieldNames(names)
-
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name string, b []byte) error {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(b)
-		return err
-	}
+	types := slices.Sorted(maps.Keys(groups))
+	props, short := dbfColumns(ly)
+	z := &zipFile{now: now}
+	z.w = zip.NewWriter(&z.buf)
 	var files []string
 	truncated := 0
 	for _, t := range types {
@@ -272,19 +225,95 @@ func ShapefileZip(ly *layout.Layer, c crs.CRS, version string, now time.Time) ([
 			ext string
 			b   []byte
 		}{{".shp", shp}, {".shx", shx}, {".dbf", dbf}, {".prj", []byte(prj)}, {".cpg", []byte("UTF-8")}} {
-			if err := add(base+part.ext, part.b); err != nil {
-				return nil, fmt.Errorf("export: zipping: %w", err)
-			}
+			z.add(base+part.ext, part.b)
 		}
 		files = append(files, fmt.Sprintf("%s.shp  %s, %d features", base, t, len(gr.geoms)))
 	}
-	if err := add("README.txt", []byte(readme(ly, c, version, files, props, short, truncated))); err != nil {
-		return nil, fmt.Errorf("export: zipping: %w", err)
+	z.add("README.txt", []byte(readme(ly, c, version, files, props, short, truncated)))
+	return z.bytes()
+}
+
+// shapeGroup is the features of a layer that go into one shapefile, with
+// their geometries in the output CRS.
+type shapeGroup struct {
+	geoms []orb.Geometry
+	feats []*layout.Feature
+}
+
+// shapeGroups sorts the features of ly by the shape type that holds them
+// (a feature without geometry goes with the layer's own type) and converts
+// their geometries to c.
+func shapeGroups(ly *layout.Layer, c crs.CRS) (map[shapefile.ShapeType]*shapeGroup, error) {
+	groups := map[shapefile.ShapeType]*shapeGroup{}
+	for _, f := range ly.Features {
+		st, err := shapefile.ShapeTypeOf(f.Geometry)
+		if err != nil {
+			return nil, fmt.Errorf("export: feature %s: %w", f.ID, err)
+		}
+		if st == shapefile.NullShape {
+			st = shapefile.Polygon
+			if t, err := shapefile.ShapeTypeOf(geometryOfType(ly.GeometryType)); err == nil && t != shapefile.NullShape {
+				st = t
+			}
+		}
+		g := f.Geometry
+		if g != nil && !c.IsWGS84() {
+			if g, err = c.GeometryFromWGS84(g); err != nil {
+				return nil, fmt.Errorf("export: feature %s: %w", f.ID, err)
+			}
+		}
+		gr := groups[st]
+		if gr == nil {
+			gr = &shapeGroup{}
+			groups[st] = gr
+		}
+		gr.geoms = append(gr.geoms, g)
+		gr.feats = append(gr.feats, f)
 	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("export: zipping: %w", err)
+	return groups, nil
+}
+
+// dbfColumns returns the layer's property columns (id first if the layer
+// has none) and their DBF field names.
+func dbfColumns(ly *layout.Layer) ([]layout.Field, []string) {
+	props := ly.Fields()
+	if !slices.ContainsFunc(props, func(f layout.Field) bool { return f.Name == layout.PropID }) {
+		props = append([]layout.Field{{Name: layout.PropID, Type: layout.FieldText}}, props...)
 	}
-	return buf.Bytes(), nil
+	names := make([]string, len(props))
+	for i, p := range props {
+		names[i] = p.Name
+	}
+	return props, shapefile.FieldNames(names)
+}
+
+// zipFile is a zip archive being written in memory; the first error sticks.
+type zipFile struct {
+	buf bytes.Buffer
+	w   *zip.Writer
+	now time.Time
+	err error
+}
+
+func (z *zipFile) add(name string, b []byte) {
+	if z.err != nil {
+		return
+	}
+	w, err := z.w.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.now})
+	if err == nil {
+		_, err = w.Write(b)
+	}
+	z.err = err
+}
+
+func (z *zipFile) bytes() ([]byte, error) {
+	if z.err == nil {
+		z.err = z.w.Close()
+	}
+	if z.err != nil {
+		return nil, fmt.Errorf("export: zipping: %w", z.err)
+	}
+	return z.buf.Bytes(), nil
 }
 
 // geometryOfType returns an empty geometry of an OGC type name, for typing

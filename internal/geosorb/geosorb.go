@@ -36,16 +36,6 @@ func ToGEOS(ctx *geos.Context, g orb.Geometry) (*geos.Geom, error) {
 	return gg, nil
 }
 
-// MustToGEOS is ToGEOS for geometries already known to be well formed (for
-// example ones decoded from the project's own data); it panics on error.
-func MustToGEOS(g orb.Geometry) *geos.Geom {
-	gg, err := ToGEOS(nil, g)
-	if err != nil {
-		panic(err)
-	}
-	return gg
-}
-
 // FromGEOS converts a GEOS geometry back to orb.
 func FromGEOS(g *geos.Geom) (orb.Geometry, error) {
 	if g == nil {

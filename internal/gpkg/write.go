@@ -472,20 +472,56 @@ func writeContent(ctx context.Context, tx *sql.Tx, lay *layout.Layout, srsID int
 	return nil
 }
 
+// writeLayer writes one layer in tx: its registration (and its row in
+// hetang_layers when store is set), its feature table, its features and
+// their R*Tree spatial index.
 func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, srsID int, store bool) error {
-	exec := func(query string, args ...any) error {
-		_, err := tx.ExecContext(ctx, query, args...)
-		return err
-	}
 	geomType, err := gpkgTypeName(ly.GeometryType)
 	if err != nil {
 		return err
 	}
-	fields := fieldsOf(ly)
-	table := quoteIdent(ly.ID)
+	w := &layerWriter{ctx: ctx, tx: tx, ly: ly, srsID: srsID, geomType: geomType, fields: fieldsOf(ly),
+		table: quoteIdent(ly.ID), rtree: "rtree_" + ly.ID + "_" + columnGeom}
+	if err := w.register(now, store); err != nil {
+		return err
+	}
+	insert, err := w.createTables()
+	if err != nil {
+		return err
+	}
+	// The features go in first and the index is filled from Go with the
+	// bounds already at hand; the triggers that keep it current afterwards
+	// are created last. (Filling it through the triggers works too, but calls
+	// five Go functions per row.)
+	if err := w.insertFeatures(insert); err != nil {
+		return err
+	}
+	return w.indexTriggers()
+}
 
+// layerWriter writes one layer's tables.
+type layerWriter struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	ly       *layout.Layer
+	srsID    int
+	geomType string
+	fields   []layout.Field
+	table    string // the quoted feature table name
+	rtree    string // the (unquoted) R*Tree table name
+}
+
+func (w *layerWriter) exec(query string, args ...any) error {
+	_, err := w.tx.ExecContext(w.ctx, query, args...)
+	return err
+}
+
+// register records the layer in gpkg_contents and gpkg_geometry_columns,
+// and in hetang_layers when store is set.
+func (w *layerWriter) register(now string, store bool) error {
+	ly := w.ly
 	if store {
-		if err := exec("INSERT INTO "+tableLayers+" (id, title_zh, title_en, description, geometry_type) VALUES (?, ?, ?, ?, ?)",
+		if err := w.exec("INSERT INTO "+tableLayers+" (id, title_zh, title_en, description, geometry_type) VALUES (?, ?, ?, ?, ?)",
 			ly.ID, ly.TitleZH, ly.TitleEN, ly.Description, ly.GeometryType); err != nil {
 			return fmt.Errorf("writing %s: %w", tableLayers, err)
 		}
@@ -494,54 +530,59 @@ func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, s
 	if b, ok := layerBound(ly); ok {
 		minX, minY, maxX, maxY = b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 	}
-	if err := exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ly.ID, Identifier(ly), ly.Description, now, minX, minY, maxX, maxY, srsID); err != nil {
+	if err := w.exec(`INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, min_y, max_x, max_y, srs_id) VALUES (?, 'features', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ly.ID, Identifier(ly), ly.Description, now, minX, minY, maxX, maxY, w.srsID); err != nil {
 		return fmt.Errorf("registering in gpkg_contents: %w", err)
 	}
-	if err := exec(`INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?, ?, ?, ?, 0, 0)`,
-		ly.ID, columnGeom, geomType, srsID); err != nil {
+	if err := w.exec(`INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?, ?, ?, ?, 0, 0)`,
+		ly.ID, columnGeom, w.geomType, w.srsID); err != nil {
 		return fmt.Errorf("registering in gpkg_geometry_columns: %w", err)
 	}
+	return nil
+}
 
+// createTables creates the feature table and the R*Tree and returns the
+// feature table's INSERT statement.
+func (w *layerWriter) createTables() (string, error) {
 	var create, insert, marks strings.Builder
-	create.WriteString("CREATE TABLE " + table + " (" + quoteIdent(columnFID) + " INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, " + quoteIdent(columnGeom) + " " + geomType)
-	insert.WriteString("INSERT INTO " + table + " (" + quoteIdent(columnGeom))
+	create.WriteString("CREATE TABLE " + w.table + " (" + quoteIdent(columnFID) + " INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, " + quoteIdent(columnGeom) + " " + w.geomType)
+	insert.WriteString("INSERT INTO " + w.table + " (" + quoteIdent(columnGeom))
 	marks.WriteString("?")
-	for _, f := range fields {
+	for _, f := range w.fields {
 		create.WriteString(", " + quoteIdent(f.Name) + " " + string(f.Type))
 		insert.WriteString(", " + quoteIdent(f.Name))
 		marks.WriteString(", ?")
 	}
 	create.WriteString(")")
 	insert.WriteString(") VALUES (" + marks.String() + ")")
-	if err := exec(create.String()); err != nil {
-		return fmt.Errorf("creating table: %w", err)
+	if err := w.exec(create.String()); err != nil {
+		return "", fmt.Errorf("creating table: %w", err)
 	}
+	if err := w.exec("CREATE VIRTUAL TABLE " + quoteIdent(w.rtree) + " USING rtree(id, minx, maxx, miny, maxy)"); err != nil {
+		return "", fmt.Errorf("creating spatial index: %w", err)
+	}
+	return insert.String(), nil
+}
 
-	// The features go in first and the index is filled from Go with the
-	// bounds already at hand; the triggers that keep it current afterwards
-	// are created last. (Filling it through the triggers works too, but calls
-	// five Go functions per row.)
-	rtree := "rtree_" + ly.ID + "_" + columnGeom
-	if err := exec("CREATE VIRTUAL TABLE " + quoteIdent(rtree) + " USING rtree(id, minx, maxx, miny, maxy)"); err != nil {
-		return fmt.Errorf("creating spatial index: %w", err)
-	}
-	stmt, err := tx.PrepareContext(ctx, insert.String())
+// insertFeatures inserts the features with insert and their bounds into
+// the R*Tree.
+func (w *layerWriter) insertFeatures(insert string) error {
+	stmt, err := w.tx.PrepareContext(w.ctx, insert)
 	if err != nil {
 		return fmt.Errorf("preparing insert: %w", err)
 	}
 	defer stmt.Close()
-	index, err := tx.PrepareContext(ctx, "INSERT INTO "+quoteIdent(rtree)+" (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
+	index, err := w.tx.PrepareContext(w.ctx, "INSERT INTO "+quoteIdent(w.rtree)+" (id, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)")
 	if err != nil {
 		return fmt.Errorf("preparing spatial index insert: %w", err)
 	}
 	defer index.Close()
-	args := make([]any, len(fields)+1)
-	for _, f := range ly.Features {
-		if err := featureArgs(args, f, fields, geomType, srsID); err != nil {
+	args := make([]any, len(w.fields)+1)
+	for _, f := range w.ly.Features {
+		if err := featureArgs(args, f, w.fields, w.geomType, w.srsID); err != nil {
 			return fmt.Errorf("feature %q: %w", featureID(f), err)
 		}
-		res, err := stmt.ExecContext(ctx, args...)
+		res, err := stmt.ExecContext(w.ctx, args...)
 		if err != nil {
 			return fmt.Errorf("feature %q: %w", f.ID, err)
 		}
@@ -556,18 +597,24 @@ func writeLayer(ctx context.Context, tx *sql.Tx, ly *layout.Layer, now string, s
 			return fmt.Errorf("feature %q: %w", f.ID, err)
 		}
 		b := f.Geometry.Bound()
-		if _, err := index.ExecContext(ctx, fid, b.Min[0], b.Max[0], b.Min[1], b.Max[1]); err != nil {
+		if _, err := index.ExecContext(w.ctx, fid, b.Min[0], b.Max[0], b.Min[1], b.Max[1]); err != nil {
 			return fmt.Errorf("feature %q: spatial index: %w", f.ID, err)
 		}
 	}
+	return nil
+}
+
+// indexTriggers creates the triggers that keep the R*Tree current and
+// registers the extension.
+func (w *layerWriter) indexTriggers() error {
 	for _, t := range rtreeTriggers {
-		q := fmt.Sprintf(t, table, quoteIdent(rtree), quoteIdent(columnGeom), quoteIdent(columnFID), strings.ReplaceAll(rtree, `"`, `""`))
-		if err := exec(q); err != nil {
+		q := fmt.Sprintf(t, w.table, quoteIdent(w.rtree), quoteIdent(columnGeom), quoteIdent(columnFID), strings.ReplaceAll(w.rtree, `"`, `""`))
+		if err := w.exec(q); err != nil {
 			return fmt.Errorf("creating spatial index trigger: %w", err)
 		}
 	}
-	if err := exec(`INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?, ?, ?, ?, ?)`,
-		ly.ID, columnGeom, extRTree, extRTreeDefinition, extRTreeScope); err != nil {
+	if err := w.exec(`INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?, ?, ?, ?, ?)`,
+		w.ly.ID, columnGeom, extRTree, extRTreeDefinition, extRTreeScope); err != nil {
 		return fmt.Errorf("registering spatial index extension: %w", err)
 	}
 	return nil

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"hetang/internal/links"
 )
 
 // ServeBytes answers with body as a file: Content-Length, ETag and
@@ -47,4 +49,4 @@ func servesWhole(c echo.Context) bool {
 }
 
 // wholePrefixes are the paths whose answers are files sent with their length.
-var wholePrefixes = []string{"/api/v1/download/", "/tiles/", "/licence"}
+var wholePrefixes = []string{links.Download + "/", links.Tiles + "/", links.Licence}

@@ -46,9 +46,9 @@ import (
 	"sync"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/project"
 
 	"hetang/internal/apierr"
+	"hetang/internal/crs"
 	"hetang/internal/intake"
 	"hetang/internal/layout"
 	"hetang/internal/plandata"
@@ -161,10 +161,11 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	defer im.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		base := im.store.Current()
-		ly, version, warnings, err := Prepare(ctx, base.Layout, im.gazetteer, req)
+		p, err := Prepare(ctx, base.Layout, im.gazetteer, req)
 		if err != nil {
 			return nil, err
 		}
+		ly, version, warnings := p.Layer, p.Version, p.Warnings
 		author := req.Author
 		if author == "" {
 			author = req.Agent
@@ -191,87 +192,116 @@ func (im *Importer) Import(ctx context.Context, req Request) (*Result, error) {
 	}
 }
 
+// Prepared is an import that passed its checks, ready to be written.
+type Prepared struct {
+	// Layer is the new layer.
+	Layer *layout.Layer
+	// Version is the data version after the import (NextVersion).
+	Version string
+	// Warnings say what was filled in, carried over or kept.
+	Warnings []string
+}
+
 // Prepare reads and validates req against the layout cur without writing
 // anything: it returns the new layer, the new data version and warnings, or
 // an error as Import does.
-func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPoint, req Request) (*layout.Layer, string, []string, error) {
+func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPoint, req Request) (*Prepared, error) {
 	old, err := cur.Layer(req.Layer)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("importer: layer %q: %w", req.Layer, layout.ErrNotFound)
+		return nil, fmt.Errorf("importer: layer %q: %w", req.Layer, layout.ErrNotFound)
 	}
-	format := req.Format
-	if format == "" {
-		if format, err = FormatOf(req.Filename); err != nil {
-			return nil, "", nil, err
-		}
-	}
-	data := req.Data
-	if format == FormatGeoPackage && req.Path != "" {
-		if data, err = os.ReadFile(req.Path); err != nil {
-			return nil, "", nil, inputErrorf("%w", err)
-		}
-	}
-	switch format {
-	case FormatGeoJSON, FormatShapeZip, FormatGeoPackage:
-	default:
-		return nil, "", nil, inputErrorf("unknown format %q", format)
-	}
-	src, err := intake.ReadFeatures(ctx, format, data, req.Path, intake.FeatureOptions{Table: req.Table, Layer: req.Layer, Known: knownNames(old)})
+	src, data, toWGS84, err := readSource(ctx, req, old)
 	if err != nil {
-		return nil, "", nil, inputError(err)
-	}
-	frame, err := intake.FeaturesToWGS84(src, req.SRS)
-	if err != nil {
-		return nil, "", nil, inputError(err)
-	}
-	var toWGS84 transformer
-	if !frame.IsKnown || !frame.Known.IsWGS84() {
-		toWGS84 = frame.ToWGS84
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, "", nil, err
+		return nil, err
 	}
-
-	filename := req.Filename
-	if filename == "" {
-		filename = "upload"
-	}
-	agent := req.Agent
-	if agent == "" {
-		agent = "unknown client"
-	}
-	accuracy := req.Accuracy
-	if accuracy == "" {
-		accuracy = AccuracyAsSupplied
-	}
-	ly, findings, warnings := buildLayer(old, src, toWGS84, "import: "+filename+" by "+agent, accuracy)
+	ly, findings, warnings := buildLayer(old, src, toWGS84, "import: "+orDefault(req.Filename, "upload")+" by "+orDefault(req.Agent, "unknown client"),
+		orDefault(req.Accuracy, AccuracyAsSupplied))
 	warnings = append(src.Warnings, warnings...)
-
 	if len(ly.Features) > 0 {
-		next, err := cur.WithLayers(cur.Version, ly)
+		added, kept, err := checkReplaced(cur, ly, gaz)
 		if err != nil {
-			return nil, "", nil, err
+			return nil, err
 		}
-		before := map[string]bool{}
-		for _, f := range plandata.Check(cur, gaz) {
-			before[f.String()] = true
-		}
-		kept := 0
-		for _, f := range plandata.Check(next, gaz) {
-			if before[f.String()] {
-				kept++
-				continue
-			}
-			findings = append(findings, f)
-		}
+		findings = append(findings, added...)
 		if kept > 0 {
 			warnings = append(warnings, fmt.Sprintf("%d data check finding(s) the current data already has remain; `hetang check` lists them", kept))
 		}
 	}
 	if len(findings) > 0 {
-		return nil, "", nil, &RejectedError{Layer: ly.ID, Findings: findings}
+		return nil, &RejectedError{Layer: ly.ID, Findings: findings}
 	}
-	return ly, NextVersion(cur.Version, data), warnings, nil
+	return &Prepared{Layer: ly, Version: NextVersion(cur.Version, data), Warnings: warnings}, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// readSource reads req's input as features for the layer old, with the
+// bytes the new data version hashes (a GeoPackage given by path is read)
+// and the conversion of its coordinates to WGS84 (nil: they are WGS84).
+func readSource(ctx context.Context, req Request, old *layout.Layer) (*intake.Features, []byte, transformer, error) {
+	format := req.Format
+	if format == "" {
+		var err error
+		if format, err = FormatOf(req.Filename); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	data := req.Data
+	if format == FormatGeoPackage && req.Path != "" {
+		var err error
+		if data, err = os.ReadFile(req.Path); err != nil {
+			return nil, nil, nil, inputErrorf("%w", err)
+		}
+	}
+	switch format {
+	case FormatGeoJSON, FormatShapeZip, FormatGeoPackage:
+	default:
+		return nil, nil, nil, inputErrorf("unknown format %q", format)
+	}
+	src, err := intake.ReadFeatures(ctx, format, data, req.Path, intake.FeatureOptions{Table: req.Table, Layer: req.Layer, Known: knownNames(old)})
+	if err != nil {
+		return nil, nil, nil, inputError(err)
+	}
+	frame, err := intake.FeaturesToWGS84(src, req.SRS)
+	if err != nil {
+		return nil, nil, nil, inputError(err)
+	}
+	var toWGS84 transformer
+	if !frame.IsKnown || !frame.Known.IsWGS84() {
+		toWGS84 = frame.ToWGS84
+	}
+	return src, data, toWGS84, nil
+}
+
+// checkReplaced runs the data checks on cur with ly in place of its layer
+// and returns the findings cur does not already have, and how many it has.
+// Only new findings reject an import, so that an unrelated pre-existing
+// problem does not block every import.
+func checkReplaced(cur *layout.Layout, ly *layout.Layer, gaz []plandata.GazetteerPoint) (added []plandata.Finding, kept int, err error) {
+	next, err := cur.WithLayers(cur.Version, ly)
+	if err != nil {
+		return nil, 0, err
+	}
+	before := map[string]bool{}
+	for _, f := range plandata.Check(cur, gaz) {
+		before[f.String()] = true
+	}
+	for _, f := range plandata.Check(next, gaz) {
+		if before[f.String()] {
+			kept++
+			continue
+		}
+		added = append(added, f)
+	}
+	return added, kept, nil
 }
 
 // DescriptionZHMissing fills description_zh of imported features that
@@ -419,7 +449,7 @@ func buildLayer(old *layout.Layer, src *intake.Features, toWGS84 transformer, so
 		g := f.Geometry
 		if toWGS84 != nil {
 			var err error
-			if g, err = transformGeometry(g, toWGS84); err != nil {
+			if g, err = crs.TransformGeometry(g, toWGS84); err != nil {
 				add("import-crs", where, "cannot convert to WGS84: %v", err)
 				continue
 			}
@@ -640,20 +670,4 @@ func sameSequence(a, b sequence) bool {
 		}
 	}
 	return false
-}
-
-func transformGeometry(g orb.Geometry, fn transformer) (orb.Geometry, error) {
-	var firstErr error
-	conv := func(p orb.Point) orb.Point {
-		if firstErr != nil {
-			return p
-		}
-		q, err := fn(p)
-		if err != nil {
-			firstErr = err
-		}
-		return q
-	}
-	out := project.Geometry(orb.Clone(g), conv)
-	return out, firstErr
 }

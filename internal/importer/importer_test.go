@@ -509,23 +509,23 @@ func TestImportFillsProvenance(t *testing.T) {
 		delete(f.Properties, "description")
 	}
 	b, _ := json.Marshal(c)
-	ly, version, warnings, err := importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{
+	p, err := importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{
 		Layer: "bases", Format: importer.FormatGeoJSON, Data: b, Filename: "bases-2026.geojson", Agent: "cli", Accuracy: "±5 m",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := ly.Features[0]
+	f := p.Layer.Features[0]
 	if f.Properties["source"] != "import: bases-2026.geojson by cli" || f.Properties["accuracy"] != "±5 m" {
 		t.Errorf("source %q accuracy %q", f.Properties["source"], f.Properties["accuracy"])
 	}
 	if d, _ := f.Properties["description"].(string); d == "" {
 		t.Error("description not carried over")
 	}
-	if len(warnings) == 0 || !strings.Contains(strings.Join(warnings, "\n"), "description") {
-		t.Errorf("warnings %v do not mention the carried-over description", warnings)
+	if len(p.Warnings) == 0 || !strings.Contains(strings.Join(p.Warnings, "\n"), "description") {
+		t.Errorf("warnings %v do not mention the carried-over description", p.Warnings)
 	}
-	if version == orig.Version {
+	if p.Version == orig.Version {
 		t.Error("version unchanged")
 	}
 }
@@ -542,7 +542,7 @@ func TestImportRejectsBadFeatures(t *testing.T) {
 	c.Features[3].Geometry = orb.Point{113.2, 27.9}
 	// A self-intersecting polygon in the cities layer is reported, not repaired.
 	b, _ := json.Marshal(c)
-	_, _, _, err = importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{Layer: "roads", Format: importer.FormatGeoJSON, Data: b})
+	_, err = importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{Layer: "roads", Format: importer.FormatGeoJSON, Data: b})
 	var rej *importer.RejectedError
 	if !errors.As(err, &rej) || !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("err = %v, want a rejection", err)
@@ -569,7 +569,7 @@ func TestImportRejectsBadFeatures(t *testing.T) {
 		bow.Append(gf)
 	}
 	b, _ = json.Marshal(bow)
-	_, _, _, err = importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{Layer: "cities", Format: importer.FormatGeoJSON, Data: b})
+	_, err = importer.Prepare(context.Background(), orig, fixture.Gazetteer(t), importer.Request{Layer: "cities", Format: importer.FormatGeoJSON, Data: b})
 	if !errors.As(err, &rej) || !strings.Contains(err.Error(), "valid: cities/") {
 		t.Fatalf("bow-tie polygon: err = %v, want a validity finding", err)
 	}
@@ -585,10 +585,11 @@ func TestImportWriteFailureKeepsOldData(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := layerGeoJSON(t, fx.orig, "areas", crs.CGCSGK)
-	ly, version, _, err := importer.Prepare(context.Background(), fx.orig, fixture.Gazetteer(t), importer.Request{Layer: "areas", Format: importer.FormatGeoJSON, Data: src})
+	p, err := importer.Prepare(context.Background(), fx.orig, fixture.Gazetteer(t), importer.Request{Layer: "areas", Format: importer.FormatGeoJSON, Data: src})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ly, version := p.Layer, p.Version
 
 	t.Run("cancelled during the write", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())

@@ -387,27 +387,10 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 // layoutCheck checks every coordinate of an input geometry.
 func layoutCheck(c crs.CRS, g orb.Geometry) error {
 	var bad error
-	eachPoint(g, func(p orb.Point) {
+	layout.EachPoint(g, func(p orb.Point) {
 		if bad == nil {
 			bad = checkXY(c, p)
 		}
 	})
 	return bad
-}
-
-func eachPoint(g orb.Geometry, fn func(orb.Point)) {
-	switch x := g.(type) {
-	case orb.Point:
-		fn(x)
-	case orb.Polygon:
-		for _, r := range x {
-			for _, p := range r {
-				fn(p)
-			}
-		}
-	case orb.MultiPolygon:
-		for _, p := range x {
-			eachPoint(p, fn)
-		}
-	}
 }

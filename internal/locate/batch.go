@@ -141,56 +141,73 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 	order := make(chan *chunk, 8)
 	go func() {
 		defer close(readerDone)
-		defer close(work)
-		defer close(order)
-		for {
-			c := &chunk{done: make(chan struct{})}
-			for len(c.recs) < chunkSize && ctx.Err() == nil {
-				rec, err := rd.Next()
-				if err != nil {
-					if !errors.Is(err, io.EOF) {
-						c.fatal = err
-					}
-					break
-				}
-				c.recs = append(c.recs, rec)
-			}
-			last := c.fatal != nil || len(c.recs) < chunkSize
-			select {
-			case order <- c:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case work <- c:
-			case <-ctx.Done():
-				return
-			}
-			if last {
-				return
-			}
-		}
+		readChunks(ctx, rd, order, work)
 	}()
-	workers := max(1, runtime.GOMAXPROCS(0))
-	for range workers {
-		go func() {
-			for c := range work {
-				c.res = make([]result, len(c.recs))
-				for i, r := range c.recs {
-					if ctx.Err() != nil {
-						break
-					}
-					c.res[i] = b.answer(ctx, &loc, r)
-				}
-				close(c.done)
-			}
-		}()
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		go b.answerChunks(ctx, &loc, work)
 	}
 	bw := bufio.NewWriterSize(out, 256<<10)
 	w, err := newWriter(b.Out, bw, rd)
 	if err != nil {
 		return 0, false, err
 	}
+	return b.writeChunks(ctx, order, w, bw)
+}
+
+// readChunks reads records into chunks and sends each, in input order, to
+// order (for writing) and to work (for answering), until the input ends,
+// breaks (the chunk carries the error in fatal) or ctx is done. It closes
+// both channels.
+func readChunks(ctx context.Context, rd *intake.Input, order, work chan<- *chunk) {
+	defer close(work)
+	defer close(order)
+	for {
+		c := &chunk{done: make(chan struct{})}
+		for len(c.recs) < chunkSize && ctx.Err() == nil {
+			rec, err := rd.Next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					c.fatal = err
+				}
+				break
+			}
+			c.recs = append(c.recs, rec)
+		}
+		last := c.fatal != nil || len(c.recs) < chunkSize
+		select {
+		case order <- c:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case work <- c:
+		case <-ctx.Done():
+			return
+		}
+		if last {
+			return
+		}
+	}
+}
+
+// answerChunks answers the records of each chunk from work with loc, then
+// marks the chunk done.
+func (b *Batch) answerChunks(ctx context.Context, loc *Locator, work <-chan *chunk) {
+	for c := range work {
+		c.res = make([]result, len(c.recs))
+		for i, r := range c.recs {
+			if ctx.Err() != nil {
+				break
+			}
+			c.res[i] = b.answer(ctx, loc, r)
+		}
+		close(c.done)
+	}
+}
+
+// writeChunks writes the answered chunks from order, in input order, and
+// flushes at least every 200 ms; it returns as Run does.
+func (b *Batch) writeChunks(ctx context.Context, order <-chan *chunk, w writer, bw *bufio.Writer) (n int, started bool, err error) {
 	lastFlush := time.Now()
 	for c := range order {
 		select {

@@ -26,7 +26,6 @@ import (
 	"hetang/internal/config"
 	"hetang/internal/fixture"
 	"hetang/internal/gdaltest"
-	"hetang/internal/geosorb"
 	"hetang/internal/gpkg"
 	"hetang/internal/httpapi"
 	"hetang/internal/layout"
@@ -182,10 +181,10 @@ func TestGDALSpatialFilter(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The truth: GEOS intersects, computed here from the source data.
-			box := geosorb.MustToGEOS(tc.box.ToPolygon())
+			box := fixture.GEOS(t, tc.box.ToPolygon())
 			var want []string
 			for _, f := range ly.Features {
-				if geosorb.MustToGEOS(f.Geometry).Intersects(box) {
+				if fixture.GEOS(t, f.Geometry).Intersects(box) {
 					want = append(want, f.ID)
 				}
 			}

@@ -116,7 +116,7 @@ func (s *Server) landing(c echo.Context) error {
 	}
 	ver := s.store.SnapshotFor(c.Request().Context()).Layout.Version
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, etag(ver, "landing", base, f), mediatype.JSON, body, "landing", body)
+	return s.respond(c, reply{format: f, etag: etag(ver, "landing", base, f), mediaType: mediatype.JSON, body: body, template: "landing", page: body})
 }
 
 func (s *Server) conformance(c echo.Context) error {
@@ -128,7 +128,7 @@ func (s *Server) conformance(c echo.Context) error {
 		return err
 	}
 	body := Conformance{ConformsTo: conformance}
-	return s.respond(c, f, etag(s.store.SnapshotFor(c.Request().Context()).Layout.Version, "conformance", f), mediatype.JSON, body, "conformance", body)
+	return s.respond(c, reply{format: f, etag: etag(s.store.SnapshotFor(c.Request().Context()).Layout.Version, "conformance", f), mediaType: mediatype.JSON, body: body, template: "conformance", page: body})
 }
 
 func (s *Server) openAPI(c echo.Context) error {
@@ -206,7 +206,7 @@ func (s *Server) collections(c echo.Context) error {
 		body.Collections = append(body.Collections, s.collectionInfo(base, ly))
 	}
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, etag(lay.Version, "collections", base, f), mediatype.JSON, body, "collections", body)
+	return s.respond(c, reply{format: f, etag: etag(lay.Version, "collections", base, f), mediaType: mediatype.JSON, body: body, template: "collections", page: body})
 }
 
 func (s *Server) collection(c echo.Context) error {
@@ -224,7 +224,7 @@ func (s *Server) collection(c echo.Context) error {
 	base := baseURL(c)
 	body := s.collectionInfo(base, ly)
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, etag(lay.Version, "collection", ly.ID, base, f), mediatype.JSON, body, "collection", body)
+	return s.respond(c, reply{format: f, etag: etag(lay.Version, "collection", ly.ID, base, f), mediaType: mediatype.JSON, body: body, template: "collection", page: body})
 }
 
 // Queryables returns the JSON Schema of the properties of ly usable in
@@ -362,7 +362,7 @@ func (s *Server) items(c echo.Context) error {
 		body.Features = append(body.Features, jf)
 	}
 	body.Links = selfFor(f, body.Links)
-	return s.respond(c, f, tag, mediatype.GeoJSON, body, "items", itemsPage{Collection: s.collectionInfo(base, ly), Page: body, Offset: q.offset, CRS: q.crs.Code})
+	return s.respond(c, reply{format: f, etag: tag, mediaType: mediatype.GeoJSON, body: body, template: "items", page: itemsPage{Collection: s.collectionInfo(base, ly), Page: body, Offset: q.offset, CRS: q.crs.Code}})
 }
 
 func (s *Server) item(c echo.Context) error {
@@ -400,7 +400,7 @@ func (s *Server) item(c echo.Context) error {
 	}
 	jf.Links = selfFor(f, jf.Links)
 	tag := etag(lay.Version, "item", ly.ID, ft.ID, base, q.Encode(), f)
-	return s.respond(c, f, tag, mediatype.GeoJSON, jf, "item", itemPage{Collection: s.collectionInfo(base, ly), Feature: jf, CRS: cr.Code})
+	return s.respond(c, reply{format: f, etag: tag, mediaType: mediatype.GeoJSON, body: jf, template: "item", page: itemPage{Collection: s.collectionInfo(base, ly), Feature: jf, CRS: cr.Code}})
 }
 
 // selfFor makes the HTML link "self" and the JSON one "alternate" when the
@@ -438,19 +438,29 @@ func featureJSON(ft *layout.Feature, cr crs.CRS) (Feature, error) {
 	return Feature{Type: "Feature", ID: ft.ID, Geometry: geojson.NewGeometry(toAuthority(g, cr)), Properties: props}, nil
 }
 
-// respond writes body as JSON (with the given media type) or renders the
-// named HTML template with page, through the ETag cache.
-func (s *Server) respond(c echo.Context, f, tag, jsonType string, body any, tmpl string, page any) error {
-	if f == FormatHTML {
-		return s.cache.Serve(c, tag, mediatype.HTML+"; charset=utf-8", func() ([]byte, error) {
+// reply is a resource in the representation the client asked for.
+type reply struct {
+	format    string // the f value: FormatHTML renders template with page, else body is JSON
+	etag      string
+	mediaType string // of the JSON representation
+	body      any
+	template  string
+	page      any
+}
+
+// respond writes r.body as JSON (with r.mediaType) or renders r.template
+// with r.page, through the ETag cache.
+func (s *Server) respond(c echo.Context, r reply) error {
+	if r.format == FormatHTML {
+		return s.cache.Serve(c, r.etag, mediatype.HTML+"; charset=utf-8", func() ([]byte, error) {
 			var buf bytes.Buffer
-			if err := renderHTML(&buf, tmpl, page); err != nil {
-				return nil, fmt.Errorf("ogcapi: rendering %s: %w", tmpl, err)
+			if err := renderHTML(&buf, r.template, r.page); err != nil {
+				return nil, fmt.Errorf("ogcapi: rendering %s: %w", r.template, err)
 			}
 			return buf.Bytes(), nil
 		})
 	}
-	return s.cache.Serve(c, tag, jsonType, func() ([]byte, error) { return marshal(body) })
+	return s.cache.Serve(c, r.etag, r.mediaType, func() ([]byte, error) { return marshal(r.body) })
 }
 
 func marshal(v any) ([]byte, error) {

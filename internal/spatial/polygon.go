@@ -619,10 +619,6 @@ func polygonalInput(g orb.Geometry) (orb.MultiPolygon, []string, error) {
 	return out, notes, nil
 }
 
-func toGEOSWGS(g orb.Geometry) (*geos.Geom, error) { return geosorb.ToGEOS(nil, g) }
-
-func fromGEOS(g *geos.Geom) (orb.Geometry, error) { return geosorb.FromGEOS(g) }
-
 // shoelace is the planar signed area of a closed ring in its own units.
 func shoelace(r orb.Ring) float64 {
 	a := 0.0

@@ -117,15 +117,15 @@ func TestPolygonAreaAgreesWithIndependentAreas(t *testing.T) {
 
 func mustIntersection(t *testing.T, a orb.Polygon, b orb.Geometry) orb.Geometry {
 	t.Helper()
-	ga, err := toGEOSWGS(a)
+	ga, err := geosorb.ToGEOS(nil, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gb, err := toGEOSWGS(b)
+	gb, err := geosorb.ToGEOS(nil, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := fromGEOS(ga.Intersection(gb))
+	g, err := geosorb.FromGEOS(ga.Intersection(gb))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,6 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -282,16 +281,6 @@ func gzipBytes(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// Gunzip decompresses a gzip body (for clients and tests).
-func Gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("tiles: gunzip: %w", err)
-	}
-	defer zr.Close()
-	return io.ReadAll(zr)
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip

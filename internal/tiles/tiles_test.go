@@ -1,8 +1,11 @@
 package tiles_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -187,7 +190,7 @@ func TestTileGzipRoundTrip(t *testing.T) {
 	if r2.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("Content-Encoding = %q, want gzip", r2.Header.Get("Content-Encoding"))
 	}
-	unzipped, err := tiles.Gunzip(zipped)
+	unzipped, err := gunzip(zipped)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,4 +330,14 @@ func BenchmarkRender(b *testing.B) {
 			}
 		})
 	}
+}
+
+// gunzip decompresses a gzip body.
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(zr)
 }
