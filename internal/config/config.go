@@ -69,10 +69,18 @@ type Config struct {
 	// headers, so slow clients (slowloris) cannot hold connections open
 	// (HETANG_READ_HEADER_TIMEOUT).
 	ReadHeaderTimeout Duration `json:"read_header_timeout"`
-	ReadTimeout       Duration `json:"read_timeout"`
-	WriteTimeout      Duration `json:"write_timeout"`
-	IdleTimeout       Duration `json:"idle_timeout"`
-	ShutdownTimeout   Duration `json:"shutdown_timeout"`
+	// ReadTimeout bounds reading a whole request, body included
+	// (HETANG_READ_TIMEOUT).
+	ReadTimeout Duration `json:"read_timeout"`
+	// WriteTimeout bounds writing a response (HETANG_WRITE_TIMEOUT); longer
+	// than BatchTimeout so a batch can finish streaming.
+	WriteTimeout Duration `json:"write_timeout"`
+	// IdleTimeout closes kept-alive connections idle this long
+	// (HETANG_IDLE_TIMEOUT).
+	IdleTimeout Duration `json:"idle_timeout"`
+	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM or
+	// SIGINT (HETANG_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
 	// WebDir serves the web page from disk instead of the embedded copy (development).
 	WebDir string `json:"web_dir"`
 	// Basemaps offered by the web page; none by default (works offline).
@@ -192,72 +200,110 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			}
 		}
 	}
-	for key, dst := range map[string]*int64{"HETANG_MAX_BODY_BYTES": &c.MaxBodyBytes, "HETANG_BATCH_MAX_BYTES": &c.BatchMaxBytes} {
-		if v := getenv(key); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
+	for _, v := range []struct {
+		key string
+		dst *int64
+	}{{"HETANG_MAX_BODY_BYTES", &c.MaxBodyBytes}, {"HETANG_BATCH_MAX_BYTES", &c.BatchMaxBytes}} {
+		if s := getenv(v.key); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				return fmt.Errorf("%w: %s=%q is not a whole number of bytes", ErrInvalid, key, v)
+				return fmt.Errorf("%w: %s=%q is not a whole number of bytes", ErrInvalid, v.key, s)
 			}
-			*dst = n
+			*v.dst = n
 		}
 	}
-	for key, dst := range map[string]*int{"HETANG_PARCEL_MAX_VERTICES": &c.ParcelMaxVertices, "HETANG_PARCEL_MAX_PARTS": &c.ParcelMaxParts,
-		"HETANG_PARCEL_MAX_WORK_VERTICES": &c.ParcelMaxWorkVertices, "HETANG_PARCEL_MAX_CROSSINGS": &c.ParcelMaxCrossings} {
-		if v := getenv(key); v != "" {
-			n, err := strconv.Atoi(v)
+	for _, v := range c.parcelLimits() {
+		if s := getenv(v.env); s != "" {
+			n, err := strconv.Atoi(s)
 			if err != nil || n <= 0 {
-				return fmt.Errorf("%w: %s=%q is not a positive whole number", ErrInvalid, key, v)
+				return fmt.Errorf("%w: %s=%q is not a positive whole number", ErrInvalid, v.env, s)
 			}
-			*dst = n
+			*v.dst = n
 		}
 	}
-	for key, dst := range map[string]*Duration{"HETANG_REQUEST_TIMEOUT": &c.RequestTimeout, "HETANG_BATCH_TIMEOUT": &c.BatchTimeout, "HETANG_READ_HEADER_TIMEOUT": &c.ReadHeaderTimeout, "HETANG_MAX_LAG": &c.MaxLag} {
-		if v := getenv(key); v != "" {
-			d, err := time.ParseDuration(v)
+	for _, v := range c.durations() {
+		if s := getenv(v.env); s != "" {
+			d, err := time.ParseDuration(s)
 			if err != nil {
-				return fmt.Errorf("%w: %s=%q is not a duration like 30s", ErrInvalid, key, v)
+				return fmt.Errorf("%w: %s=%q is not a duration like 30s", ErrInvalid, v.env, s)
 			}
-			*dst = Duration(d)
+			*v.dst = Duration(d)
 		}
 	}
 	return nil
 }
 
-// Validate reports the first setting that cannot work.
+// setting is a setting of type T with its names in the file and the
+// environment.
+type setting[T any] struct {
+	name, env string
+	dst       *T
+}
+
+// durations lists the time settings of c in the order of the fields.
+func (c *Config) durations() []setting[Duration] {
+	return []setting[Duration]{
+		{"max_lag", "HETANG_MAX_LAG", &c.MaxLag},
+		{"request_timeout", "HETANG_REQUEST_TIMEOUT", &c.RequestTimeout},
+		{"batch_timeout", "HETANG_BATCH_TIMEOUT", &c.BatchTimeout},
+		{"read_header_timeout", "HETANG_READ_HEADER_TIMEOUT", &c.ReadHeaderTimeout},
+		{"read_timeout", "HETANG_READ_TIMEOUT", &c.ReadTimeout},
+		{"write_timeout", "HETANG_WRITE_TIMEOUT", &c.WriteTimeout},
+		{"idle_timeout", "HETANG_IDLE_TIMEOUT", &c.IdleTimeout},
+		{"shutdown_timeout", "HETANG_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout},
+	}
+}
+
+// parcelLimits lists the parcel limits of c in the order of the fields.
+func (c *Config) parcelLimits() []setting[int] {
+	return []setting[int]{
+		{"parcel_max_vertices", "HETANG_PARCEL_MAX_VERTICES", &c.ParcelMaxVertices},
+		{"parcel_max_parts", "HETANG_PARCEL_MAX_PARTS", &c.ParcelMaxParts},
+		{"parcel_max_work_vertices", "HETANG_PARCEL_MAX_WORK_VERTICES", &c.ParcelMaxWorkVertices},
+		{"parcel_max_crossings", "HETANG_PARCEL_MAX_CROSSINGS", &c.ParcelMaxCrossings},
+	}
+}
+
+// Validate reports every setting that cannot work, in the order of the
+// fields of Config, joined into one error (errors.Join); each wraps ErrInvalid.
 func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...))
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return fmt.Errorf("%w: addr %q must be host:port (e.g. :8080 or 127.0.0.1:8080)", ErrInvalid, c.Addr)
+		bad("addr %q must be host:port (e.g. :8080 or 127.0.0.1:8080)", c.Addr)
 	}
 	if c.DataPath == "" && c.CacheDir == "" {
-		return fmt.Errorf("%w: cache_dir is needed when no data_path is given", ErrInvalid)
-	}
-	if c.MaxBodyBytes <= 0 || c.BatchMaxBytes <= 0 {
-		return fmt.Errorf("%w: body limits must be positive", ErrInvalid)
-	}
-	for name, d := range map[string]Duration{"request_timeout": c.RequestTimeout, "batch_timeout": c.BatchTimeout, "read_header_timeout": c.ReadHeaderTimeout, "read_timeout": c.ReadTimeout, "write_timeout": c.WriteTimeout, "idle_timeout": c.IdleTimeout, "shutdown_timeout": c.ShutdownTimeout, "max_lag": c.MaxLag} {
-		if d <= 0 {
-			return fmt.Errorf("%w: %s must be positive", ErrInvalid, name)
-		}
-	}
-	if c.ParcelMaxVertices <= 0 || c.ParcelMaxParts <= 0 || c.ParcelMaxWorkVertices <= 0 || c.ParcelMaxCrossings <= 0 {
-		return fmt.Errorf("%w: parcel limits must be positive", ErrInvalid)
-	}
-	if c.AdminToken != "" && len(c.AdminToken) < 16 {
-		return fmt.Errorf("%w: admin_token must be at least 16 characters", ErrInvalid)
+		bad("cache_dir is needed when no data_path is given")
 	}
 	if !schemaPattern.MatchString(c.DataSchema) {
-		return fmt.Errorf("%w: data_schema %q must be a lower-case SQL name (letters, digits, _; at most 63)", ErrInvalid, c.DataSchema)
+		bad("data_schema %q must be a lower-case SQL name (letters, digits, _; at most 63)", c.DataSchema)
 	}
-	if c.LogFormat != "json" && c.LogFormat != "text" {
-		return fmt.Errorf("%w: log_format must be json or text", ErrInvalid)
+	if c.AdminToken != "" && len(c.AdminToken) < 16 {
+		bad("admin_token must be at least 16 characters")
+	}
+	if c.MaxBodyBytes <= 0 || c.BatchMaxBytes <= 0 {
+		bad("body limits must be positive")
+	}
+	for _, d := range c.durations() {
+		if *d.dst <= 0 {
+			bad("%s must be positive", d.name)
+		}
 	}
 	for i, b := range c.Basemaps {
 		if b.ID == "" || b.URL == "" {
-			return fmt.Errorf("%w: basemap %d needs id and url", ErrInvalid, i)
+			bad("basemap %d needs id and url", i)
 		}
 		if b.CRS != "WGS84" && b.CRS != "GCJ02" {
-			return fmt.Errorf("%w: basemap %s crs must be WGS84 or GCJ02", ErrInvalid, b.ID)
+			bad("basemap %s crs must be WGS84 or GCJ02", b.ID)
 		}
 	}
-	return nil
+	if c.ParcelMaxVertices <= 0 || c.ParcelMaxParts <= 0 || c.ParcelMaxWorkVertices <= 0 || c.ParcelMaxCrossings <= 0 {
+		bad("parcel limits must be positive")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("log_format must be json or text")
+	}
+	return errors.Join(errs...)
 }

@@ -109,3 +109,65 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateReportsEverythingInOrder checks that Validate lists every
+// problem, in the order of the settings, the same way every time (it used
+// to report one, picked by map order).
+func TestValidateReportsEverythingInOrder(t *testing.T) {
+	c := config.Default()
+	c.Addr = "8080"
+	c.MaxBodyBytes = 0
+	c.ReadTimeout = 0
+	c.ShutdownTimeout = -1
+	c.IdleTimeout = 0
+	c.LogFormat = "xml"
+	want := strings.Join([]string{
+		`config: invalid: addr "8080" must be host:port (e.g. :8080 or 127.0.0.1:8080)`,
+		"config: invalid: body limits must be positive",
+		"config: invalid: read_timeout must be positive",
+		"config: invalid: idle_timeout must be positive",
+		"config: invalid: shutdown_timeout must be positive",
+		"config: invalid: log_format must be json or text",
+	}, "\n")
+	for range 20 {
+		err := c.Validate()
+		if !errors.Is(err, config.ErrInvalid) {
+			t.Fatalf("Validate() = %v, want ErrInvalid", err)
+		}
+		if diff := cmp.Diff(want, err.Error()); diff != "" {
+			t.Fatalf("Validate() (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestEveryTimeoutHasAnEnvVar checks the four timeouts that had no
+// environment variable.
+func TestEveryTimeoutHasAnEnvVar(t *testing.T) {
+	env := map[string]string{
+		"HETANG_READ_TIMEOUT":     "1m",
+		"HETANG_WRITE_TIMEOUT":    "2m",
+		"HETANG_IDLE_TIMEOUT":     "3m",
+		"HETANG_SHUTDOWN_TIMEOUT": "4s",
+	}
+	c := config.Default()
+	if err := c.ApplyEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	got := []time.Duration{c.ReadTimeout.D(), c.WriteTimeout.D(), c.IdleTimeout.D(), c.ShutdownTimeout.D()}
+	want := []time.Duration{time.Minute, 2 * time.Minute, 3 * time.Minute, 4 * time.Second}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("timeouts (-want +got):\n%s", diff)
+	}
+	for key := range env {
+		c := config.Default()
+		err := c.ApplyEnv(func(k string) string {
+			if k == key {
+				return "soon"
+			}
+			return ""
+		})
+		if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=soon: error %v, want ErrInvalid naming the variable", key, err)
+		}
+	}
+}
