@@ -68,6 +68,9 @@ func TestEncodings(t *testing.T) {
 			if got := strings.Join(in.Columns, ","); got != "名称,经度,纬度" {
 				t.Errorf("columns %q", got)
 			}
+			if g := in.Geometry; g.Kind != GeometryXY || g.X != "经度" || g.Y != "纬度" {
+				t.Errorf("geometry %+v, want xy 经度/纬度", g)
+			}
 			if len(recs) != 1 || recs[0].Row[0] != "荷塘区政府" || recs[0].Err != nil {
 				t.Fatalf("records %+v", recs)
 			}
@@ -377,6 +380,9 @@ func TestXLSX(t *testing.T) {
 	in, recs := open(t, buf.Bytes(), Options{Filename: "pts.xlsx", Sheet: "点位"})
 	if in.Format != FormatXLSX || in.CRS.Code != "EPSG:4526" {
 		t.Fatalf("format %s crs %+v", in.Format, in.CRS)
+	}
+	if g := in.Geometry; g.Kind != GeometryXY || g.X != "东坐标" || g.Y != "北坐标" {
+		t.Errorf("xlsx geometry %+v, want xy 东坐标/北坐标", g)
 	}
 	if len(recs) != 2 || recs[0].Row[1] != "38421200.123456" || recs[1].Err == nil || !strings.Contains(recs[1].Err.ZH, "东坐标") {
 		t.Fatalf("records %+v / %+v", recs[0], recs[len(recs)-1])

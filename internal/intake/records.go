@@ -110,9 +110,10 @@ func csvFatal(n int, err error) error {
 	return err // I/O errors (body limit, cancelled) pass through
 }
 
-func (c *csvReader) columns() []string       { return c.header }
-func (c *csvReader) fileCRS() (string, bool) { return "", false }
-func (c *csvReader) close() error            { return nil }
+func (c *csvReader) columns() []string          { return c.header }
+func (c *csvReader) geometrySpec() GeometrySpec { return c.spec }
+func (c *csvReader) fileCRS() (string, bool)    { return "", false }
+func (c *csvReader) close() error               { return nil }
 func (c *csvReader) next() (*Record, error) {
 	for {
 		row, err := c.cr.Read()

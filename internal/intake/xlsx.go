@@ -121,8 +121,9 @@ func (x *xlsxReader) nextRow() ([]string, error) {
 	return cleanCells(cells), nil
 }
 
-func (x *xlsxReader) columns() []string       { return x.header }
-func (x *xlsxReader) fileCRS() (string, bool) { return "", false }
+func (x *xlsxReader) columns() []string          { return x.header }
+func (x *xlsxReader) geometrySpec() GeometrySpec { return x.spec }
+func (x *xlsxReader) fileCRS() (string, bool)    { return "", false }
 
 func (x *xlsxReader) close() error {
 	if x.rows != nil {
