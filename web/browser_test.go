@@ -20,9 +20,9 @@ import (
 const chromiumPath = "/usr/bin/chromium"
 
 // TestBrowser builds the real binary, serves the embedded page and data on a
-// free loopback port and runs web/test/browser.mjs (playwright-core driving
-// headless Chromium) against it. Screenshots land in test-results/web/ under
-// the module root.
+// free loopback port, makes the upload fixtures (fixtures_test.go) and runs
+// web/test/browser.mjs (playwright-core driving headless Chromium) against
+// it. Screenshots land in test-results/web/ under the module root.
 func TestBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -55,8 +55,10 @@ func TestBrowser(t *testing.T) {
 	// cache tracks files the test opens, not those node does). Changes to the
 	// server outside this package still need -count=1.
 	script := filepath.Join(webDir, "test", "browser.mjs")
-	if _, err := os.ReadFile(script); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{script, filepath.Join(webDir, "test", "flows.mjs")} {
+		if _, err := os.ReadFile(f); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	bin := filepath.Join(t.TempDir(), "hetang")
@@ -102,9 +104,11 @@ func TestBrowser(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	fixtures := writeUploadFixtures(t, base, t.TempDir())
+	// browser.mjs bounds itself (LIMIT_S); this is the backstop.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
-	run := exec.CommandContext(ctx, node, script, base, out)
+	run := exec.CommandContext(ctx, node, script, base, out, fixtures)
 	run.Dir = webDir
 	res, err := run.CombinedOutput()
 	t.Logf("browser.mjs:\n%s", res)

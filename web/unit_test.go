@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"hetang/internal/gcj02"
+	"hetang/internal/locate"
 )
 
 var update = flag.Bool("update", false, "rewrite web/test/unit/testdata/go-values.json from the Go code and PROJ's cs2cs")
@@ -212,6 +214,29 @@ func TestNodeUnit(t *testing.T) {
 	t.Logf("node --test:\n%s", out)
 	if err != nil {
 		t.Fatalf("node --test failed: %v", err)
+	}
+}
+
+// TestBatchMembersMatchServer: the page's list of the members the batch adds
+// to each row (BATCH_MEMBERS in static/js/api.js, which batchRow leaves out
+// of the input columns) is internal/locate's answer columns plus "locate"
+// and "locate_error".
+func TestBatchMembersMatchServer(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("static", "js", "api.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)export const BATCH_MEMBERS = \[(.*?)\];`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("api.js has no BATCH_MEMBERS")
+	}
+	var got []string
+	for _, q := range regexp.MustCompile(`'([^']+)'`).FindAllSubmatch(m[1], -1) {
+		got = append(got, string(q[1]))
+	}
+	want := append(append([]string{}, locate.Columns...), "locate", "locate_error")
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("BATCH_MEMBERS in api.js:\n%v\nthe server's batch members:\n%v", got, want)
 	}
 }
 

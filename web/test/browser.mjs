@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { uploadFlow, searchFlow, reportFlow, wrongCRSFlow } from './flows.mjs';
 
 const [base, outdir, fixturesPath] = process.argv.slice(2);
 if (!base || !outdir) {
@@ -23,7 +24,7 @@ if (!base || !outdir) {
 mkdirSync(outdir, { recursive: true });
 const origin = new URL(base).origin;
 const WAIT = 15000;
-const LIMIT_S = 110;
+const LIMIT_S = 240;
 const here = dirname(fileURLToPath(import.meta.url));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const fixtures = fixturesPath ? JSON.parse(readFileSync(fixturesPath, 'utf8')) : null;
@@ -175,7 +176,7 @@ function on(page, tag) {
     const areaLabels = boxes.filter((b) => b.layer === 'areas').length;
     check(boxes.length >= 8 && bad.length === 0 && areaLabels === 5, `no two visible labels overlap and all five areas are labelled (${tag}, ${what}: ${boxes.length} labels)`, { bad, areaLabels });
   }
-  return { hook, shot, mapBox, pixel, clickAt, tapAt, popupText, closePopup, ready, axe, noLabelOverlap };
+  return { tag, hook, shot, mapBox, pixel, clickAt, tapAt, popupText, closePopup, ready, axe, noLabelOverlap };
 }
 
 const browser = await chromium.launch({
@@ -190,6 +191,11 @@ try {
   const byId = Object.fromEntries(areas.features.map((f) => [f.id, f]));
   const centroids = Object.fromEntries(areas.features.map((f) => [f.id, interiorPoint(f.geometry)]));
   for (const [id, c] of Object.entries(centroids)) check(c && inGeom(c, byId[id].geometry), `the test point of ${id} is inside it`, c);
+  const districtBox = bbox((await api('/api/v1/layers/district')).features.map((f) => f.geometry));
+  /** what the issue-11 flows (flows.mjs) need */
+  const t = { check, api, base, outdir, WAIT, inGeom, areas: areas.features, district: districtBox };
+  const files = fixtures ? fixtures.files : [];
+  check(files.length === 5, 'the upload fixtures are there (EPSG:4547 GeoJSON, zipped Shapefile, two GBK CSVs, .xlsx)', fixturesPath);
 
   // ================= desktop 1440×900 =================
   const desktop = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
@@ -305,6 +311,7 @@ try {
   check(/pg=113/.test(await page.evaluate(() => location.hash)), 'the drawn parcel is in the permalink');
   const parcelLink = await page.evaluate(() => location.href);
   await d.shot('5-drawn');
+  await reportFlow(t, page, d, 'desktop', 'drawn parcel', { name: '手绘地块 1' });
   await d.closePopup();
 
   // measure: two points, the total on the map's bar is GET /api/v1/distance
@@ -349,6 +356,10 @@ try {
     labels: window.hetang.labelBoxes().map((b) => b.text), hash: location.hash }));
   check(en.lang === 'en' && en.layers === 'Layers' && en.zoom === 'Zoom in' && en.home === 'Whole district' && en.labels.includes('Central Business District') && !en.labels.some((t) => /[\u4e00-\u9fff]/.test(t)) && /lang=en/.test(en.hash),
     'the English switch translates the UI, Leaflet\'s controls and the labels, and goes into the permalink', en);
+  const drawnName = await page.evaluate(() => [document.querySelector('#parcel-table tbody tr th')?.textContent, window.hetang.parcels()[0]?.name]);
+  check(drawnName.every((n) => n === 'Drawn parcel 1'), 'a drawn parcel is called "Drawn parcel 1" in English', drawnName);
+  const about = await page.textContent('#data-version');
+  check(about.includes('Data version ' + catalog.data_version) && /layout version \d+/.test(about), 'About names the data and layout versions', about);
   await d.shot('7-english');
   await d.axe('English');
   await page.click('#lang-toggle');
@@ -360,6 +371,47 @@ try {
   const pages = +(info.match(/Pages:\s+(\d+)/) || [])[1];
   const printed = execFileSync('pdftotext', [pdfPath, '-']).toString();
   check(pages === 1 && !printed.includes('搜索') && !printed.includes('Leaflet') && printed.includes('示意性数字化'), 'printing the map gives one page without controls, with the notice', { pages, text: printed.slice(0, 200) });
+
+  // ----- search, the site report of a point, uploads (issue 11) -----
+  await d.ready();
+  await searchFlow(t, page, d, '株洲站', 'desktop', (r) => r && r.name_zh === '株洲火车站' && r.match === 'alias');
+  await d.closePopup();
+  await searchFlow(t, page, d, '荷塘区政府', 'desktop', (r) => r && r.name_zh === '荷塘区人民政府');
+  await d.closePopup();
+  await searchFlow(t, page, d, '金山', 'desktop', (r) => r && r.kind === 'area' && r.name_zh === '金山新城片区', { shot: '8-search-list' });
+  await d.axe('search list and popup');
+  await d.closePopup();
+  await searchFlow(t, page, d, 'jsxc', 'desktop', (r) => r && r.kind === 'area' && r.name_zh === '金山新城片区');
+  await d.closePopup();
+  await searchFlow(t, page, d, '27°51\'36"N 113°10\'12"E', 'desktop', (r) => r && r.kind === 'coordinate' && Math.abs(r.center[0] - 113.17) < 1e-9 && Math.abs(r.center[1] - 27.86) < 1e-9);
+  await d.shot('9-search-dms');
+  await reportFlow(t, page, d, 'desktop', 'point', { pdf: true });
+  await d.closePopup();
+  for (const fx of files) {
+    await uploadFlow(t, page, d, fx, 'desktop', { lang: ['csv-gbk-lonlat', 'xlsx-survey'].includes(fx.id) ? 'en' : 'zh', changeCRS: fx.id === 'csv-gbk-gk', axe: fx.id === 'csv-gbk-lonlat', csv: fx.id === 'csv-gbk-lonlat' });
+  }
+  const gk = files.find((f) => f.id === 'csv-gbk-gk');
+  if (gk) await wrongCRSFlow(t, page, d, gk, 'desktop');
+  if (fixtures) { // an uploaded parcel across areas: its row, its popup, its report and PDF
+    await page.evaluate(() => window.hetang.lang() === 'zh' || document.getElementById('lang-toggle').click());
+    await page.setInputFiles('#parcel-file', fixtures.straddle);
+    await page.waitForSelector('#upload-run:not([disabled])', { timeout: WAIT });
+    await page.click('#upload-run');
+    await page.waitForSelector('#parcel-table tbody tr', { timeout: WAIT });
+    await page.click('#parcel-table tbody tr');
+    const sp = await d.popupText();
+    const rows = await d.hook('parcels');
+    check(rows.length === 1 && rows[0].areas && rows[0].areas.length >= 2 && rows[0].areas.every((x) => sp.includes((x.share * 100).toFixed(1) + '%')), 'the uploaded band across areas has two or more area shares, shown in its popup', { rows, sp: sp.slice(0, 100) });
+    await reportFlow(t, page, d, 'desktop', 'uploaded parcel', { pdf: true, name: '跨片区地块' });
+    await page.click('#lang-toggle');
+    await page.click('.leaflet-popup-content .pop-actions button');
+    await page.waitForSelector('#report:not([hidden]) .report-table', { timeout: WAIT });
+    const enText = await page.textContent('#report-page');
+    check(enText.includes('Site check report') && enText.includes('The parcel: 跨片区地块') && enText.includes('(our translation)'), 'the report follows the English switch', enText.slice(0, 200));
+    await d.shot('report-uploaded-parcel-en');
+    await page.keyboard.press('Escape');
+    await page.click('#lang-toggle');
+  }
   await desktop.close();
 
   // ================= the permalink round trip =================
@@ -384,7 +436,7 @@ try {
   await again.close();
 
   // ================= phone 390×844 =================
-  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true });
   const pp = await phone.newPage();
   pp.setDefaultTimeout(WAIT);
   watch(pp, 'phone');
@@ -417,6 +469,28 @@ try {
   check(pop.includes('荷塘月色片区'), 'a parcel drawn on a phone shows its answer on the map', pop.slice(0, 80));
   await p.shot('4-drawn');
   await p.axe('中文');
+  await reportFlow(t, pp, p, 'phone', 'drawn parcel', { name: '手绘地块 1' });
+  await p.closePopup();
+  await pp.click('#parcels-clear');
+  for (const fx of files) {
+    await uploadFlow(t, pp, p, fx, 'phone', { lang: ['xlsx-survey', 'shapezip-4547'].includes(fx.id) ? 'en' : 'zh', axe: fx.id === 'xlsx-survey' });
+  }
+  await pp.evaluate(() => window.hetang.lang() === 'zh' || document.getElementById('lang-toggle').click());
+  await searchFlow(t, pp, p, '株洲站', 'phone', (r) => r && r.name_zh === '株洲火车站', { shot: '5-search-list' });
+  await p.closePopup();
+  await searchFlow(t, pp, p, '27°51\'36"N 113°10\'12"E', 'phone', (r) => r && r.kind === 'coordinate');
+  await p.shot('6-search-dms');
+  await p.closePopup();
+  await pp.click('#home-btn');
+  await pp.waitForFunction(([lon, lat]) => {
+    const m = document.getElementById('map'), q = window.hetang.containerPoint(lon, lat);
+    return !m.querySelector('.leaflet-zoom-anim') && q.x > 0 && q.y > 0 && q.x < m.clientWidth && q.y < m.clientHeight;
+  }, centroids['area-jinshan'], { timeout: WAIT });
+  await p.tapAt(await p.pixel(centroids['area-jinshan']));
+  check((await p.popupText()).includes('金山新城片区'), 'a tap in area-jinshan answers it, with the site report button');
+  await reportFlow(t, pp, p, 'phone', 'tapped point', { pdf: true });
+  const ov = await pp.evaluate(() => ({ doc: document.documentElement.scrollWidth, vw: window.innerWidth }));
+  check(ov.doc <= ov.vw, 'no horizontal overflow at 390×844 after the flows', ov);
   await phone.close();
 } catch (e) {
   check(false, 'the browser run completed', e.stack || String(e));

@@ -122,6 +122,31 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * bilingual splits a problem's detail written as "<English> / <中文>" (the
+ * upload, search and report endpoints) into its two languages; other
+ * details are the same text in both.
+ * @param {string} detail
+ * @returns {{zh: string, en: string}}
+ */
+export function bilingual(detail) {
+  const i = detail.lastIndexOf(' / ');
+  if (i > 0 && /[\u3400-\u9fff]/.test(detail.slice(i + 3)) && /[A-Za-z]{3}/.test(detail.slice(0, i))) return { en: detail.slice(0, i), zh: detail.slice(i + 3) };
+  return { zh: detail, en: detail };
+}
+
+/**
+ * errorText is a failed request's message in both languages: the problem's
+ * detail (or title), else the error's own message.
+ * @param {any} err
+ * @returns {{zh: string, en: string}}
+ */
+export function errorText(err) {
+  const p = err && err.problem;
+  const d = p && (p.detail || p.title);
+  return d ? bilingual(d) : { zh: String(err && err.message || err), en: String(err && err.message || err) };
+}
+
 /** @param {Response} res */
 async function fail(res) {
   /** @type {Problem} */
@@ -145,8 +170,15 @@ const getJSON = async (url, init) => (await request(url, { ...init, headers: { A
 
 const q = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v != null && v !== '').map(([k, v]) => [k, String(v)])).toString();
 
-/** @returns {Promise<Catalog>} */
-export const catalog = () => getJSON('/api/v1/layers');
+/**
+ * catalog lists the layers; layout_version is the answer's
+ * Hetang-Layout-Version header (the version the data was served from).
+ * @returns {Promise<Catalog & {layout_version: string}>}
+ */
+export async function catalog() {
+  const res = await request('/api/v1/layers', { headers: { Accept: 'application/json' } });
+  return { ...(await res.json()), layout_version: res.headers.get('Hetang-Layout-Version') || '' };
+}
 
 /** @returns {Promise<WebConfig>} */
 export const webconfig = () => getJSON('/api/v1/webconfig');
@@ -195,17 +227,28 @@ export const distance = (a, b) =>
 export const UPLOAD_CRS = ['CRS84', 'EPSG:4490', 'EPSG:4547', 'EPSG:4526', 'EPSG:3857', 'GCJ02', 'BD09'];
 
 /**
+ * @typedef {object} CRSInfo  what the server assumed about an upload's coordinates
+ * @property {string} code       CRS84 | EPSG:4490 | EPSG:4547 | EPSG:4526 | EPSG:3857 | GCJ02 | BD09 | EPSG:n
+ * @property {string} name
+ * @property {'parameter' | 'file' | 'detected' | 'default'} source
+ * @property {string} reason_zh
+ * @property {string} reason_en
+ * @property {boolean} swap_xy  the file's first coordinate was the northing or latitude
+ */
+/**
  * @typedef {object} InspectAnswer  POST /api/v1/locate/inspect
- * @property {string} format       geojson | csv | xlsx | shapefile | gpkg | ndjson
- * @property {string} [encoding]   for text formats: UTF-8, GB18030 …
+ * @property {string} format       csv | geojson | ndjson | xlsx | shapezip | gpkg
+ * @property {string} encoding     UTF-8 | UTF-8-BOM | UTF-16LE | UTF-16BE | GB18030 | binary
+ * @property {string[]} columns    a table's header ([] for GeoJSON, NDJSON, Shapefile, GeoPackage)
+ * @property {{kind: 'xy', x: string, y: string} | {kind: 'wkt', column: string} | {kind: 'geometry' | 'members'}} geometry
+ * @property {CRSInfo} crs
+ * @property {string[]} warnings
  * @property {number} rows
- * @property {string[]} columns
- * @property {{kind: 'xy', x: string, y: string} | {kind: 'wkt', column: string} | {kind: 'geometry'}} geometry
- * @property {{code: string, source: 'file' | 'detected' | 'parameter' | 'default', reason_zh: string, reason_en: string}} crs
- * @property {string[]} candidates
- * @property {number[] | null} bbox_wgs84
- * @property {Record<string, any>[]} sample
- * @property {{row: number, reason_zh: string, reason_en: string}[]} problems
+ * @property {string[]} candidates  the CRSs the numbers could be in, the assumed one first
+ * @property {number[] | null} bbox_wgs84  of every record that converts
+ * @property {Record<string, any>[]} sample  the first records: input columns plus wgs84_lon/wgs84_lat for points
+ * @property {{row: number, reason_zh: string, reason_en: string}[]} problems  at most 100
+ * @property {number} problems_total
  */
 /**
  * @typedef {object} UploadOptions  the overrides the page may send
@@ -217,7 +260,7 @@ export const UPLOAD_CRS = ['CRS84', 'EPSG:4490', 'EPSG:4547', 'EPSG:4526', 'EPSG
  * @property {string} [layer]
  */
 
-const MEDIA = { geojson: GEOJSON, json: GEOJSON, csv: 'text/csv', txt: 'text/csv', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+const MEDIA = { geojson: GEOJSON, json: GEOJSON, csv: 'text/csv', txt: 'text/csv', tsv: 'text/tab-separated-values', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   zip: 'application/zip', gpkg: 'application/geopackage+sqlite3', ndjson: 'application/x-ndjson' };
 /** mediaType is the Content-Type the page sends a file with, from its name. @param {string} name */
 export const mediaType = (name) => MEDIA[(name.match(/\.([a-z0-9]+)$/i) || [])[1]?.toLowerCase()] || 'application/octet-stream';
@@ -228,15 +271,25 @@ const uploadQuery = (file, o) => q({ filename: file.name, crs: o.crs, x: o.x, y:
  * inspect asks the server what a file holds and which CRS it is in.
  * @param {File} file
  * @param {UploadOptions} [opts]
+ * @param {AbortSignal} [signal]
  * @returns {Promise<InspectAnswer>}
  */
-export const inspect = (file, opts = {}) =>
-  getJSON('/api/v1/locate/inspect?' + uploadQuery(file, opts), { method: 'POST', headers: { 'Content-Type': mediaType(file.name) }, body: file });
+export const inspect = (file, opts = {}, signal) =>
+  getJSON('/api/v1/locate/inspect?' + uploadQuery(file, opts), { method: 'POST', headers: { 'Content-Type': mediaType(file.name) }, body: file, signal });
 
+/**
+ * @typedef {object} BatchInput  the batch answer's "input" member: what was read and assumed
+ * @property {string} format
+ * @property {string} encoding
+ * @property {string[]} columns
+ * @property {CRSInfo} crs
+ * @property {string[]} warnings
+ */
 /**
  * @typedef {object} BatchAnswer  POST /api/v1/locate/batch with Accept: application/geo+json
  * @property {any[]} features   GeoJSON features (WGS84) whose properties hold the input columns and the answer
- * @property {string} inputCRS   the Hetang-Input-CRS header: what the server assumed
+ * @property {BatchInput | null} input
+ * @property {string} inputCRS   the Hetang-Input-Crs header: what the server assumed
  * @property {string} encoding   the Hetang-Input-Encoding header
  */
 /**
@@ -248,84 +301,112 @@ export const inspect = (file, opts = {}) =>
 export async function batch(file, opts = {}) {
   const res = await request('/api/v1/locate/batch?' + uploadQuery(file, opts), { method: 'POST', headers: { 'Content-Type': mediaType(file.name), Accept: GEOJSON }, body: file });
   const fc = await res.json();
-  return { features: fc.features, inputCRS: res.headers.get('Hetang-Input-CRS') || '', encoding: res.headers.get('Hetang-Input-Encoding') || '' };
+  return { features: fc.features, input: fc.input || null, inputCRS: res.headers.get('Hetang-Input-Crs') || '', encoding: res.headers.get('Hetang-Input-Encoding') || '' };
 }
 
 /**
  * @typedef {object} BatchRow  one row of a batch answer, as the page uses it
- * @property {Record<string, any>} input   the input row's own columns
- * @property {PolygonAnswer | PointAnswer | null} answer
+ * @property {Record<string, any>} input   the input row's own columns or properties
+ * @property {PolygonAnswer | PointAnswer | null} answer  the full answer (points of nearest features in the input's frame)
  * @property {{zh: string, en: string} | null} error
  * @property {any} geometry  WGS84 GeoJSON geometry or null
  * @property {string | number | undefined} id
  */
-/** The members the server adds to a batch feature's properties. */
-const BATCH_MEMBERS = ['locate', 'locate_error'];
 /**
- * batchRow reads one feature of a batch answer.
+ * BATCH_MEMBERS are the members the server adds to each batch feature's
+ * properties (internal/locate.Columns, the full answer "locate", and
+ * "locate_error", the old name of error_en). Everything else is the input's.
+ */
+export const BATCH_MEMBERS = ['inside_district', 'district_status_zh', 'on_boundary', 'area_id', 'area_name_zh', 'area_name_en', 'area_share',
+  'area_shares', 'cities', 'city_shares', 'bases', 'base_shares', 'in_corridor', 'dist_axis_m', 'dist_chain_m', 'dist_corridor_m',
+  'nearest_road_id', 'nearest_road_name_zh', 'nearest_road_m', 'input_x', 'input_y', 'wgs84_lon', 'wgs84_lat', 'error_en', 'error_zh',
+  'locate', 'locate_error'];
+/**
+ * batchRow reads one feature of a batch answer. For a table (CSV, xlsx) the
+ * input columns are the header the server read (input.columns), in the
+ * file's order (the properties come sorted); for features (GeoJSON,
+ * Shapefile, GeoPackage) they are the properties the server did not add.
  * @param {any} f
+ * @param {string[]} [columns] the batch's input.columns
  * @returns {BatchRow}
  */
-export function batchRow(f) {
+export function batchRow(f, columns) {
   const p = f.properties || {};
   const input = {};
-  for (const [k, v] of Object.entries(p)) if (!BATCH_MEMBERS.includes(k)) input[k] = v;
-  const err = p.locate_error;
-  return { id: f.id, input, geometry: f.geometry, answer: p.locate || null, error: err ? { zh: err, en: err } : null };
+  if (columns && columns.length) for (const k of columns) input[k] = p[k];
+  else for (const [k, v] of Object.entries(p)) if (!BATCH_MEMBERS.includes(k)) input[k] = v;
+  const en = p.error_en || p.locate_error || '', zh = p.error_zh || en;
+  return { id: f.id, input, geometry: f.geometry, answer: en ? null : p.locate || null, error: en ? { zh, en } : null };
 }
 
 // ---------- search and the site report (issue 11 contract) ----------
 
 /**
- * @typedef {object} SearchResult
- * @property {string} kind    area | city | base | road | place | chain_node | service | … | coordinate
- * @property {string} layer
- * @property {string} id
+ * @typedef {object} SearchResult  GET /api/v1/search → results[]
+ * @property {string} kind    area | city | base | chain_node | service | agriculture | axis | corridor | chain | road | place | coordinate
+ * @property {string} [layer]  the layer id (not for coordinates)
+ * @property {string} [id]     the feature id (not for coordinates)
  * @property {string} name_zh
  * @property {string} name_en
- * @property {string} match   exact | alias | prefix | pinyin | initials | fuzzy | coordinate
- * @property {number} score
- * @property {XY} center     WGS84
- * @property {number[] | null} [bbox]
+ * @property {string} match   exact | alias | prefix | substring | pinyin | initials | fuzzy | coordinate
+ * @property {number} score   0…1; the server sorts, areas first among equals
+ * @property {XY} center      WGS84: a point, a polygon's centroid, a line's middle vertex
+ * @property {number[]} [bbox] WGS84 [w, s, e, n] (not for coordinates)
+ * @property {string} [alias]  the alias that matched (match "alias")
+ * @property {string} [crs]    coordinates: the frame the numbers were read in
+ * @property {string} [reason_zh]
+ * @property {string} [reason_en]
+ * @property {string} [area_id] coordinates: the area there (absent outside the areas)
  */
 /**
  * search asks the server's search.
  * @param {string} text
- * @param {{lang?: string, limit?: number, signal?: AbortSignal}} [o]
+ * @param {{limit?: number, signal?: AbortSignal}} [o]
  * @returns {Promise<{query: string, results: SearchResult[]}>}
  */
-export const search = (text, o = {}) => getJSON('/api/v1/search?' + q({ q: text, limit: o.limit || 10, lang: o.lang }), { signal: o.signal });
+export const search = (text, o = {}) => getJSON('/api/v1/search?' + q({ q: text, limit: o.limit || 10 }), { signal: o.signal });
 
 /**
- * @typedef {{kind: 'point', wgs84: XY} | {kind: 'parcel', geometry: any, name?: string}} ReportSubject
+ * @typedef {{kind: 'point', wgs84: XY} | {kind: 'parcel', geometry: any, name: () => string}} ReportSubject
+ *   a parcel's name is a function: it follows the language (手绘地块 3 / Drawn parcel 3)
  */
 /**
- * @typedef {object} PlanText
- * @property {string} for      area | base | city
+ * @typedef {object} PlanText  the plan's own words for an area, city, base or the corridor
+ * @property {'area' | 'city' | 'base' | 'corridor'} for
  * @property {string} id
- * @property {string} chapter
- * @property {string} section
- * @property {string} text_zh
- * @property {string} text_en
+ * @property {string} name_zh
+ * @property {string} name_en
+ * @property {string} section   chapter and section in Chinese: "第五章 发展空间布局 · 第一节 空间布局"
+ * @property {string} plan_ref  "第五章第一节 (Ch.5 §1)"
+ * @property {string} text_zh   the plan's words
+ * @property {string} text_en   a translation
  */
 /**
  * @typedef {object} Report  GET/POST /api/v1/report
- * @property {string} generated_at
+ * @property {string} title
+ * @property {string} generated_at  RFC 3339 with the server's offset
+ * @property {string} date          YYYY-MM-DD, the server's date
  * @property {string} data_version
- * @property {{kind: 'point' | 'parcel'}} subject
+ * @property {{kind: 'point', crs: string, input: XY} | {kind: 'parcel', crs: string, area_m2: number}} subject
  * @property {PointAnswer | PolygonAnswer} answers
  * @property {PlanText[]} plan_text
- * @property {{wgs84: XY | null, epsg4547: XY | null}} coordinates
+ * @property {{wgs84: XY, epsg4547: XY}} coordinates  a parcel's centroid
  * @property {string} accuracy_notice_zh
  * @property {string} accuracy_notice_en
  */
-function reportRequest(subject, pdf, lang) {
+/**
+ * reportRequest asks for a subject's report as JSON or as the server's PDF.
+ * @param {ReportSubject} subject
+ * @param {boolean} pdf
+ */
+function reportRequest(subject, pdf) {
   const accept = pdf ? 'application/pdf' : 'application/json';
+  const format = pdf ? 'pdf' : null;
   if (subject.kind === 'point') {
-    return request('/api/v1/report?' + q({ lon: subject.wgs84[0].toFixed(7), lat: subject.wgs84[1].toFixed(7), format: pdf ? 'pdf' : null, lang }), { headers: { Accept: accept } });
+    return request('/api/v1/report?' + q({ lon: subject.wgs84[0].toFixed(7), lat: subject.wgs84[1].toFixed(7), format }), { headers: { Accept: accept } });
   }
-  return request('/api/v1/report?' + q({ format: pdf ? 'pdf' : null, lang }), { method: 'POST', headers: { 'Content-Type': GEOJSON, Accept: accept },
-    body: JSON.stringify({ type: 'Feature', properties: { name: subject.name || '' }, geometry: subject.geometry }) });
+  return request('/api/v1/report?' + q({ format }), { method: 'POST', headers: { 'Content-Type': GEOJSON, Accept: accept },
+    body: JSON.stringify({ type: 'Feature', properties: { name: subject.name() }, geometry: subject.geometry }) });
 }
 /**
  * report fetches the site report's data.
@@ -334,9 +415,13 @@ function reportRequest(subject, pdf, lang) {
  */
 export const report = async (subject) => (await reportRequest(subject, false)).json();
 /**
- * reportPDF fetches the server's one-page A4 PDF of the report.
+ * reportPDF fetches the server's one-page A4 PDF of the report (in Chinese
+ * and English) and the file name the server gives it.
  * @param {ReportSubject} subject
- * @param {string} lang
- * @returns {Promise<Blob>}
+ * @returns {Promise<{blob: Blob, filename: string}>}
  */
-export const reportPDF = async (subject, lang) => (await reportRequest(subject, true, lang)).blob();
+export async function reportPDF(subject) {
+  const res = await reportRequest(subject, true);
+  const m = (res.headers.get('Content-Disposition') || '').match(/filename="([^"]+)"/);
+  return { blob: await res.blob(), filename: m ? m[1] : 'hetang-site-report.pdf' };
+}

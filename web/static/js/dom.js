@@ -26,6 +26,18 @@ export function h(tag, props, ...children) {
   return e;
 }
 
+/**
+ * fill replaces el's children, with h()'s rules: arrays flattened, null and
+ * false skipped (replaceChildren would write "null").
+ * @param {Element} el
+ * @param {...any} children
+ */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(e, children) {
   for (const c of children.flat(Infinity)) {
     if (c == null || c === false) continue;

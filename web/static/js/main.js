@@ -180,6 +180,9 @@ async function boot() {
   renderPlaces();
   renderLinks();
   $('#notice-server').textContent = catalog.notice;
+  const version = () => { $('#data-version').textContent = tr('数据版本 ', 'Data version ') + catalog.data_version + (catalog.layout_version ? tr('，布局版本 ', ', layout version ') + catalog.layout_version : ''); };
+  version();
+  onLang(version);
   map.on('click', (e) => { if (state.tool) tools.onToolClick(e); else query.onMapClick(e); });
   map.on('popupclose', () => { query.queryLayer.clearLayers(); });
   map.getContainer().addEventListener('keydown', (e) => {
@@ -223,7 +226,10 @@ window.hetang = Object.freeze({
     return [id, { features: r.geo.getLayers().length, drawn, visible: map.hasLayer(r.group), expected: r.info.feature_count }];
   })),
   labelBoxes: () => labels.visibleBoxes(),
-  parcels: () => state.parcels.map((p) => ({ no: p.no, name: p.name, primary_area: p.answer && ('primary_area' in p.answer ? p.answer.primary_area : p.answer.area), error: p.error, in_district: parcels.inDistrict(p) })),
+  parcels: () => state.parcels.map((p) => ({ no: p.no, name: p.name, origin: p.origin, input: p.input, geometry: p.geometry,
+    primary_area: p.answer && ('primary_area' in p.answer ? p.answer.primary_area : p.answer.area),
+    areas: p.answer && 'areas' in p.answer ? p.answer.areas.map((x) => ({ id: x.id, share: x.share })) : null,
+    error: p.error, in_district: parcels.inDistrict(p) })),
   selected: () => state.selected && (state.selected.kind === 'point' ? { kind: 'point', wgs84: state.selected.wgs84 } : { kind: 'parcel', no: state.selected.parcel.no }),
   queryPoint: () => { let p = null; query.queryLayer.eachLayer((l) => { if (l.options.className === 'query-point') { const ll = l.getLatLng(); p = [ll.lng, ll.lat]; } }); return p; },
 });

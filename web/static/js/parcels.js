@@ -6,8 +6,8 @@
 // parcels outside the district (区外); the CSV keeps all of it.
 import * as api from './api.js';
 import { state, set, changed } from './state.js';
-import { map, toMap, fitSane } from './map.js';
-import { h, $, download } from './dom.js';
+import { map, toMap, fitSane, inSane } from './map.js';
+import { h, $, download, fill } from './dom.js';
 import { tr, pick, onLang } from './i18n.js';
 import { fmtShare, fmtArea, fmtDist, fmtLonLat } from './format.js';
 import { mapCoords, bbox, labelPoint, eachPosition } from './geometry.js';
@@ -23,13 +23,15 @@ export const parcelLayer = L.featureGroup();
 
 const CRS_NAMES = {
   CRS84: ['WGS84 经纬度', 'WGS84 longitude/latitude'],
-  'EPSG:4490': ['CGCS2000 经纬度 (EPSG:4490)', 'CGCS2000 longitude/latitude (EPSG:4490)'],
-  'EPSG:4547': ['CGCS2000 高斯-克吕格 3° 带 114°E，无带号 (EPSG:4547)', 'CGCS2000 Gauss–Krüger 3° CM 114°E, no zone prefix (EPSG:4547)'],
-  'EPSG:4526': ['CGCS2000 高斯-克吕格 3° 带 38 带，带号 (EPSG:4526)', 'CGCS2000 Gauss–Krüger 3° zone 38, with prefix (EPSG:4526)'],
-  'EPSG:3857': ['Web 墨卡托 (EPSG:3857)', 'Web Mercator (EPSG:3857)'],
+  'EPSG:4490': ['EPSG:4490 · CGCS2000 经纬度', 'EPSG:4490 · CGCS2000 longitude/latitude'],
+  'EPSG:4547': ['EPSG:4547 · CGCS2000 高斯-克吕格 3° 带，中央经线 114°E，无带号', 'EPSG:4547 · CGCS2000 Gauss–Krüger 3°, CM 114°E, no zone prefix'],
+  'EPSG:4526': ['EPSG:4526 · CGCS2000 高斯-克吕格 3° 带第 38 带，东坐标带带号', 'EPSG:4526 · CGCS2000 Gauss–Krüger 3° zone 38, eastings with the zone prefix'],
+  'EPSG:3857': ['EPSG:3857 · Web 墨卡托', 'EPSG:3857 · Web Mercator'],
   GCJ02: ['GCJ-02 火星坐标（高德、腾讯）', 'GCJ-02 (Amap/Gaode, Tencent)'],
   BD09: ['BD-09 百度坐标', 'BD-09 (Baidu)'],
 };
+/** crsShort is a CRS's code as planners know it (WGS84 for CRS84). */
+const crsShort = (code) => (code === 'CRS84' ? 'WGS84' : code === 'GCJ02' ? 'GCJ-02' : code === 'BD09' ? 'BD-09' : code);
 export const crsName = (code) => (CRS_NAMES[code] ? tr(...CRS_NAMES[code]) : code);
 
 // ---------- parcels on the map and in the table ----------
@@ -64,7 +66,7 @@ function draw(p) {
   });
   parcelLayer.addLayer(p.layer);
 }
-export function redraw() { parcelLayer.clearLayers(); state.parcels.forEach(draw); }
+export function redraw() { parcelLayer.clearLayers(); state.parcels.forEach(draw); drawPreview(); }
 
 /** select makes a parcel the selection: its popup on the map, its row marked. */
 export function select(p, at) {
@@ -86,7 +88,9 @@ function parcelPopup(p) {
       h('dl', null, h('dt', null, tr('片区', 'Area')), h('dd', null, a.area ? pick(a.area, 'name') : h('span', { class: 'outside' }, tr('区外', 'Outside the district'))),
         h('dt', null, tr('城', 'City')), h('dd', null, a.cities.map((c) => pick(c, 'name')).join('、') || '—'),
         h('dt', null, tr('基地', 'Base')), h('dd', null, a.bases.map((c) => pick(c, 'name')).join('、') || '—')),
-      h('div', { class: 'coords' }, 'WGS84 ' + fmtLonLat(a.wgs84)));
+      h('div', { class: 'coords' }, 'WGS84 ' + fmtLonLat(a.wgs84)),
+      h('div', { class: 'pop-actions' },
+        h('button', { type: 'button', class: 'btn btn-small', onclick: () => openReport({ kind: 'point', wgs84: a.wgs84 }) }, tr('选址核查报告', 'Site report'))));
   }
   const shares = (arr) => (arr.length ? arr.map((x) => h('div', null, pick(x, 'name') + ' ' + fmtShare(x.share))) : ['—']);
   return h('div', { class: 'pop', dataset: { parcel: String(p.no) } },
@@ -99,7 +103,7 @@ function parcelPopup(p) {
       h('dt', null, tr('面积', 'Area')), h('dd', null, fmtArea(a.area_m2)),
       a.repaired ? [h('dt', null, tr('几何', 'Geometry')), h('dd', { class: 'warn' }, tr('已修复', 'Repaired') + (a.repair_note ? '：' + a.repair_note : ''))] : null),
     h('div', { class: 'pop-actions' },
-      h('button', { type: 'button', class: 'btn btn-small', onclick: () => openReport({ kind: 'parcel', geometry: p.geometry, name: p.name }) }, tr('选址核查报告', 'Site report'))));
+      h('button', { type: 'button', class: 'btn btn-small', onclick: () => openReport({ kind: 'parcel', geometry: p.geometry, name: () => p.name }) }, tr('选址核查报告', 'Site report'))));
 }
 
 /**
@@ -116,9 +120,9 @@ export function add(ps) {
 /** addDrawnParcel locates a drawn WGS84 polygon and shows the answer on the map. */
 export async function addDrawnParcel(geometry) {
   const no = state.parcels.length + 1;
-  const name = tr('手绘地块 ', 'Drawn parcel ') + no;
-  const answer = await api.locateParcel({ type: 'Feature', properties: { name }, geometry });
-  const p = { no, name, origin: 'drawn', geometry, answer, error: null, input: {} };
+  const answer = await api.locateParcel({ type: 'Feature', properties: { name: tr('手绘地块 ', 'Drawn parcel ') + no }, geometry });
+  // the name follows the language: read it when shown, never store it
+  const p = { no, get name() { return tr('手绘地块 ', 'Drawn parcel ') + no; }, origin: 'drawn', geometry, answer, error: null, input: {} };
   add([p]);
   select(p);
   return p;
@@ -149,7 +153,7 @@ const namesText = (arr) => (arr || []).map((x) => pick(x, 'name')).join('; ');
  */
 function answerColumns() {
   return [
-    [tr('区内/区外', 'District'), (p) => (inDistrict(p) == null ? '' : inDistrict(p) ? tr('区内', 'inside') : tr('区外', 'outside')), 'flag'],
+    [tr('区内/区外', 'District'), (p) => (p.error ? tr('失败', 'failed') : inDistrict(p) == null ? '' : inDistrict(p) ? tr('区内', 'inside') : tr('区外', 'outside')), 'flag'],
     [tr('主片区', 'Primary area'), (p) => (primary(p) ? pick(primary(p), 'name') : ''), 'primary-area'],
     [tr('占比', 'Share'), (p) => (p.answer && !isPoint(p.answer) && primary(p) ? fmtShare(primary(p).share) : ''), 'num'],
     [tr('全部片区占比', 'All area shares'), (p) => (p.answer && !isPoint(p.answer) ? sharesText(p.answer.areas) : ''), 'list'],
@@ -169,7 +173,7 @@ export function renderTable() {
   wrap.hidden = n === 0;
   document.body.classList.toggle('results-open', n > 0);
   if (map) map.invalidateSize();
-  if (!n) return;
+  if (!n) { $('#parcel-table tbody').replaceChildren(); $('#results-summary').textContent = ''; return; }
   const inCols = inputColumns();
   const cols = answerColumns();
   const table = $('#parcel-table');
@@ -179,10 +183,12 @@ export function renderTable() {
     cols.map(([t]) => h('th', { scope: 'col' }, t))));
   table.querySelector('tbody').replaceChildren(...state.parcels.map((p) => {
     const out = inDistrict(p) === false;
-    const tr_ = h('tr', { dataset: { no: String(p.no) }, class: (p.error ? 'bad ' : '') + (out ? 'outside ' : ''), tabindex: 0 },
+    const tr_ = h('tr', { dataset: { no: String(p.no) }, class: (p.error ? 'bad ' : '') + (out ? 'out ' : ''), tabindex: 0 },
       h('td', { class: 'num' }, String(p.no)), h('th', { scope: 'row' }, p.name),
       inCols.map((c) => h('td', { class: 'input-col' }, p.input && p.input[c] != null ? String(p.input[c]) : '')),
-      cols.map(([, fn, cls]) => h('td', { class: cls, dataset: cls === 'primary-area' && primary(p) ? { areaId: primary(p).id } : null }, fn(p))));
+      // a failed row: its reason next to the flag, across the answer columns
+      p.error ? [h('td', { class: 'flag' }, cols[0][1](p)), h('td', { class: 'err', colspan: cols.length - 1 }, tr(p.error.zh, p.error.en))]
+        : cols.map(([, fn, cls]) => h('td', { class: cls, dataset: cls === 'primary-area' && primary(p) ? { areaId: primary(p).id } : null }, fn(p))));
     const go = () => {
       closePanelOnPhone();
       if (p.layer) {
@@ -231,77 +237,178 @@ export function csv() {
 
 // ---------- uploads ----------
 
-/** @type {{file: File, answer: api.InspectAnswer} | null} */
+/**
+ * The file being checked: the server's inspect answer for it, the CRS asked
+ * for (null: the server's own choice), and a sequence number so that only the
+ * newest inspect answer is shown when the planner changes the CRS quickly.
+ * @type {{file: File, answer: api.InspectAnswer | null, crs: string | null, error: {zh: string, en: string} | null, busy: boolean} | null}
+ */
 let pending = null;
-const status = (msg, isError) => { const s = $('#upload-status'); s.textContent = msg || ''; s.classList.toggle('error', !!isError); };
-const errText = (err) => (err.problem && err.problem.detail ? err.problem.detail : err.message);
+let inspectSeq = 0;
+/** the WGS84 extent of the pending file, dashed on the map */
+const preview = L.featureGroup();
+/** @type {{zh: string, en: string, error: boolean} | null} the status line, kept so it follows the language */
+let statusMsg = null;
+function status(zh, en, isError) {
+  statusMsg = zh ? { zh, en, error: !!isError } : null;
+  renderStatus();
+}
+function renderStatus() {
+  const s = $('#upload-status');
+  s.textContent = statusMsg ? tr(statusMsg.zh, statusMsg.en) : '';
+  s.classList.toggle('error', !!(statusMsg && statusMsg.error));
+}
 
-/** inspectFile sends a file to the inspect endpoint and shows what it holds. @param {File} file */
-export async function inspectFile(file, opts = {}) {
-  status(tr('正在读取 ', 'Reading ') + file.name + '…');
-  $('#upload-check').hidden = true;
+const FORMAT_NAMES = { csv: 'CSV', geojson: 'GeoJSON', ndjson: 'NDJSON', xlsx: 'Excel (.xlsx)', shapezip: ['Shapefile（zip）', 'Shapefile (zip)'], gpkg: 'GeoPackage' };
+const formatName = (f) => { const n = FORMAT_NAMES[f]; return Array.isArray(n) ? tr(...n) : n || f; };
+const ENCODING_NAMES = { 'GB18030': 'GB18030 (GBK)', 'UTF-8-BOM': ['UTF-8（带 BOM）', 'UTF-8 with BOM'], binary: null };
+function encodingName(e) {
+  if (!(e in ENCODING_NAMES)) return e;
+  const n = ENCODING_NAMES[e];
+  return Array.isArray(n) ? tr(...n) : n;
+}
+const SOURCE = { file: ['文件声明', 'stated in the file'], detected: ['由数值判断', 'detected from the numbers'], parameter: ['已选定', 'as chosen'], default: ['默认', 'default'] };
+const fmtBBox = (b) => b[0].toFixed(5) + ', ' + b[1].toFixed(5) + ' — ' + b[2].toFixed(5) + ', ' + b[3].toFixed(5);
+
+/**
+ * inspectFile sends a file to the inspect endpoint (with the CRS the planner
+ * chose, if any) and shows what it holds.
+ * @param {File} file
+ * @param {string | null} [crs]
+ */
+export async function inspectFile(file, crs = null) {
+  const mine = ++inspectSeq;
+  const answer = pending && pending.file === file ? pending.answer : null;
+  pending = { file, answer, crs, error: null, busy: true };
+  if (!answer) $('#upload-check').hidden = true;
+  renderCheck();
+  status(crs ? `正在按 ${crsShort(crs)} 重新读取 ${file.name}…` : `正在读取 ${file.name}…`,
+    crs ? `Reading ${file.name} again as ${crsShort(crs)}…` : `Reading ${file.name}…`);
   try {
-    const answer = await api.inspect(file, opts);
-    pending = { file, answer };
-    renderCheck();
+    const a = await api.inspect(file, crs ? { crs } : {});
+    if (mine !== inspectSeq || !pending || pending.file !== file) return;
+    pending = { file, answer: a, crs, error: null, busy: false };
     status('');
+    renderCheck();
+    $('#upload-check').scrollIntoView({ block: 'nearest' });
+    const b = a.bbox_wgs84;
+    if (b && (inSane([b[0], b[1]]) || inSane([b[2], b[3]]))) fitSane(b);
   } catch (err) {
-    pending = null;
-    status(tr('无法读取文件：', 'The file cannot be read: ') + errText(err), true);
+    if (mine !== inspectSeq || !pending || pending.file !== file) return;
+    const e = api.errorText(err);
+    pending = { file, answer: null, crs, error: e, busy: false };
+    status('无法读取文件：' + e.zh, 'The file cannot be read: ' + e.en, true);
   }
+  renderCheck();
+}
+
+/** drawPreview outlines the file's extent on the map, when it is near the district. */
+function drawPreview() {
+  preview.clearLayers();
+  const b = pending && pending.answer && pending.answer.bbox_wgs84;
+  if (!b || !inSane([b[0], b[1]]) && !inSane([b[2], b[3]])) return;
+  preview.addLayer(L.rectangle(L.latLngBounds(toMap([b[0], b[1]]), toMap([b[2], b[3]])), {
+    pane: 'p-parcels', color: '#0b6e69', weight: 2, dashArray: '6 4', fill: false, interactive: false, className: 'upload-extent' }));
+}
+
+/** sampleTable shows the first records as the server read them: a few input columns and the WGS84 position. */
+function sampleTable(a) {
+  if (!a.sample.length) return null;
+  const cols = [];
+  const skip = new Set(['wgs84_lon', 'wgs84_lat']);
+  if (a.geometry.kind === 'xy') { skip.add(a.geometry.x); skip.add(a.geometry.y); }
+  const named = a.columns.length ? a.columns : [...new Set(a.sample.flatMap((r) => Object.keys(r)))];
+  for (const c of named) if (!skip.has(c) && cols.length < 2) cols.push(c);
+  const xy = a.geometry.kind === 'xy' ? [a.geometry.x, a.geometry.y] : [];
+  const hasWGS = a.sample.some((r) => r.wgs84_lon != null);
+  return h('div', { class: 'table-wrap sample-wrap', tabindex: 0, role: 'region', 'aria-label': tr('前几行样例', 'The first rows') },
+    h('table', { class: 'sample', id: 'upload-sample' },
+      h('caption', null, tr('前几行（服务器读到的）', 'The first rows, as the server read them')),
+      h('thead', null, h('tr', null, [...cols, ...xy].map((c) => h('th', { scope: 'col' }, c)), hasWGS ? h('th', { scope: 'col' }, 'WGS84') : null)),
+      h('tbody', null, a.sample.map((r) => h('tr', null,
+        [...cols, ...xy].map((c) => h('td', null, r[c] == null ? '' : String(r[c]))),
+        hasWGS ? h('td', { class: 'num' }, r.wgs84_lon != null ? fmtLonLat([r.wgs84_lon, r.wgs84_lat]) : '—') : null)))));
 }
 
 function renderCheck() {
   const box = $('#upload-check');
-  if (!pending) { box.hidden = true; return; }
-  const { file, answer: a } = pending;
-  const sel = /** @type {HTMLSelectElement} */ (h('select', { id: 'upload-crs' }));
-  const codes = [...new Set([a.crs.code, ...a.candidates, ...api.UPLOAD_CRS])].filter((c) => CRS_NAMES[c] || c === a.crs.code);
-  sel.replaceChildren(...codes.map((c) => h('option', { value: c, selected: c === a.crs.code }, crsName(c))));
+  drawPreview();
+  if (!pending || (!pending.answer && !pending.error)) { box.hidden = !pending; if (!pending) box.replaceChildren(); return; }
+  const { file, answer: a, error, busy } = pending;
+  const hadFocus = document.activeElement && document.activeElement.id === 'upload-crs';
+  const cancel = h('button', { type: 'button', class: 'btn btn-quiet', onclick: () => { pending = null; inspectSeq++; status(''); renderCheck(); } }, tr('取消', 'Cancel'));
+  if (!a) { // the file cannot be read at all: the reason, and nothing to run
+    box.replaceChildren(h('h3', null, file.name), h('p', { class: 'err' }, tr(error.zh, error.en)), h('div', { class: 'tools' }, cancel));
+    box.hidden = false;
+    return;
+  }
+  const chosen = pending.crs || a.crs.code;
+  const sel = /** @type {HTMLSelectElement} */ (h('select', { id: 'upload-crs', disabled: busy }));
+  const codes = [...new Set([chosen, ...api.UPLOAD_CRS, ...a.candidates])].filter((c) => CRS_NAMES[c] || c === chosen);
+  sel.replaceChildren(...codes.map((c) => h('option', { value: c, selected: c === chosen }, crsName(c) + (c === a.candidates[0] && a.crs.source !== 'parameter' ? tr('（推荐）', ' (suggested)') : ''))));
+  sel.addEventListener('change', () => inspectFile(file, sel.value));
   const geom = a.geometry.kind === 'xy' ? tr('坐标列 ', 'coordinate columns ') + a.geometry.x + ' / ' + a.geometry.y
-    : a.geometry.kind === 'wkt' ? tr('WKT 列 ', 'WKT column ') + a.geometry.column : tr('几何', 'geometries');
-  const source = { file: tr('文件声明', 'stated in the file'), detected: tr('由数值判断', 'detected from the numbers'), parameter: tr('指定', 'as chosen'), default: tr('默认', 'default') }[a.crs.source] || a.crs.source;
-  box.replaceChildren(
+    : a.geometry.kind === 'wkt' ? tr('WKT 列 ', 'WKT column ') + a.geometry.column : tr('文件自带的几何', 'the file\'s own geometries');
+  const reason = tr(a.crs.reason_zh, a.crs.reason_en);
+  const b = a.bbox_wgs84;
+  const near = b && (inSane([b[0], b[1]]) || inSane([b[2], b[3]]));
+  const enc = encodingName(a.encoding);
+  fill(box,
     h('h3', null, file.name),
     h('dl', { class: 'facts' },
-      h('dt', null, tr('格式', 'Format')), h('dd', { id: 'upload-format' }, a.format + (a.encoding ? ' · ' + a.encoding : '')),
-      h('dt', null, tr('行数', 'Rows')), h('dd', null, String(a.rows)),
-      h('dt', null, tr('位置来自', 'Positions from')), h('dd', null, geom),
-      h('dt', null, tr('列', 'Columns')), h('dd', { class: 'cols' }, a.columns.join('、') || '—'),
-      h('dt', null, tr('坐标系', 'Coordinates')), h('dd', { id: 'upload-crs-reason' }, crsName(a.crs.code) + ' — ' + source + (tr(a.crs.reason_zh, a.crs.reason_en) ? '：' + tr(a.crs.reason_zh, a.crs.reason_en) : ''))),
+      h('dt', null, tr('格式', 'Format')), h('dd', { id: 'upload-format' }, formatName(a.format) + (enc ? ' · ' + enc : '')),
+      h('dt', null, tr('记录', 'Records')), h('dd', { id: 'upload-rows' }, String(a.rows)),
+      h('dt', null, tr('位置来自', 'Positions from')), h('dd', { id: 'upload-geometry' }, geom),
+      a.columns.length ? [h('dt', null, tr('列', 'Columns')), h('dd', { class: 'cols', id: 'upload-columns' }, a.columns.join('、'))] : null,
+      h('dt', null, tr('坐标系', 'Coordinates')), h('dd', { id: 'upload-crs-reason' },
+        h('strong', null, crsName(a.crs.code)), ' — ' + tr(...(SOURCE[a.crs.source] || [a.crs.source, a.crs.source])) + (reason ? tr('：', ': ') + reason : '')),
+      h('dt', null, tr('范围', 'Extent')), h('dd', { id: 'upload-bbox', class: near ? '' : 'warn' },
+        b ? 'WGS84 ' + fmtBBox(b) + (near ? '' : tr('（远离荷塘区，请检查坐标系）', ' (far from Hetang District: check the coordinate system)'))
+          : tr('没有可换算的记录（请检查坐标系）', 'no record converts (check the coordinate system)'))),
+    a.warnings.length ? h('ul', { class: 'warnings' }, a.warnings.map((w) => h('li', null, w))) : null,
+    sampleTable(a),
     h('label', { for: 'upload-crs', class: 'field' }, tr('确认或更改坐标系', 'Confirm or change the coordinate system')), sel,
-    a.problems.length ? h('div', { class: 'problems' }, h('p', null, tr('有问题的行：', 'Rows with problems:')),
+    a.problems_total ? h('div', { class: 'problems', id: 'upload-problems' },
+      h('p', null, tr(`有问题的行（${a.problems_total} 行${a.problems_total > a.problems.length ? '，列出前 ' + a.problems.length + ' 行' : ''}）：`,
+        `Rows with problems (${a.problems_total}${a.problems_total > a.problems.length ? ', the first ' + a.problems.length + ' listed' : ''}):`)),
       h('ul', null, a.problems.map((x) => h('li', null, tr('第 ' + x.row + ' 行：', 'Row ' + x.row + ': ') + tr(x.reason_zh, x.reason_en))))) : null,
     h('div', { class: 'tools' },
-      h('button', { type: 'button', class: 'btn btn-primary', id: 'upload-run', onclick: () => runBatch(sel.value) }, tr('查询全部行', 'Locate all rows')),
-      h('button', { type: 'button', class: 'btn btn-quiet', onclick: () => { pending = null; renderCheck(); } }, tr('取消', 'Cancel'))));
-  sel.addEventListener('change', () => inspectFile(file, { crs: sel.value }));
+      h('button', { type: 'button', class: 'btn btn-primary', id: 'upload-run', disabled: busy, onclick: () => runBatch(sel.value) },
+        tr(`按 ${crsShort(chosen)} 查询全部 ${a.rows} 条`, `Locate all ${a.rows} as ${crsShort(chosen)}`)),
+      cancel));
   box.hidden = false;
+  if (hadFocus) sel.focus();
 }
-onLang(() => { if (pending) renderCheck(); });
+onLang(() => { renderCheck(); renderStatus(); });
 
-/** runBatch locates every row of the pending file in the chosen CRS. @param {string} crs */
+/** runBatch locates every record of the pending file in the confirmed CRS. @param {string} crs */
 export async function runBatch(crs) {
-  if (!pending) return;
+  if (!pending || pending.busy) return;
   const { file } = pending;
-  status(tr('查询中… ', 'Locating… ') + file.name);
+  pending.busy = true;
+  renderCheck();
+  status(`正在查询 ${file.name}（${crsShort(crs)}）…`, `Locating ${file.name} (${crsShort(crs)})…`);
   try {
     const res = await api.batch(file, { crs });
     const base = state.parcels.length;
+    const columns = res.input ? res.input.columns : [];
     const rows = res.features.map((f, i) => {
-      const r = api.batchRow(f);
-      const name = rowName(r.input, r.id, base + i);
-      return /** @type {Parcel} */ ({ no: base + i + 1, name, origin: 'upload', geometry: r.geometry, input: r.input, answer: r.answer, error: r.error });
+      const r = api.batchRow(f, columns);
+      return /** @type {Parcel} */ ({ no: base + i + 1, name: rowName(r.input, r.id, i), origin: 'upload', geometry: r.geometry, input: r.input, answer: r.answer, error: r.error });
     });
-    add(rows);
     pending = null;
     renderCheck();
-    const bad = rows.filter((r) => r.error).length;
-    status(tr(`${file.name}：${rows.length - bad} 行已查询，${bad} 行失败（${crsName(res.inputCRS || crs)}）。`,
-      `${file.name}: ${rows.length - bad} row(s) located, ${bad} failed (${crsName(res.inputCRS || crs)}).`), bad > 0);
+    add(rows);
+    const bad = rows.filter((r) => r.error).length, out = rows.filter((r) => inDistrict(r) === false).length;
+    const used = res.inputCRS || crs;
+    status(`${file.name}：${rows.length} 条，${rows.length - bad} 条已查询，${bad} 条失败，${out} 条在区外（${crsShort(used)}）。`,
+      `${file.name}: ${rows.length} record(s), ${rows.length - bad} located, ${bad} failed, ${out} outside the district (${crsShort(used)}).`, bad > 0);
+    closePanelOnPhone(); // the rows are on the map and in the table under it
     fitParcels();
   } catch (err) {
-    status(tr('查询失败：', 'Locating failed: ') + errText(err), true);
+    if (pending) { pending.busy = false; renderCheck(); }
+    const e = api.errorText(err);
+    status('查询失败：' + e.zh, 'Locating failed: ' + e.en, true);
   }
 }
 
@@ -321,6 +428,7 @@ export function fitParcels() {
 
 export function init() {
   parcelLayer.addTo(map);
+  preview.addTo(map);
   $('#parcel-file').addEventListener('change', (ev) => {
     const input = /** @type {HTMLInputElement} */ (ev.target);
     const f = input.files && input.files[0];

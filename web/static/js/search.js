@@ -2,11 +2,12 @@
 // fuzzy, coordinates in any supported frame), as an accessible combobox.
 import * as api from './api.js';
 import { state } from './state.js';
-import { map, toMap } from './map.js';
+import { map, toMap, fitSane, inSane } from './map.js';
 import { layers, setLayer } from './layers.js';
 import { featurePopup, locateAt } from './query.js';
 import { h, $ } from './dom.js';
-import { tr, pick, getLang, onLang } from './i18n.js';
+import { tr, pick, onLang } from './i18n.js';
+import { crsName } from './parcels.js';
 import { closePanelOnPhone } from './panel.js';
 
 const L = window.L;
@@ -16,8 +17,11 @@ let sel = -1;
 let seq = 0;
 let abort = null;
 let timer = 0;
-let error = '';
+/** @type {{zh: string, en: string} | null} */
+let error = null;
 let lastRun = Promise.resolve();
+/** the text the list answers (data-query on the list, for tests and for people reading the DOM) */
+let answered = '';
 
 const KIND = {
   area: ['片区', 'area'], city: ['城', 'city'], base: ['基地', 'base'], road: ['道路', 'road'], place: ['地点', 'place'], chain_node: ['一链节点', 'chain node'],
@@ -28,15 +32,16 @@ const KIND = {
 async function run(text) {
   const mine = ++seq;
   if (abort) abort.abort();
-  if (!text.trim()) { hits = []; error = ''; render(); return; }
+  if (!text.trim()) { hits = []; error = null; answered = ''; render(); return; }
   abort = new AbortController();
   try {
-    const res = await api.search(text, { lang: getLang(), limit: 10, signal: abort.signal });
+    const res = await api.search(text, { limit: 10, signal: abort.signal });
     if (mine !== seq) return;
-    hits = res.results; error = '';
+    hits = res.results; error = null; answered = text;
   } catch (err) {
     if (mine !== seq || err.name === 'AbortError') return;
-    hits = []; error = tr('搜索失败：', 'Search failed: ') + err.message;
+    const e = api.errorText(err);
+    hits = []; error = { zh: '搜索失败：' + e.zh, en: 'Search failed: ' + e.en }; answered = text;
   }
   sel = hits.length ? 0 : -1;
   render();
@@ -45,33 +50,49 @@ async function run(text) {
 function render() {
   const input = /** @type {HTMLInputElement} */ ($('#search-input')), list = $('#search-results');
   list.replaceChildren();
+  list.dataset.query = answered;
   if (!input.value.trim()) { list.hidden = true; input.setAttribute('aria-expanded', 'false'); input.removeAttribute('aria-activedescendant'); return; }
-  if (!hits.length) list.append(h('li', { class: 'empty', role: 'presentation' }, error || tr('无结果', 'No match')));
-  hits.forEach((r, i) => list.append(h('li', { role: 'option', id: 'search-opt-' + i, 'aria-selected': i === sel ? 'true' : 'false', dataset: { layer: r.layer, id: r.id },
+  if (!hits.length) list.append(h('li', { class: 'empty', role: 'presentation' }, error ? tr(error.zh, error.en) : tr('无结果', 'No match')));
+  hits.forEach((r, i) => list.append(h('li', { role: 'option', id: 'search-opt-' + i, 'aria-selected': i === sel ? 'true' : 'false', dataset: r.id ? { layer: r.layer, id: r.id } : { kind: r.kind },
     onmousedown: (ev) => { ev.preventDefault(); choose(r); } },
-  h('span', { class: 'kind' }, tr(...(KIND[r.kind] || [r.kind, r.kind]))), h('span', { class: 'name' }, pick(r, 'name')))));
+  h('span', { class: 'kind' }, tr(...(KIND[r.kind] || [r.kind, r.kind]))), h('span', { class: 'name' }, pick(r, 'name'),
+    r.kind === 'coordinate' && r.crs ? h('span', { class: 'crs' }, tr('按 ', 'read as ') + crsName(r.crs)) : null,
+    r.match === 'alias' && r.alias ? h('span', { class: 'crs' }, tr('别名 ', 'also known as ') + r.alias) : null))));
   list.hidden = false;
   input.setAttribute('aria-expanded', 'true');
-  if (sel >= 0) input.setAttribute('aria-activedescendant', 'search-opt-' + sel); else input.removeAttribute('aria-activedescendant');
+  if (sel >= 0) {
+    input.setAttribute('aria-activedescendant', 'search-opt-' + sel);
+    document.getElementById('search-opt-' + sel).scrollIntoView({ block: 'nearest' });
+  } else input.removeAttribute('aria-activedescendant');
 }
 
-/** choose flies to a search result and opens its popup. @param {api.SearchResult} r */
+/**
+ * choose shows a search result: a feature's extent (never beyond the
+ * district's neighbourhood) and its popup; a coordinate is located like a
+ * click there. A place far from the district is not flown to: the list
+ * says so.
+ * @param {api.SearchResult} r
+ */
 export function choose(r) {
   const input = /** @type {HTMLInputElement} */ ($('#search-input'));
+  if (!inSane(r.center)) {
+    hits = []; error = { zh: '该位置距荷塘区太远，地图不移过去（' + pick(r, 'name') + '）', en: 'That is too far from Hetang District to show (' + r.name_en + ')' };
+    render();
+    return;
+  }
   $('#search-results').hidden = true;
   input.setAttribute('aria-expanded', 'false');
+  input.removeAttribute('aria-activedescendant');
   input.value = pick(r, 'name') || input.value;
   closePanelOnPhone();
   map.stop();
   map.closePopup();
-  const rec = layers[r.layer];
+  const rec = r.layer ? layers[r.layer] : null;
   const f = rec && rec.data ? rec.data.features.find((x) => String(x.id) === r.id) : null;
   const center = toMap(r.center);
-  if (r.bbox && r.bbox.length === 4 && r.kind !== 'coordinate' && r.kind !== 'place') {
-    map.fitBounds(L.latLngBounds(toMap([r.bbox[0], r.bbox[1]]), toMap([r.bbox[2], r.bbox[3]])), { padding: [40, 40], maxZoom: 16, animate: false });
-  } else {
-    map.setView(center, Math.max(map.getZoom(), 15), { animate: false });
-  }
+  const b = r.bbox;
+  if (b && b.length === 4 && (b[2] - b[0] > 1e-6 || b[3] - b[1] > 1e-6)) fitSane(b, 16);
+  else map.setView(center, Math.max(map.getZoom(), 15), { animate: false });
   if (f) {
     if (!state.on.has(r.layer)) setLayer(r.layer, true);
     featurePopup(rec, f, center);
@@ -100,5 +121,5 @@ export function init() {
   });
   input.addEventListener('blur', () => setTimeout(() => { $('#search-results').hidden = true; input.setAttribute('aria-expanded', 'false'); }, 150));
   input.addEventListener('focus', () => { if (input.value.trim()) render(); });
-  onLang(() => { if (input.value.trim()) run(input.value); });
+  onLang(() => { if (!$('#search-results').hidden) render(); });
 }
