@@ -218,9 +218,8 @@ func TestNodeUnit(t *testing.T) {
 }
 
 // TestBatchMembersMatchServer: the page's list of the members the batch adds
-// to each row (BATCH_MEMBERS in static/js/api.js, which batchRow leaves out
-// of the input columns) is internal/locate's answer columns plus "locate"
-// and "locate_error".
+// to each GeoJSON row's properties (BATCH_MEMBERS in static/js/api.js, which
+// batchRow leaves out of the input columns) is internal/locate's.
 func TestBatchMembersMatchServer(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("static", "js", "api.js"))
 	if err != nil {
@@ -234,9 +233,9 @@ func TestBatchMembersMatchServer(t *testing.T) {
 	for _, q := range regexp.MustCompile(`'([^']+)'`).FindAllSubmatch(m[1], -1) {
 		got = append(got, string(q[1]))
 	}
-	want := append(append([]string{}, locate.Columns...), "locate", "locate_error")
+	want := []string{locate.MemberAnswer, locate.MemberLocate, locate.MemberLocateError}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("BATCH_MEMBERS in api.js:\n%v\nthe server's batch members:\n%v", got, want)
+		t.Errorf("BATCH_MEMBERS in api.js: %v; the server's batch members: %v", got, want)
 	}
 }
 

@@ -135,9 +135,10 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
   t.check(rows.length === truth.features.length, `${name}: the page has one row per record (${truth.features.length})`, rows.length);
   const bad = [];
   truth.features.forEach((f, i) => {
-    const p = f.properties, r = rows[i], d = dom[i], known = fx.points[i];
+    const p = f.properties.answer, r = rows[i], d = dom[i], known = fx.points[i];
     const apiArea = p.area_id || null;
-    const apiShares = p.locate && p.locate.areas ? p.locate.areas.map((x) => x.id + ':' + x.share.toFixed(6)).join(';') : null;
+    const full = f.properties.locate;
+    const apiShares = full && full.areas ? full.areas.map((x) => x.id + ':' + x.share.toFixed(6)).join(';') : null;
     const pageShares = r && r.areas ? r.areas.map((x) => x.id + ':' + x.share.toFixed(6)).join(';') : null;
     const pageArea = r && r.primary_area ? r.primary_area.id : null;
     if (!known) { // a row that cannot be read: the same error on the page as from the API, in the page's language
@@ -152,7 +153,7 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
   });
   t.check(bad.length === 0, `${name}: every row lands in the area holding its known point, as the batch API says, with the same shares; 区内/区外 flagged; the bad row carries the API's reason`, bad);
   const input = rows.find((r) => !r.error);
-  t.check(input && Object.keys(input.input).length > 0 && !('locate' in input.input) && !('area_id' in input.input), `${name}: the rows keep the input's own columns and nothing of the answer`, input && input.input);
+  t.check(input && Object.keys(input.input).length > 0 && !['answer', 'locate', 'locate_error', 'area_id'].some((k) => k in input.input), `${name}: the rows keep the input's own columns and nothing of the answer`, input && input.input);
   await viewSane(t, h, name);
   await h.shot(`upload-${fx.id}-${lang}-3-rows`);
   if (csv) { // the page's CSV: every input column, every share, the coordinates, both error languages
@@ -161,8 +162,8 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
     const lines = text.trim().split(/\r\n/);
     const head = lines[0].split(',');
     const cols = Object.keys(rows.find((r) => !r.error).input);
-    const firstOK = truth.features.findIndex((f) => !f.properties.error_en);
-    const want = truth.features[firstOK].properties;
+    const firstOK = truth.features.findIndex((f) => !f.properties.answer.error_en);
+    const want = truth.features[firstOK].properties.answer;
     const line = lines[firstOK + 1];
     t.check(lines.length === rows.length + 1 && cols.every((c) => head.includes(c)) && ['area_shares', 'lon_wgs84', 'lat_wgs84', '区内区外', 'error_zh', 'error_en'].every((c) => head.includes(c))
       && line.includes(want.area_id) && line.includes(want.wgs84_lon.toFixed(7).slice(0, 9)),
@@ -262,9 +263,9 @@ export async function reportFlow(t, page, h, tag, what, { pdf = false, lang = 'z
     const zhShares = 'areas' in a ? [...a.areas, ...a.cities, ...a.bases].flatMap((x) => [x.name_zh, pct(x.share)]) : [];
     const need = [...('areas' in a ? a.areas.map((x) => x.name_zh) : [a.area.name_zh]), ...zhShares,
       'E' + want.coordinates.epsg4547[0].toFixed(1), 'N' + want.coordinates.epsg4547[1].toFixed(1), want.coordinates.wgs84[0].toFixed(6),
-      want.accuracy_notice_zh.slice(0, 40), want.date].filter((s) => !flat.includes(squash(s)));
+      want.accuracy_notice_zh.slice(0, 40), want.date, name].filter((s) => s && !flat.includes(squash(s)));
     t.check(got.pages === 1 && need.length === 0 && /^hetang-site-report-\d{4}-\d\d-\d\d\.pdf$/.test(dl.suggestedFilename()),
-      `${tag}: the PDF download is the server's one-page A4 report with the areas, shares, coordinates, notice and date`, { pages: got.pages, missing: need, file: dl.suggestedFilename() });
+      `${tag}: the PDF download is the server's one-page A4 report with the areas, shares, coordinates, notice, date${name ? ' and the name ' + name : ''}`, { pages: got.pages, missing: need, file: dl.suggestedFilename() });
   }
   await page.keyboard.press('Escape');
   await page.waitForSelector('#report', { state: 'hidden', timeout: t.WAIT });
@@ -288,7 +289,7 @@ export async function wrongCRSFlow(t, page, h, fx, tag) {
   const rows = await h.hook('parcels');
   const truth = await upload(t, 'batch', fx.path, { crs: 'CRS84' }, 'application/geo+json');
   const after = await h.hook('center');
-  t.check(rows.every((r, i) => r.error && r.error.zh === truth.features[i].properties.error_zh) && (await page.textContent('#results-summary')).includes(`${fx.points.length} 行失败`),
+  t.check(rows.every((r, i) => r.error && r.error.zh === truth.features[i].properties.answer.error_zh) && (await page.textContent('#results-summary')).includes(`${fx.points.length} 行失败`),
     `${tag}: Gauss–Krüger metres read as WGS84 fail row by row with the API's reasons, and the summary says so`, rows.map((r) => r.error));
   // (the results drawer opening under the map shifts the centre a little)
   t.check(Math.abs(after[0] - before[0]) < 0.01 && Math.abs(after[1] - before[1]) < 0.01, `${tag}: after the failed batch the view has not moved`, { before, after });

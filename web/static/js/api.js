@@ -313,14 +313,21 @@ export async function batch(file, opts = {}) {
  * @property {string | number | undefined} id
  */
 /**
- * BATCH_MEMBERS are the members the server adds to each batch feature's
- * properties (internal/locate.Columns, the full answer "locate", and
- * "locate_error", the old name of error_en). Everything else is the input's.
+ * @typedef {object} BatchColumns  properties.answer: internal/locate.Columns as an object, plus in_district
+ * @property {boolean | null} inside_district
+ * @property {boolean | null} in_district
+ * @property {string | null} district_status_zh  区内 | 区外 | 区界上
+ * @property {string | null} area_id
+ * @property {string | null} error_en
+ * @property {string | null} error_zh
  */
-export const BATCH_MEMBERS = ['inside_district', 'district_status_zh', 'on_boundary', 'area_id', 'area_name_zh', 'area_name_en', 'area_share',
-  'area_shares', 'cities', 'city_shares', 'bases', 'base_shares', 'in_corridor', 'dist_axis_m', 'dist_chain_m', 'dist_corridor_m',
-  'nearest_road_id', 'nearest_road_name_zh', 'nearest_road_m', 'input_x', 'input_y', 'wgs84_lon', 'wgs84_lat', 'error_en', 'error_zh',
-  'locate', 'locate_error'];
+/**
+ * BATCH_MEMBERS are the members the server adds to each batch feature's
+ * properties: the answer columns ("answer"), the full answer ("locate") and
+ * "locate_error" (the old name of answer.error_en). Every other member is the
+ * input's own.
+ */
+export const BATCH_MEMBERS = ['answer', 'locate', 'locate_error'];
 /**
  * batchRow reads one feature of a batch answer. For a table (CSV, xlsx) the
  * input columns are the header the server read (input.columns), in the
@@ -335,7 +342,9 @@ export function batchRow(f, columns) {
   const input = {};
   if (columns && columns.length) for (const k of columns) input[k] = p[k];
   else for (const [k, v] of Object.entries(p)) if (!BATCH_MEMBERS.includes(k)) input[k] = v;
-  const en = p.error_en || p.locate_error || '', zh = p.error_zh || en;
+  /** @type {Partial<BatchColumns>} */
+  const cols = p.answer || {};
+  const en = cols.error_en || p.locate_error || '', zh = cols.error_zh || en;
   return { id: f.id, input, geometry: f.geometry, answer: en ? null : p.locate || null, error: en ? { zh, en } : null };
 }
 
