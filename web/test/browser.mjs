@@ -156,6 +156,8 @@ function on(page, tag) {
     await page.waitForTimeout(250);
   }
   async function axe(what) {
+    // colours are checked as drawn: let fades (Leaflet's popups) finish first
+    await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'), null, { timeout: WAIT });
     const res = await page.evaluate(async (src) => {
       if (!window.axe) (0, eval)(src);
       const r = await window.axe.run(document, { resultTypes: ['violations'] });
