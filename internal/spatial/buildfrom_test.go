@@ -7,6 +7,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"hetang/internal/cputime"
 	"hetang/internal/layout"
 )
 
@@ -69,5 +70,44 @@ func shift(g orb.Geometry, dx float64) {
 		for _, l := range x {
 			shift(l, dx)
 		}
+	}
+}
+
+// replaced returns the test layout with layer id replaced by a copy (the
+// same features, a new *layout.Layer), as an import of that layer makes it.
+func replaced(tb testing.TB, id string) *layout.Layout {
+	tb.Helper()
+	base, err := testLayout()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lay := &layout.Layout{Version: "next"}
+	for _, ly := range base.Layers {
+		if ly.ID == id {
+			cp := *ly
+			cp.Features = append([]*layout.Feature(nil), ly.Features...)
+			ly = &cp
+		}
+		lay.Layers = append(lay.Layers, ly)
+	}
+	return lay
+}
+
+// BenchmarkBuildFrom is a snapshot swap after an import of one layer: the
+// index of the new version built from the served one. roads is a layer with
+// nearest-point grids; places is not.
+func BenchmarkBuildFrom(b *testing.B) {
+	prev := mustIndex(b)
+	for _, id := range []string{layout.LayerRoads, layout.LayerPlaces, layout.LayerDistrict} {
+		b.Run(id, func(b *testing.B) {
+			lay := replaced(b, id)
+			cpu0 := cputime.Used()
+			for b.Loop() {
+				if _, err := BuildFrom(context.Background(), lay, prev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, cpu0)
+		})
 	}
 }
