@@ -1,51 +1,193 @@
 package spatial
 
 import (
+	"context"
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
 )
 
-// TestBuildGridMatchesBruteForce: the bucketed grid build gives exactly the
-// candidates (same pieces, same order) as measuring every piece from every
-// cell, for every hot layer's features and merged linework.
-func TestBuildGridMatchesBruteForce(t *testing.T) {
-	ix := mustIndex(t)
+// bruteIndex is the test layout's index with every nearest-point grid
+// built by buildGridBrute: the reference the fast build must equal.
+var bruteIndex = sync.OnceValues(func() (*Index, error) {
+	lay, err := testLayout()
+	if err != nil {
+		return nil, err
+	}
+	ix, err := Build(context.Background(), lay)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range hotLayers {
-		li := ix.layers[id]
-		sets := []*lineSet{}
-		for _, fi := range li.feats {
-			sets = append(sets, fi.lines)
+		for _, ls := range gridded(ix.layers[id]) {
+			ls.buildGridBrute(ix.world)
 		}
-		if li.merged != nil {
-			sets = append(sets, li.merged)
+	}
+	return ix, nil
+})
+
+// gridded is the line sets of a hot layer that carry grids: its features'
+// and the merged one.
+func gridded(li *layerIndex) []*lineSet {
+	var sets []*lineSet
+	for _, fi := range li.feats {
+		sets = append(sets, fi.lines)
+	}
+	if li.merged != nil {
+		sets = append(sets, li.merged)
+	}
+	return sets
+}
+
+// TestBuildGridMatchesBruteForce: the fast grid build gives exactly the
+// candidates (same pieces, same order) as measuring every piece from every
+// cell, for every hot layer's features and merged linework, and for random
+// linework: lines crossing the box's edge or lying outside it, lines along
+// cell edges, single points and repeated pieces.
+func TestBuildGridMatchesBruteForce(t *testing.T) {
+	ix, brute := mustIndex(t), mustBrute(t)
+	for _, id := range hotLayers {
+		got, want := gridded(ix.layers[id]), gridded(brute.layers[id])
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%s: %d gridded line sets, the reference has %d", id, len(got), len(want))
 		}
-		for k, ls := range sets {
-			a := &lineSet{segs: ls.segs, owner: ls.owner}
-			b := &lineSet{segs: ls.segs, owner: ls.owner}
-			a.buildGrid(ix.world)
-			b.buildGridBrute(ix.world)
-			if !reflect.DeepEqual(a.grid, b.grid) || !reflect.DeepEqual(a.m, b.m) {
-				t.Fatalf("%s set %d: the bucketed grid differs from the brute-force one", id, k)
+		for k := range got {
+			if got[k].grid == nil || !reflect.DeepEqual(got[k].grid, want[k].grid) || !reflect.DeepEqual(got[k].m, want[k].m) {
+				t.Fatalf("%s set %d: the grid differs from the brute-force one", id, k)
 			}
 		}
 	}
-	// A box the linework only partly covers, and linework outside it.
-	ls := newLineSet([]orb.LineString{{{113.0, 27.9}, {113.5, 27.95}}, {{112.9, 27.7}, {112.95, 27.72}}})
-	box := orb.Bound{Min: orb.Point{113.1, 27.8}, Max: orb.Point{113.3, 28.0}}
-	a := &lineSet{segs: ls.segs}
-	b := &lineSet{segs: ls.segs}
-	a.buildGrid(box)
-	b.buildGridBrute(box)
-	if !reflect.DeepEqual(a.grid, b.grid) {
-		t.Fatal("the bucketed grid differs for linework partly outside the box")
+	box := orb.Bound{Min: orb.Point{113.1, 27.8}, Max: orb.Point{113.16, 27.85}}
+	r := rand.New(rand.NewPCG(12, 13))
+	randomPoint := func() orb.Point {
+		// Some points outside the box, within 0.02°.
+		return orb.Point{113.08 + r.Float64()*0.1, 27.78 + r.Float64()*0.09}
+	}
+	for n := range randomLinework {
+		var lines []orb.LineString
+		for range 1 + r.IntN(4) {
+			switch r.IntN(5) {
+			case 0: // a single point
+				lines = append(lines, orb.LineString{randomPoint()})
+			case 1: // along a column's edge
+				x := box.Min[0] + float64(r.IntN(31))*segCellDeg
+				y0, y1 := 27.78+r.Float64()*0.09, 27.78+r.Float64()*0.09
+				lines = append(lines, orb.LineString{{x, y0}, {x, y1}})
+			case 2: // along a row's edge
+				y := box.Min[1] + float64(r.IntN(26))*segCellDeg
+				x0, x1 := 113.08+r.Float64()*0.1, 113.08+r.Float64()*0.1
+				lines = append(lines, orb.LineString{{x0, y}, {x1, y}})
+			default:
+				l := orb.LineString{randomPoint()}
+				for range 1 + r.IntN(12) {
+					p := l[len(l)-1]
+					l = append(l, orb.Point{p[0] + (r.Float64()-0.5)*0.02, p[1] + (r.Float64()-0.5)*0.02})
+				}
+				if r.IntN(3) == 0 {
+					l = append(l, l[len(l)-1], l[0]) // a repeated vertex, and closed
+				}
+				lines = append(lines, l)
+			}
+		}
+		ls := newLineSet(lines)
+		a := &lineSet{segs: ls.segs}
+		b := &lineSet{segs: ls.segs}
+		a.buildGrid(box)
+		b.buildGridBrute(box)
+		if !reflect.DeepEqual(a.grid, b.grid) || !reflect.DeepEqual(a.m, b.m) {
+			for k, shown := 0, 0; k < a.grid.nx*a.grid.ny && shown < 5; k++ {
+				ga := a.grid.cand[a.grid.start[k]:a.grid.start[k+1]]
+				gb := b.grid.cand[b.grid.start[k]:b.grid.start[k+1]]
+				if !slices.Equal(ga, gb) {
+					t.Errorf("cell (%d, %d): candidates %v, brute force %v", k%a.grid.nx, k/a.grid.nx, ga, gb)
+					shown++
+				}
+			}
+			t.Fatalf("random linework %d (%d pieces): the grid differs from the brute-force one", n, len(ls.segs))
+		}
 	}
 }
 
-// buildGridBrute is buildGrid as it was before buckets: every piece
-// measured from every cell. The reference the bucketed build must match.
+// TestNearestAnswersMatchBruteForceBuild: every nearest answer (the axis,
+// chain, corridor, district boundary and every road by distance, the batch's
+// brief answer, and the k nearest of every layer) is bit for bit the same
+// from the fast-built index as from the brute-force-built one, on random
+// points over and around the indexed extent (some outside the grids, where
+// every piece is measured) and on points on and near the linework.
+func TestNearestAnswersMatchBruteForceBuild(t *testing.T) {
+	ix, brute := mustIndex(t), mustBrute(t)
+	r := rand.New(rand.NewPCG(21, 22))
+	w := ix.world
+	var pts []orb.Point
+	for range 20_000 {
+		// The grid box, and 0.01° beyond it on every side.
+		pts = append(pts, orb.Point{w.Min[0] - 0.01 + r.Float64()*(w.Max[0]-w.Min[0]+0.02), w.Min[1] - 0.01 + r.Float64()*(w.Max[1]-w.Min[1]+0.02)})
+	}
+	for _, id := range hotLayers {
+		for _, ls := range gridded(ix.layers[id]) {
+			for _, s := range ls.segs[:min(len(ls.segs), 200)] {
+				pts = append(pts, orb.Point{s.ax, s.ay}, orb.Point{(s.ax + s.bx) / 2, (s.ay + s.by) / 2},
+					orb.Point{s.ax + (r.Float64()-0.5)*0.004, s.ay + (r.Float64()-0.5)*0.004})
+			}
+		}
+	}
+	var layers []string
+	for id := range ix.layers {
+		layers = append(layers, id)
+	}
+	slices.Sort(layers)
+	nRoads := len(ix.roads.feats)
+	var got, want Distances
+	for _, p := range pts {
+		ix.Distances(p, nRoads, &got)
+		brute.Distances(p, nRoads, &want)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("at %v: Distances %+v, brute-force build %+v", p, got, want)
+		}
+		ix.NearestBrief(p, &got)
+		brute.NearestBrief(p, &want)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("at %v: NearestBrief %+v, brute-force build %+v", p, got, want)
+		}
+	}
+	for _, p := range pts[:2000] {
+		for _, id := range layers {
+			g, err := ix.NearestInLayer(id, p, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := brute.NearestInLayer(id, p, 3)
+			if !reflect.DeepEqual(g, b) {
+				t.Fatalf("at %v, layer %s: %+v, brute-force build %+v", p, id, g, b)
+			}
+		}
+	}
+	ix.Distances(pts[0], nRoads, &got)
+	if len(got.Roads) != nRoads || !got.HasAxis || !got.HasChain || !got.HasCorridor || got.DistrictBoundary.Feature == nil {
+		t.Fatalf("the answers compared were incomplete: %+v", got)
+	}
+}
+
+// randomLinework is how many random line sets TestBuildGridMatchesBruteForce
+// compares (3,000 were run once while writing the fast build).
+var randomLinework = 40
+
+func mustBrute(tb testing.TB) *Index {
+	tb.Helper()
+	ix, err := bruteIndex()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ix
+}
+
+// buildGridBrute is buildGrid as it was first written: every piece
+// measured from every cell. The reference the fast build must match.
 func (ls *lineSet) buildGridBrute(b orb.Bound) {
 	if len(ls.segs) == 0 {
 		return

@@ -10,7 +10,7 @@
 // grid whose cells away from every edge carry precomputed memberships, and
 // points in the other cells are decided by a ray cast over the edges of their
 // row with exact orientation predicates (see polyGrid). Nearest-point queries
-// use per-feature candidate grids over lines densified to 100 m pieces along
+// use per-feature candidate grids over lines densified to 250 m pieces along
 // their geodesics; the nearest point is found in a local metric frame and the
 // distance reported is the geodesic distance to it on the WGS84 ellipsoid
 // (the mean-latitude ellipsoidal formula below about 11 km, good to 1e-6 of

@@ -2,7 +2,6 @@ package spatial
 
 import (
 	"math"
-	"slices"
 
 	"github.com/paulmach/orb"
 )
@@ -14,9 +13,6 @@ const maxSegmentMeters = 250
 
 // segCellDeg is the cell size, in degrees, of the nearest-segment grids.
 const segCellDeg = 0.002
-
-// gridBucket is the side, in cells, of the buckets buildGrid sorts pieces into.
-const gridBucket = 8
 
 // seg is one short line piece in lon/lat.
 type seg struct{ ax, ay, bx, by float64 }
@@ -94,7 +90,7 @@ func newLineSet(lines []orb.LineString) *lineSet {
 func geodesicInterpolate(a, b orb.Point, t float64) orb.Point {
 	va, vb := auxVector(a), auxVector(b)
 	dot := va[0]*vb[0] + va[1]*vb[1] + va[2]*vb[2]
-	omega := math.Acos(math.Max(-1, math.Min(1, dot)))
+	omega := math.Acos(max(-1, min(1, dot)))
 	if omega < 1e-15 {
 		return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
 	}
@@ -119,7 +115,16 @@ func auxVector(p orb.Point) [3]float64 {
 // centre, h its half-diagonal and dc the distance from c to the nearest
 // piece, every point of the cell is within U ≤ dc+h of some piece, where U is
 // the least over pieces of their largest distance to a corner; so only
-// pieces within U of the cell can be nearest, and those are within U+h of c.
+// pieces within U of the cell can be nearest (the candidates, kept with 1 %
+// and 1 m of slack), and those are within U+h of c.
+//
+// The work is shared over blocks of cells (see pieceFilter): a block keeps
+// the pieces any of its cells may need, a cell measures only its block's.
+// A cell settles most pieces by bounds (its centre's distance, bounding
+// boxes, corner distances) and leaves the exact segment–rectangle distance
+// to the few a bound cannot decide. The grid is the same, candidate for
+// candidate and in the same order, as measuring every piece from every cell
+// (TestBuildGridMatchesBruteForce).
 func (ls *lineSet) buildGrid(b orb.Bound) {
 	if len(ls.segs) == 0 {
 		return
@@ -130,111 +135,92 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 	fr := newLocalFrame((b.Min[1] + b.Max[1]) / 2)
 	// Work in the fixed local frame; the slack covers its anisotropy (well
 	// under 1 % across the box) so no true nearest piece is left out.
-	type rawSeg struct{ ax, ay, bx, by float64 }
 	ms := make([]rawSeg, len(ls.segs))
 	for i, s := range ls.segs {
-		ms[i] = rawSeg{(s.ax - b.Min[0]) * fr.kx, (s.ay - b.Min[1]) * fr.ky, (s.bx - b.Min[0]) * fr.kx, (s.by - b.Min[1]) * fr.ky}
+		ms[i] = newRawSeg((s.ax-b.Min[0])*fr.kx, (s.ay-b.Min[1])*fr.ky, (s.bx-b.Min[0])*fr.kx, (s.by-b.Min[1])*fr.ky)
 	}
 	cw, ch := segCellDeg*fr.kx, segCellDeg*fr.ky
 	h := math.Hypot(cw, ch) / 2
 	g.start = make([]int32, g.nx*g.ny+1)
-	var cand []int32
-	// The pieces are bucketed (gridBucket × gridBucket cells a bucket), and
-	// each cell visits the buckets ring by ring around its own until no
-	// farther bucket can hold a piece it needs: the same candidates as
-	// measuring every piece from every cell, in the same order, without
-	// the cost of it.
-	bw, bh := gridBucket*cw, gridBucket*ch
-	nbx, nby := (g.nx+gridBucket-1)/gridBucket, (g.ny+gridBucket-1)/gridBucket
-	buckets := make([][]int32, nbx*nby)
-	clampB := func(v float64, n int) int { return max(0, min(n-1, int(math.Floor(v)))) }
-	for i, s := range ms {
-		c0, c1 := clampB(math.Min(s.ax, s.bx)/bw, nbx), clampB(math.Max(s.ax, s.bx)/bw, nbx)
-		r0, r1 := clampB(math.Min(s.ay, s.by)/bh, nby), clampB(math.Max(s.ay, s.by)/bh, nby)
-		for r := r0; r <= r1; r++ {
-			for c := c0; c <= c1; c++ {
-				buckets[r*nbx+c] = append(buckets[r*nbx+c], int32(i))
-			}
-		}
-	}
-	// A point outside the box has its nearest piece in the clamped edge
-	// buckets no less than anywhere: ring k ≥ 1 around the centre's bucket
-	// lies at least (k-1) bucket widths away.
-	minB := math.Min(bw, bh)
-	dist := make([]float64, len(ms))
-	stamp := make([]int32, len(ms))
-	cur := int32(0)
-	var seen, near []int32
-	maxRing := max(nbx, nby)
+	pf := newPieceFilter(ms, g.nx, cw, ch, h)
+	var (
+		cand []int32
+		d    []float64 // d[k]: squared distance from the cell's centre to piece list[k]
+	)
 	for r := range g.ny {
+		pf.row(r, g.ny)
 		for c := range g.nx {
+			list := pf.cellList(c)
 			x0, y0 := float64(c)*cw, float64(r)*ch
 			x1, y1 := x0+cw, y0+ch
 			cx, cy := x0+cw/2, y0+ch/2
-			cur++
-			seen = seen[:0]
-			bc, br := clampB(cx/bw, nbx), clampB(cy/bh, nby)
-			best := math.Inf(1)
-			visit := func(k int) {
-				for rr := br - k; rr <= br+k; rr++ {
-					if rr < 0 || rr >= nby {
-						continue
-					}
-					for cc := bc - k; cc <= bc+k; cc++ {
-						if cc < 0 || cc >= nbx || (rr != br-k && rr != br+k && cc != bc-k && cc != bc+k) {
-							continue
-						}
-						for _, i := range buckets[rr*nbx+cc] {
-							if stamp[i] == cur {
-								continue
-							}
-							stamp[i] = cur
-							s := ms[i]
-							d := pointSegDist2(cx, cy, s.ax, s.ay, s.bx, s.by)
-							dist[i] = d
-							seen = append(seen, i)
-							best = math.Min(best, d)
-						}
-					}
+			d = d[:0]
+			best, bk := math.Inf(1), 0
+			for k, i := range list {
+				s := &ms[i]
+				dd := pointSegDist2(cx, cy, s.ax, s.ay, s.bx, s.by)
+				d = append(d, dd)
+				if dd < best {
+					best, bk = dd, k
 				}
 			}
-			k := 0
-			for ; k <= maxRing && float64(k-1)*minB <= math.Sqrt(best); k++ {
-				visit(k)
-			}
-			dc := math.Sqrt(best)
-			lim := (dc + 2*h) * 1.01
+			lim := (math.Sqrt(best) + 2*h) * 1.01
 			lim2 := lim * lim
-			for ; k <= maxRing && float64(k-1)*minB <= lim; k++ {
-				visit(k)
-			}
-			near = near[:0]
-			for _, i := range seen {
-				if dist[i] <= lim2 {
-					near = append(near, i)
-				}
-			}
-			slices.Sort(near)
-			upper := math.Inf(1)
+			// upper: the least largest corner distance. A piece's largest
+			// corner distance is at least its centre distance (distance to
+			// a segment is convex) and at least the largest corner distance
+			// to its bounding box, so pieces beyond the least found so far
+			// by either cannot lower it.
 			corners := [4][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
-			for _, i := range near {
-				s := ms[i]
-				m := 0.0
-				for _, p := range corners {
-					m = math.Max(m, pointSegDist2(p[0], p[1], s.ax, s.ay, s.bx, s.by))
+			upper := maxCornerDist2(&ms[list[bk]], &corners)
+			for k, i := range list {
+				if k == bk || d[k] > lim2 {
+					continue
 				}
-				upper = math.Min(upper, m)
+				over := upper + slack2(upper)
+				if s := &ms[i]; d[k] > over || s.maxCornerBoxDist2(x0, y0, x1, y1) > over {
+					continue
+				}
+				upper = min(upper, maxCornerDist2(&ms[i], &corners))
 			}
 			limit := math.Sqrt(upper)*1.01 + 1
 			limit2 := limit * limit
-			for _, i := range near {
-				s := ms[i]
+			// A piece's distance to the cell is at most its centre
+			// distance and at least that less h.
+			far := limit + h
+			far2 := far*far + slack2(far*far)
+			in2, out2 := limit2-slack2(limit2), limit2+slack2(limit2)
+			for k, i := range list {
+				dk := d[k]
+				if dk > lim2 || dk > far2 {
+					continue
+				}
+				s := &ms[i]
 				// The gap between the piece's bounding box and the cell
 				// is a lower bound of their distance: a cheap refusal.
-				gx := math.Max(0, math.Max(x0-math.Max(s.ax, s.bx), math.Min(s.ax, s.bx)-x1))
-				gy := math.Max(0, math.Max(y0-math.Max(s.ay, s.by), math.Min(s.ay, s.by)-y1))
+				gx := max(0, max(x0-s.maxx, s.minx-x1))
+				gy := max(0, max(y0-s.maxy, s.miny-y1))
 				if gx*gx+gy*gy > limit2 {
 					continue
+				}
+				if dk < in2 {
+					cand = append(cand, i)
+					continue
+				}
+				if gx > 0 || gy > 0 {
+					// Apart, the piece and the cell are nearest at an end
+					// of the piece or a corner of the cell.
+					v := min(pointBoxDist2(s.ax, s.ay, x0, y0, x1, y1), pointBoxDist2(s.bx, s.by, x0, y0, x1, y1))
+					for _, p := range corners {
+						v = min(v, pointSegDist2(p[0], p[1], s.ax, s.ay, s.bx, s.by))
+					}
+					if v < in2 {
+						cand = append(cand, i)
+						continue
+					}
+					if v > out2 {
+						continue
+					}
 				}
 				if segRectDist2(s.ax, s.ay, s.bx, s.by, x0, y0, x1, y1) <= limit2 {
 					cand = append(cand, i)
@@ -257,12 +243,148 @@ func (ls *lineSet) buildGrid(b orb.Bound) {
 	}
 }
 
+// rawSeg is a piece in the grid's local frame (metres from the box's
+// corner) with its bounding box.
+type rawSeg struct{ ax, ay, bx, by, minx, miny, maxx, maxy float64 }
+
+func newRawSeg(ax, ay, bx, by float64) rawSeg {
+	return rawSeg{ax, ay, bx, by, min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)}
+}
+
+// maxCornerBoxDist2 is the largest squared distance from a corner of the
+// rectangle to the piece's bounding box: at most the largest to the piece.
+func (s *rawSeg) maxCornerBoxDist2(x0, y0, x1, y1 float64) float64 {
+	dx := max(s.minx-x0, x0-s.maxx, s.minx-x1, x1-s.maxx, 0)
+	dy := max(s.miny-y0, y0-s.maxy, s.miny-y1, y1-s.maxy, 0)
+	return dx*dx + dy*dy
+}
+
+// pointBoxDist2 is the squared distance from a point to a rectangle.
+func pointBoxDist2(px, py, x0, y0, x1, y1 float64) float64 {
+	dx := max(x0-px, px-x1, 0)
+	dy := max(y0-py, py-y1, 0)
+	return dx*dx + dy*dy
+}
+
+// slack2 is the margin, for a squared distance v, that buildGrid's bounds
+// are given over floating-point rounding (about 1e-16 of the coordinates'
+// squares): far more than the rounding, far less than anything that
+// matters. Only decisions a bound makes with this margin to spare are
+// taken from the bound; the others are measured exactly.
+func slack2(v float64) float64 { return v*1e-9 + 1e-3 }
+
+// maxCornerDist2 is the largest squared distance from the piece to a corner.
+func maxCornerDist2(s *rawSeg, corners *[4][2]float64) float64 {
+	m := 0.0
+	for _, p := range corners {
+		m = max(m, pointSegDist2(p[0], p[1], s.ax, s.ay, s.bx, s.by))
+	}
+	return m
+}
+
+// blockLevels are the sides, in cells, of the nested blocks pieceFilter
+// keeps pieces for, largest first; each divides the one before.
+var blockLevels = [...]int{16, 4}
+
+// pieceFilter keeps, for each block of cells, the pieces some cell of the
+// block may need. For any cell of a block, the centre's nearest piece is no
+// farther than M, the least over pieces of their largest distance to the
+// block (reached at a corner); so the cell's U is at most M+h and its
+// candidates are within 1.01·(M+h)+1 of the cell, hence of the block. A
+// block inside a larger one needs only pieces the larger one keeps, so each
+// level looks only at the pieces of the level above, and a cell at those of
+// its smallest block.
+type pieceFilter struct {
+	ms        []rawSeg
+	nx        int
+	cw, ch, h float64
+	lists     [len(blockLevels)][][]int32 // per level, per block of the current rows
+	all       []int32
+	d         []float64
+}
+
+func newPieceFilter(ms []rawSeg, nx int, cw, ch, h float64) *pieceFilter {
+	pf := &pieceFilter{ms: ms, nx: nx, cw: cw, ch: ch, h: h}
+	for l, side := range blockLevels {
+		pf.lists[l] = make([][]int32, (nx+side-1)/side)
+	}
+	pf.all = make([]int32, len(ms))
+	for i := range pf.all {
+		pf.all[i] = int32(i)
+	}
+	return pf
+}
+
+// row prepares the lists for cell row r of ny.
+func (pf *pieceFilter) row(r, ny int) {
+	for l, side := range blockLevels {
+		if r%side != 0 {
+			continue
+		}
+		y0, y1 := float64(r)*pf.ch, float64(min(r+side, ny))*pf.ch
+		for i := range pf.lists[l] {
+			from := pf.all
+			if l > 0 {
+				from = pf.lists[l-1][i*side/blockLevels[l-1]]
+			}
+			x0, x1 := float64(i*side)*pf.cw, float64(min((i+1)*side, pf.nx))*pf.cw
+			pf.lists[l][i] = pf.keep(from, x0, y0, x1, y1, pf.lists[l][i][:0])
+		}
+	}
+}
+
+// cellList is the pieces cell column c of the current row may need.
+func (pf *pieceFilter) cellList(c int) []int32 {
+	const l = len(blockLevels) - 1
+	return pf.lists[l][c/blockLevels[l]]
+}
+
+// keep appends to dst the pieces of from that a cell of the rectangle may
+// need, in order.
+func (pf *pieceFilter) keep(from []int32, x0, y0, x1, y1 float64, dst []int32) []int32 {
+	if len(from) == 0 {
+		return dst
+	}
+	ms := pf.ms
+	cx, cy := (x0+x1)/2, (y0+y1)/2
+	pf.d = pf.d[:0]
+	best, bk := math.Inf(1), 0
+	for k, i := range from {
+		s := &ms[i]
+		d := pointSegDist2(cx, cy, s.ax, s.ay, s.bx, s.by)
+		pf.d = append(pf.d, d)
+		if d < best {
+			best, bk = d, k
+		}
+	}
+	corners := [4][2]float64{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}
+	m2 := maxCornerDist2(&ms[from[bk]], &corners)
+	for k, i := range from {
+		over := m2 + slack2(m2)
+		if s := &ms[i]; k == bk || pf.d[k] > over || s.maxCornerBoxDist2(x0, y0, x1, y1) > over {
+			continue
+		}
+		m2 = min(m2, maxCornerDist2(&ms[i], &corners))
+	}
+	bound := (math.Sqrt(m2)+pf.h)*1.01 + 1
+	bound2 := bound*bound + slack2(bound*bound)
+	for _, i := range from {
+		s := &ms[i]
+		gx := max(0, x0-s.maxx, s.minx-x1)
+		gy := max(0, y0-s.maxy, s.miny-y1)
+		if gx*gx+gy*gy <= bound2 {
+			dst = append(dst, i)
+		}
+	}
+	return dst
+}
+
 // pointSegDist2 is the squared planar distance from p to the segment a–b.
 func pointSegDist2(px, py, ax, ay, bx, by float64) float64 {
 	dx, dy := bx-ax, by-ay
 	t := 0.0
 	if l2 := dx*dx + dy*dy; l2 > 0 {
-		t = math.Max(0, math.Min(1, ((px-ax)*dx+(py-ay)*dy)/l2))
+		t = max(0, min(1, ((px-ax)*dx+(py-ay)*dy)/l2))
 	}
 	qx, qy := ax+t*dx-px, ay+t*dy-py
 	return qx*qx + qy*qy
@@ -282,25 +404,38 @@ func segRectDist2(ax, ay, bx, by, x0, y0, x1, y1 float64) float64 {
 	}
 	d := math.Inf(1)
 	for _, e := range edges {
-		d = math.Min(d, pointSegDist2(e[0], e[1], ax, ay, bx, by))
+		d = min(d, pointSegDist2(e[0], e[1], ax, ay, bx, by))
 	}
-	d = math.Min(d, pointSegDist2(ax, ay, x0, y0, x1, y0))
-	d = math.Min(d, pointSegDist2(ax, ay, x1, y0, x1, y1))
-	d = math.Min(d, pointSegDist2(ax, ay, x1, y1, x0, y1))
-	d = math.Min(d, pointSegDist2(ax, ay, x0, y1, x0, y0))
-	d = math.Min(d, pointSegDist2(bx, by, x0, y0, x1, y0))
-	d = math.Min(d, pointSegDist2(bx, by, x1, y0, x1, y1))
-	d = math.Min(d, pointSegDist2(bx, by, x1, y1, x0, y1))
-	d = math.Min(d, pointSegDist2(bx, by, x0, y1, x0, y0))
+	d = min(d, pointSegDist2(ax, ay, x0, y0, x1, y0))
+	d = min(d, pointSegDist2(ax, ay, x1, y0, x1, y1))
+	d = min(d, pointSegDist2(ax, ay, x1, y1, x0, y1))
+	d = min(d, pointSegDist2(ax, ay, x0, y1, x0, y0))
+	d = min(d, pointSegDist2(bx, by, x0, y0, x1, y0))
+	d = min(d, pointSegDist2(bx, by, x1, y0, x1, y1))
+	d = min(d, pointSegDist2(bx, by, x1, y1, x0, y1))
+	d = min(d, pointSegDist2(bx, by, x0, y1, x0, y0))
 	return d
 }
 
+// segsIntersect reports whether the segments a–b and c–d share a point. The
+// orientations are exact; collinear segments intersect only where their
+// extents overlap.
 func segsIntersect(ax, ay, bx, by, cx, cy, dx, dy float64) bool {
 	o1 := orient(ax, ay, bx, by, cx, cy)
 	o2 := orient(ax, ay, bx, by, dx, dy)
 	o3 := orient(cx, cy, dx, dy, ax, ay)
 	o4 := orient(cx, cy, dx, dy, bx, by)
-	return o1*o2 <= 0 && o3*o4 <= 0
+	if o1*o2 < 0 && o3*o4 < 0 {
+		return true
+	}
+	return o1 == 0 && inBox(cx, cy, ax, ay, bx, by) || o2 == 0 && inBox(dx, dy, ax, ay, bx, by) ||
+		o3 == 0 && inBox(ax, ay, cx, cy, dx, dy) || o4 == 0 && inBox(bx, by, cx, cy, dx, dy)
+}
+
+// inBox reports whether p is in the bounding box of a–b (for p collinear
+// with them: on the segment).
+func inBox(px, py, ax, ay, bx, by float64) bool {
+	return px >= min(ax, bx) && px <= max(ax, bx) && py >= min(ay, by) && py <= max(ay, by)
 }
 
 // nearest returns the point of the linework nearest to p (lon/lat) and the
