@@ -47,12 +47,18 @@ func ParseValue(s string) (v float64, hemi byte, ok bool) {
 	}
 	m := dmsRe.FindStringSubmatch(t)
 	if m == nil {
-		// a bare decimal with a hemisphere letter: 113.17E
-		for _, h := range []string{"N", "S", "E", "W"} {
-			if num, found := strings.CutSuffix(t, h); found {
-				if f, err := decimal.Parse(strings.TrimSpace(num)); err == nil {
-					return signed(f, hemiOf[h]), hemiOf[h], true
-				}
+		// a bare decimal with a hemisphere letter before or after it:
+		// 113.17E, N27.86, 北27.86
+		for h, hemi := range hemiOf {
+			num, found := strings.CutSuffix(t, h)
+			if !found {
+				num, found = strings.CutPrefix(t, h)
+			}
+			if !found {
+				continue
+			}
+			if f, err := decimal.Parse(strings.TrimSpace(num)); err == nil {
+				return signed(f, hemi), hemi, true
 			}
 		}
 		return 0, 0, false

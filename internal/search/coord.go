@@ -68,12 +68,19 @@ func parsePair(q string) (p orb.Point, geographic bool, ok bool) {
 // coordinateResult resolves a typed pair to WGS84 (crsName, or detected)
 // and names it.
 func coordinateResult(p orb.Point, geographic bool, crsName string) (Result, bool, error) {
-	if geographic && crsName == "" {
+	byLetters := geographic && crsName == ""
+	if byLetters {
 		crsName = "CRS84"
 	}
 	w, info, ok, err := intake.ResolvePoint(p, crsName)
 	if err != nil || !ok {
 		return Result{}, false, err
+	}
+	if byLetters {
+		// Hemisphere letters or degree signs say it: no crs= was given.
+		info.Source = intake.SourceDetected
+		info.ReasonZH = "带南北/东西标记或度分秒的经纬度，按 WGS84 经纬度读取"
+		info.ReasonEN = "latitude and longitude marked with N/S/E/W or degrees: read as WGS84"
 	}
 	r := Result{
 		Kind: KindCoordinate, Match: MatchCoordinate, Score: 1, Center: [2]float64{w[0], w[1]},

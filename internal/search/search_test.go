@@ -103,6 +103,9 @@ func TestSearchWhatPeopleType(t *testing.T) {
 		{q: "材料科技城", wantFirst: "city-materials", wantMatch: MatchExact},
 		{q: "113.17,27.86", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
 		{q: `27°51'36"N 113°10'12"E`, wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
+		{q: "N27.86 E113.17", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
+		{q: "27.86N 113.17E", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
+		{q: "北27.86 东113.17", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
 		{q: "421200 3082500", wantFirst: "coordinate", wantMatch: MatchCoordinate},
 		{q: "3082500 421200", wantFirst: "coordinate", wantMatch: MatchCoordinate},
 		{q: "38421200,3082500", wantFirst: "coordinate", wantMatch: MatchCoordinate},
@@ -124,6 +127,9 @@ func TestSearchWhatPeopleType(t *testing.T) {
 			}
 			if tc.wantArea != "" && got.AreaID != tc.wantArea {
 				t.Errorf("coordinate in %q, want %q", got.AreaID, tc.wantArea)
+			}
+			if got.Kind == KindCoordinate && tc.extra == "" && strings.Contains(got.ReasonEN, "crs parameter") {
+				t.Errorf("no crs= was given, but the reason says %q", got.ReasonEN)
 			}
 		})
 	}
