@@ -271,6 +271,21 @@ func LanguageDriver(dbf []byte) byte {
 // a nil slice). C → string (trailing blanks trimmed), N/F → float64,
 // L → bool, D → "YYYY-MM-DD" string, anything else → trimmed string; blank
 // cells are nil. decode turns text bytes into strings (see Decoder).
+// fieldName decodes a DBF field name (11 bytes, NUL-padded) with the file's
+// code page: ArcGIS on Chinese Windows writes GBK names, GDAL UTF-8 ones.
+// Writers that cut a long name at 10 bytes (GDAL does) can split a
+// multi-byte character; its broken tail is dropped, so 用地性质 cut in UTF-8
+// reads as 用地性, not 用地性\uFFFD.
+func fieldName(raw []byte, decode TextDecoder) string {
+	raw = bytes.TrimRight(bytes.SplitN(raw, []byte{0}, 2)[0], " ")
+	for cut := 0; cut < 4 && cut < len(raw); cut++ {
+		if s, err := decode(raw[:len(raw)-cut]); err == nil && utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError) {
+			return s
+		}
+	}
+	return strings.ToValidUTF8(string(raw), "")
+}
+
 func ReadDBF(b []byte, decode TextDecoder) ([]Field, [][]any, error) {
 	if len(b) < 33 {
 		return nil, nil, fmt.Errorf("%w: .dbf is %d bytes, too short for a header", ErrFormat, len(b))
@@ -285,7 +300,7 @@ func ReadDBF(b []byte, decode TextDecoder) ([]Field, [][]any, error) {
 	width := 1
 	for off := 32; off+32 <= hdrLen && b[off] != 0x0D; off += 32 {
 		d := b[off : off+32]
-		name := string(bytes.TrimRight(bytes.SplitN(d[:11], []byte{0}, 2)[0], " "))
+		name := fieldName(d[:11], decode)
 		f := Field{Name: name, Type: d[11], Length: int(d[16]), Decimals: int(d[17])}
 		if f.Type == FieldChar {
 			// Clipper and FoxPro keep widths above 255 in the decimals byte.

@@ -195,6 +195,46 @@ func TestDecoderGBK(t *testing.T) {
 	}
 }
 
+// TestReadDBFFieldNames: field names are read in the file's code page, and
+// a name cut inside a character (GDAL cuts UTF-8 names at 10 bytes) loses
+// only the broken character.
+func TestReadDBFFieldNames(t *testing.T) {
+	utf8Cut := []byte("用地性质")[:10] // 用地性 and the first byte of 质
+	gbk := []byte{0xd3, 0xc3, 0xb5, 0xd8, 0xd0, 0xd4, 0xd6, 0xca} // 用地性质 in GBK
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		cpg  string
+		want string
+	}{
+		{"UTF-8 cut by GDAL", utf8Cut, "UTF-8", "用地性"},
+		{"GBK from ArcGIS", gbk, "GBK", "用地性质"},
+		{"GBK cut after 9 bytes", append(append([]byte{}, gbk...), 'a', 0xd3), "GBK", "用地性质a"},
+		{"ASCII", []byte("landuse"), "UTF-8", "landuse"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, _, err := EncodeDBF([]Field{{Name: "x", Type: FieldChar, Length: 4}}, [][]any{{"v"}}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := make([]byte, 11)
+			copy(name, tc.raw)
+			copy(b[32:43], name)
+			dec, err := Decoder(tc.cpg, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fields, _, err := ReadDBF(b, dec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fields[0].Name != tc.want {
+				t.Errorf("name %q, want %q", fields[0].Name, tc.want)
+			}
+		})
+	}
+}
+
 func TestFieldNames(t *testing.T) {
 	in := []string{"id", "name_zh", "description", "descriptive", "extends_beyond_district", "extends_beyond_x", "名称", "a_very_long_name"}
 	want := []string{"id", "name_zh", "descriptio", "descriptiv", "extends_be", "extends__1", "__", "a_very_lon"}
