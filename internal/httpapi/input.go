@@ -49,28 +49,22 @@ func (r Routes) AllowRepeated(path string, names ...string) {
 // (single-valued headers are still checked).
 func (r Routes) ChecksOwnQuery(path string) { r.AllowRepeated(path, ownRules) }
 
-// strictInput refuses ambiguous requests before any handler reads them: a
+// checkInput refuses ambiguous requests before any handler reads them: a
 // query string that does not parse, or is not UTF-8, or gives a parameter
 // twice (unless the route allows it), and a single-valued header given
 // twice. It is the one place the rule lives, so every endpoint, present and
 // future, follows it.
-func strictInput(rep repeatable) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			req := c.Request()
-			for _, h := range singleHeaders {
-				if vs := req.Header[h]; len(vs) > 1 {
-					return apierr.BadRequest(fmt.Sprintf("the %s header is given %d times; send it once", h, len(vs)))
-				}
-			}
-			if allow := rep[c.Path()]; req.URL.RawQuery != "" && !allow[ownRules] {
-				if err := CheckQuery(req.URL.RawQuery, allow); err != nil {
-					return err
-				}
-			}
-			return next(c)
+func checkInput(c echo.Context, rep repeatable) error {
+	req := c.Request()
+	for _, h := range singleHeaders {
+		if vs := req.Header[h]; len(vs) > 1 {
+			return apierr.BadRequest(fmt.Sprintf("the %s header is given %d times; send it once", h, len(vs)))
 		}
 	}
+	if allow := rep[c.Path()]; req.URL.RawQuery != "" && !allow[ownRules] {
+		return CheckQuery(req.URL.RawQuery, allow)
+	}
+	return nil
 }
 
 // maxSmallQuery is how many parameters CheckQuery compares pairwise before

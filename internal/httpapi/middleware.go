@@ -1,13 +1,15 @@
 package httpapi
 
 import (
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"hetang/internal/apierr"
 )
@@ -42,61 +44,81 @@ func newRequestID() string {
 	return string(b[:])
 }
 
-// requestID sets X-Request-Id on the response: the client's, when there is
-// exactly one and ValidRequestID accepts it, else a new one. The error
-// handler and the access log read it from there.
-func requestID(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		id := ""
-		if vs := c.Request().Header[echo.HeaderXRequestID]; len(vs) == 1 && ValidRequestID(vs[0]) {
-			id = vs[0]
-		} else {
-			id = newRequestID()
+// edge is the first middleware every request meets after routing: it puts
+// back the HEAD the router saw as GET, sets the request id, refuses
+// ambiguous input (checkInput), turns a panic into a 500 logged with its
+// stack, answers any error through the error handler, and writes the access
+// log line with the status the client got. One middleware rather than five
+// because echo builds each request's chain anew, one closure per
+// middleware.
+func (s *Server) edge(rep repeatable) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Get(headKey) != nil {
+				c.Request().Method = http.MethodHead
+			}
+			start := time.Now()
+			setRequestID(c)
+			err := s.guard(c, rep, next)
+			if err != nil {
+				c.Error(err)
+			}
+			s.logRequest(c, time.Since(start))
+			// The error is answered; returning it lets outer middleware see
+			// it (echo's error handler ignores it once the response is out).
+			return err
 		}
-		c.Response().Header()[echo.HeaderXRequestID] = []string{id}
-		return next(c)
 	}
 }
 
-// accessLog writes one line per request after the error handler has
-// answered any error, so the status is the one the client got.
-func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		start := time.Now()
-		err := next(c)
-		if err != nil {
-			c.Error(err)
-		}
-		req, res := c.Request(), c.Response()
-		latency := time.Since(start)
-		s.metrics.Request(c.Path(), res.Status, latency)
-		s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
-			slog.String("method", req.Method), slog.String("uri", req.RequestURI), slog.Int("status", res.Status),
-			slog.Duration("latency", latency), slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
-			slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size))
-		// The error is answered; returning it lets outer middleware see it
-		// (echo's error handler ignores an error once the response is out).
-		return err
+// setRequestID sets X-Request-Id on the response: the client's, when there
+// is exactly one and ValidRequestID accepts it, else a new one. The error
+// handler and the access log read it from there.
+func setRequestID(c echo.Context) {
+	id := ""
+	if vs := c.Request().Header[echo.HeaderXRequestID]; len(vs) == 1 && ValidRequestID(vs[0]) {
+		id = vs[0]
+	} else {
+		id = newRequestID()
 	}
+	c.Response().Header()[echo.HeaderXRequestID] = []string{id}
+}
+
+// logRequest writes the access log line and counts the request.
+func (s *Server) logRequest(c echo.Context, latency time.Duration) {
+	req, res := c.Request(), c.Response()
+	s.metrics.Request(c.Path(), res.Status, latency)
+	s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
+		slog.String("method", req.Method), slog.String("uri", req.RequestURI), slog.Int("status", res.Status),
+		slog.Duration("latency", latency), slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
+		slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size))
 }
 
 // panicStackSize is the most bytes of a panicking goroutine's stack logged.
 const panicStackSize = 16 << 10
 
-// recoverPanics turns a handler's panic into a 500 and logs it with the
-// panicking goroutine's stack. (echo's DisablePrintStack would also empty
-// the stack given to LogErrorFunc, so the stack is taken and only logged
-// here, never sent.)
-func (s *Server) recoverPanics() echo.MiddlewareFunc {
-	return middleware.RecoverWithConfig(middleware.RecoverConfig{
-		StackSize:       panicStackSize,
-		DisableStackAll: true,
-		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			s.log.Error("panic", "path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-				"err", err, "stack", string(stack))
-			return apierr.Errorf(apierr.KindInternal, "internal error; the server log has details under this request id")
-		},
-	})
+// guard checks the input, then runs next; a panic becomes a 500 whose log
+// line carries the panicking goroutine's stack (never sent to the client).
+// An http.ErrAbortHandler panic goes on up, as net/http means it to.
+func (s *Server) guard(c echo.Context, rep repeatable, next echo.HandlerFunc) (err error) {
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if r == http.ErrAbortHandler {
+			panic(r)
+		}
+		stack := make([]byte, panicStackSize)
+		stack = stack[:runtime.Stack(stack, false)]
+		s.log.Error("panic", "path", c.Request().URL.Path, "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"err", fmt.Sprint(r), "stack", string(stack))
+		err = apierr.Errorf(apierr.KindInternal, "internal error; the server log has details under this request id")
+	}()
+	if err := checkInput(c, rep); err != nil {
+		return err
+	}
+	return next(c)
 }
 
 // AcceptsGzip reports whether the Accept-Encoding header values accept

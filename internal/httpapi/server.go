@@ -66,6 +66,9 @@ const (
 	HeaderDataVersion   = "Hetang-Data-Version"
 )
 
+// headKey marks, in a request's context, a HEAD routed as GET.
+const headKey = "hetang.head"
+
 // ParamVersion asks any data endpoint for an earlier layout version:
 // ?version=N (GET /api/v1/versions lists them).
 const ParamVersion = "version"
@@ -84,9 +87,8 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 		Skipper: func(c echo.Context) bool { p := c.Request().URL.Path; return p == "/" || p == links.OGCAPI+"/" },
 	}))
 	// HEAD is routed as GET (echo routes by the request's method before
-	// route middleware runs), then turned back into HEAD for the handler, so
-	// that net/http sends the headers and drops the body.
-	const headKey = "hetang.head"
+	// route middleware runs), then turned back into HEAD for the handler by
+	// edge, so that net/http sends the headers and drops the body.
 	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if req := c.Request(); req.Method == http.MethodHead {
@@ -96,19 +98,8 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 			return next(c)
 		}
 	})
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if c.Get(headKey) != nil {
-				c.Request().Method = http.MethodHead
-			}
-			return next(c)
-		}
-	})
 	rep := repeatable{}
-	e.Use(requestID)
-	e.Use(s.accessLog)
-	e.Use(s.recoverPanics())
-	e.Use(strictInput(rep))
+	e.Use(s.edge(rep)) // HEAD back, request id, input checks, panics, errors, access log
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  cfg.CORSOrigins,
 		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodOptions},

@@ -211,7 +211,8 @@ func FuzzCheck(f *testing.F) {
 }
 
 func TestAppendString(t *testing.T) {
-	for _, s := range []string{"", "plain", "荷塘区", "<a href=\"x\">&amp;</a>", "\x00\x01\b\f\n\r\t\x1f\x7f", "\xff\xfe bad \xc3", "\u2028\u2029", "\\ / \"", "emoji 🌸"} {
+	for _, s := range []string{"", "plain", "荷塘区", "<a href=\"x\">&amp;</a>", "\x00\x01\b\f\n\r\t\x1f\x7f", "\xff\xfe bad \xc3", "\u2028\u2029", "\\ / \"", "emoji 🌸",
+		"\xe0\xa0\x80", "\xed\x9f\xbf", "\xed\xa0\x80 surrogate", "\xe0\x80\x80 overlong", "a\xe2\x80\xa8b\xe2\x80\xa9c", "\xe2\x80\xa7", "cut \xe4\xb8", "cut \xe4", "\xef\xbf\xbf\xee\x80\x80"} {
 		want, _ := json.Marshal(s)
 		if got := AppendString(nil, s); !bytes.Equal(got, want) {
 			t.Errorf("AppendString(%q) = %s, want %s", s, got, want)
@@ -220,7 +221,7 @@ func TestAppendString(t *testing.T) {
 }
 
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "荷塘", "<>&", "\xff", "\u2028", "\x00\b"} {
+	for _, s := range []string{"", "荷塘", "<>&", "\xff", "\u2028", "\x00\b", "\xe0\xa0\x80", "\xed\xa0\x80", "\xe0\x80\x80", "\xe2\x80\xa9", "\xe4\xb8"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -233,7 +234,9 @@ func FuzzAppendString(f *testing.F) {
 
 func TestAppendFloat(t *testing.T) {
 	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1.5, 113.17, 27.86, 418252.757, 3083203.893, 1e-6, 9.99e-7, 1e20, 1e21, 123456789012345678901234.0,
-		math.MaxFloat64, math.SmallestNonzeroFloat64, 5e-324, 1e-7, 0.000001234, 13.214, 4230.608} {
+		math.MaxFloat64, math.SmallestNonzeroFloat64, 5e-324, 1e-7, 0.000001234, 13.214, 4230.608,
+		0.1, 0.2, 0.3, 1.005, 999999999.999999, 1e9, -1e9, 123456789.123456, 0.000001, -0.000001, 0.0000015,
+		113.170001, 27.859999, 418252.757, 3083203.893, 1e15, 0.5, -0.25, 100, 2.0000001} {
 		want, _ := json.Marshal(v)
 		if got := AppendFloat(nil, v); !bytes.Equal(got, want) {
 			t.Errorf("AppendFloat(%v) = %s, want %s", v, got, want)
@@ -247,10 +250,28 @@ func TestAppendFloat(t *testing.T) {
 }
 
 func FuzzAppendFloat(f *testing.F) {
-	for _, v := range []float64{0, 1e21, 1e-7, 113.17, -3083203.893} {
+	for _, v := range []float64{0, 1e21, 1e-7, 113.17, -3083203.893, 0.000001, 999999999.999999, 1.005, 27.859999} {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		want, _ := json.Marshal(v)
+		if got := AppendFloat(nil, v); !bytes.Equal(got, want) {
+			t.Fatalf("AppendFloat(%v) = %s, want %s", v, got, want)
+		}
+	})
+}
+
+// FuzzAppendFloatDecimals feeds AppendFloat the values of its fast path:
+// decimals with up to 6 places, of every magnitude below and around 1e9.
+func FuzzAppendFloatDecimals(f *testing.F) {
+	for _, s := range [][2]int64{{113170000, 6}, {418252757, 3}, {-1, 6}, {999999999999999, 6}, {5, 0}, {1, 7}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, n, places int64) {
+		v := float64(n) / math.Pow(10, float64(places%10))
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return
 		}

@@ -53,6 +53,9 @@ func (w *Writer) String(s string) { w.B = AppendString(w.B, s) }
 
 // AppendFloat appends a finite v as encoding/json writes a float64.
 func AppendFloat(dst []byte, v float64) []byte {
+	if b, ok := appendShortDecimal(dst, v); ok {
+		return b
+	}
 	abs := math.Abs(v)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -67,6 +70,44 @@ func AppendFloat(dst []byte, v float64) []byte {
 		}
 	}
 	return dst
+}
+
+// appendShortDecimal is AppendFloat's fast path for the values answers are
+// full of: metres rounded to millimetres, coordinates typed with a few
+// decimals. When v is the double nearest to a decimal with at most 6
+// places and |v| < 1e9, that decimal (trailing zeros dropped) is the
+// shortest text that reads back to v — any shorter decimal is at least
+// 1e-6 away, more than the spacing of doubles below 1e9 — so it is what
+// strconv writes, made here with integer arithmetic. ok is false otherwise.
+func appendShortDecimal(dst []byte, v float64) ([]byte, bool) {
+	const scale = 1e6
+	if !(math.Abs(v) < 1e9) {
+		return dst, false
+	}
+	n := math.Round(v * scale)
+	if n/scale != v {
+		return dst, false
+	}
+	if math.Signbit(v) {
+		dst = append(dst, '-')
+	}
+	u := uint64(math.Abs(n))
+	dst = strconv.AppendUint(dst, u/scale, 10)
+	frac := u % scale
+	if frac == 0 {
+		return dst, true
+	}
+	var digits [6]byte
+	for i := 5; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	end := 6
+	for digits[end-1] == '0' {
+		end--
+	}
+	dst = append(dst, '.')
+	return append(dst, digits[:end]...), true
 }
 
 const hexDigits = "0123456789abcdef"
@@ -113,6 +154,17 @@ func AppendString(dst []byte, s string) []byte {
 			i++
 			start = i
 			continue
+		}
+		if b >= 0xE0 && b < 0xF0 && i+2 < len(s) {
+			// Three-byte sequences (Chinese text) without the general
+			// decoder: valid unless overlong or a surrogate; U+2028 and
+			// U+2029 (E2 80 A8/A9) are escaped below.
+			b1, b2 := s[i+1], s[i+2]
+			if b1&0xC0 == 0x80 && b2&0xC0 == 0x80 && (b != 0xE0 || b1 >= 0xA0) && (b != 0xED || b1 < 0xA0) &&
+				!(b == 0xE2 && b1 == 0x80 && (b2 == 0xA8 || b2 == 0xA9)) {
+				i += 3
+				continue
+			}
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {

@@ -1,8 +1,10 @@
 package locate
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -32,17 +34,31 @@ func BenchmarkHandler(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	st := fixture.Store(b)
 	h := httpapi.New(config.Default(), st, log, "test", New(st, log, spatial.ParcelLimits{})).Handler()
-	for _, bc := range []struct{ name, url string }{
-		{"healthz", "/healthz"},
-		{"locate", "/api/v1/locate?lon=113.17&lat=27.86"},
+	// Points spread over the district's box, as scripts/bench.sh sends them.
+	r := rand.New(rand.NewPCG(42, 7))
+	var points []string
+	for range 4096 {
+		points = append(points, fmt.Sprintf("/api/v1/locate?lon=%.6f&lat=%.6f", 113.131+r.Float64()*0.154, 27.831+r.Float64()*0.186))
+	}
+	for _, bc := range []struct {
+		name string
+		urls []string
+	}{
+		{"healthz", []string{"/healthz"}},
+		{"locate", points},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, bc.url, nil)
+			reqs := make([]*http.Request, len(bc.urls))
+			for i, u := range bc.urls {
+				reqs[i] = httptest.NewRequest(http.MethodGet, u, nil)
+			}
 			b.ReportAllocs()
 			cpu0 := cputime.Used()
+			i := 0
 			for b.Loop() {
 				w := &discardWriter{h: http.Header{}}
-				h.ServeHTTP(w, req)
+				h.ServeHTTP(w, reqs[i%len(reqs)])
+				i++
 				if w.status != 0 && w.status != http.StatusOK {
 					b.Fatalf("status %d", w.status)
 				}

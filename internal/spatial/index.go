@@ -458,12 +458,10 @@ func (li *layerIndex) kNearest(p orb.Point, fr localFrame, k int, dst []Nearest)
 	if k <= 0 || len(li.feats) == 0 {
 		return dst
 	}
-	type cand struct {
-		i  int
-		q  orb.Point
-		d2 float64
-	}
-	var buf [66]cand
+	// less ranks candidates by distance, then by feature order, so the
+	// kept set does not depend on the order they are measured in.
+	less := func(a, b nearCand) bool { return a.d2 < b.d2 || a.d2 == b.d2 && a.i < b.i }
+	var buf [66]nearCand
 	keep := min(k+2, len(li.feats), len(buf))
 	cs := buf[:0]
 	var inside uint64
@@ -471,21 +469,35 @@ func (li *layerIndex) kNearest(p orb.Point, fr localFrame, k int, dst []Nearest)
 		in, bd := li.grid.locate(p[0], p[1])
 		inside = in | bd
 	}
+	// Features are measured in order of their bounding boxes' distance to
+	// p: once keep are kept, the first box farther than the worst kept ends
+	// the search, and every later one is farther still.
+	type boxAt struct {
+		i  int
+		d2 float64
+	}
+	var obuf [64]boxAt
+	order := obuf[:0]
 	for i, fi := range li.feats {
-		c := cand{i: i, q: p}
-		if len(cs) == keep {
-			// Skip features whose bounding box is farther than the worst kept.
-			dx := math.Max(0, math.Max(fi.bound.Min[0]-p[0], p[0]-fi.bound.Max[0])) * fr.kx
-			dy := math.Max(0, math.Max(fi.bound.Min[1]-p[1], p[1]-fi.bound.Max[1])) * fr.ky
-			if dx*dx+dy*dy > cs[keep-1].d2*1.0001+1 {
-				continue
-			}
+		dx := math.Max(0, math.Max(fi.bound.Min[0]-p[0], p[0]-fi.bound.Max[0])) * fr.kx
+		dy := math.Max(0, math.Max(fi.bound.Min[1]-p[1], p[1]-fi.bound.Max[1])) * fr.ky
+		b := boxAt{i, dx*dx + dy*dy}
+		order = append(order, b)
+		for j := len(order) - 1; j > 0 && order[j].d2 < order[j-1].d2; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
 		}
-		if !(fi.kind == kindPolygon && (inside&(1<<uint(i)) != 0 || (li.grid == nil && fi.covers(p)))) {
+	}
+	for _, o := range order {
+		if len(cs) == keep && o.d2 > cs[keep-1].d2*1.0001+1 {
+			break
+		}
+		fi := li.feats[o.i]
+		c := nearCand{i: o.i, q: p}
+		if !(fi.kind == kindPolygon && (inside&(1<<uint(o.i)) != 0 || (li.grid == nil && fi.covers(p)))) {
 			c.q, c.d2 = fi.lines.nearest(p, fr)
 		}
 		// Insert into the sorted list of the best keep candidates.
-		if len(cs) == keep && c.d2 >= cs[keep-1].d2 {
+		if len(cs) == keep && !less(c, cs[keep-1]) {
 			continue
 		}
 		if len(cs) < keep {
@@ -493,10 +505,24 @@ func (li *layerIndex) kNearest(p orb.Point, fr localFrame, k int, dst []Nearest)
 		} else {
 			cs[keep-1] = c
 		}
-		for j := len(cs) - 1; j > 0 && cs[j].d2 < cs[j-1].d2; j-- {
+		for j := len(cs) - 1; j > 0 && less(cs[j], cs[j-1]); j-- {
 			cs[j], cs[j-1] = cs[j-1], cs[j]
 		}
 	}
+	return li.rankGeodesic(p, cs, k, dst)
+}
+
+// nearCand is a feature measured in the local frame: its nearest point q
+// and the squared distance d2 to it.
+type nearCand struct {
+	i  int
+	q  orb.Point
+	d2 float64
+}
+
+// rankGeodesic appends the k nearest of cs (sorted by d2) to dst, ranked by
+// the distance along the geodesic.
+func (li *layerIndex) rankGeodesic(p orb.Point, cs []nearCand, k int, dst []Nearest) []Nearest {
 	start := len(dst)
 	for j, c := range cs {
 		// Beyond the k-th, only near-ties can change the ranking.
