@@ -4,7 +4,9 @@
 #   1. in-process point-in-area (Go benchmark, one core) vs one PostGIS
 #      backend running ST_Intersects with the GiST index over 1,000,000 points;
 #   2. HTTP GET /api/v1/locate (wrk) vs pgbench over PostgreSQL's wire
-#      protocol, same concurrency, req/s and p50/p99 latency;
+#      protocol, same concurrency, req/s and p50/p99 latency; in the same
+#      rounds the same server's GET /healthz and the bare net/http ceiling
+#      (hetang-load ceiling), with the server's CPU time per request;
 #   3. 1,000,000 CSV points through POST /api/v1/locate/batch (curl) vs COPY
 #      of the same points into PostGIS plus the ST_Intersects join.
 # A throwaway PostgreSQL cluster lives in a temp dir (unix socket only) and is
@@ -13,8 +15,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CONC=${CONC:-8}          # concurrent clients for HTTP and pgbench
+CONC=${CONC:-32}         # concurrent clients for HTTP and pgbench
 DUR=${DUR:-10}           # seconds per load test
+ROUNDS=${ROUNDS:-3}      # HTTP: rounds of healthz, locate, ceiling and pgbench, one after the other
+STEPS=${STEPS:-"1 2 3"}  # which measurements to run (3 needs 2's server, which it starts anyway)
+PIN=${PIN:-}             # PIN=1: servers and PostgreSQL on CPU 0, wrk and pgbench on CPU 1 (taskset)
 NPTS=${NPTS:-1000000}    # batch size
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
@@ -22,13 +27,20 @@ PORT=${PORT:-$((20000 + RANDOM % 20000))}
 tmp=$(mktemp -d /tmp/hetang-bench.XXXXXX)
 chmod 755 "$tmp"
 srv_pid=""
+ceil_pid=""
 pg_started=""
+srv_cpu=()
+cli_cpu=()
+wrk_threads=2
+if [ -n "$PIN" ]; then srv_cpu=(taskset -c 0); cli_cpu=(taskset -c 1); wrk_threads=1; fi
+step() { [[ " $STEPS " == *" $1 "* ]]; }
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
 
 cleanup() {
   set +e
   [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+  [ -n "$ceil_pid" ] && kill "$ceil_pid" 2>/dev/null && wait "$ceil_pid" 2>/dev/null
   [ -n "$pg_started" ] && "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$tmp"
 }
@@ -39,13 +51,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 log "build"
 go build -o "$tmp/hetang" ./cmd/hetang
+go build -o "$tmp/hetang-load" ./cmd/hetang-load
 "$tmp/hetang" build -o "$tmp/hetang.gpkg" >&2
 
 log "PostgreSQL cluster in $tmp/pg (unix socket for set-up; pgbench over TCP 127.0.0.1:$PORT, the same loopback transport as the HTTP side)"
 mkdir -p "$tmp/pg" "$tmp/sock"
 [ ${#as_pg[@]} -gt 0 ] && chown postgres "$tmp/pg" "$tmp/sock"
 timeout 60 "${as_pg[@]}" "$PGBIN/initdb" -D "$tmp/pg" -U postgres --auth=trust -E UTF8 >/dev/null
-timeout 60 "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -w -l "$tmp/sock/pg.log" \
+timeout 60 "${srv_cpu[@]}" "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -w -l "$tmp/sock/pg.log" \
   -o "-p $PORT -k $tmp/sock -c listen_addresses='127.0.0.1' -c shared_buffers=128MB -c fsync=off -c max_connections=100" start >/dev/null
 pg_started=1
 PSQL=(timeout 300 "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$tmp/sock" -p "$PORT" -U postgres)
@@ -63,6 +76,7 @@ timeout 120 ogr2ogr -f PostgreSQL "PG:host=$tmp/sock port=$PORT dbname=bench use
 read -r XMIN YMIN XMAX YMAX < <("${PSQL[@]}" -At -F' ' -c "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom)::geometry e FROM district) s")
 echo "district bbox: $XMIN $YMIN $XMAX $YMAX" >&2
 
+if step 1; then
 log "1. in-process point-in-area"
 ours_inproc=$(timeout 300 go test -run '^$' -bench '^BenchmarkAreaOf$' -benchtime 2s -cpu 1 ./internal/spatial/ | awk '/BenchmarkAreaOf/ { for (i = 1; i <= NF; i++) if ($(i+1) == "points/s") print $i }')
 pg_sql="SELECT count(a.id) FROM (SELECT $XMIN + random() * ($XMAX - $XMIN) AS x, $YMIN + random() * ($YMAX - $YMIN) AS y FROM generate_series(1, $NPTS)) p
@@ -73,11 +87,19 @@ t1=$(date +%s.%N)
 pg_inproc=$(awk -v n="$NPTS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 echo "ours: $ours_inproc points/s (one core)   PostGIS: $pg_inproc points/s (one backend)" >&2
 
-log "2. single-point HTTP locate vs PostGIS over its wire protocol, $CONC clients, ${DUR}s"
+fi
+
 addr="127.0.0.1:$((PORT + 1))"
-HETANG_CACHE_DIR="$tmp/cache" HETANG_LOG_FORMAT=text "$tmp/hetang" serve -addr "$addr" -data "$tmp/hetang.gpkg" >/dev/null 2>"$tmp/serve.log" &
+HETANG_CACHE_DIR="$tmp/cache" HETANG_LOG_FORMAT=text "${srv_cpu[@]}" "$tmp/hetang" serve -addr "$addr" -data "$tmp/hetang.gpkg" >/dev/null 2>"$tmp/serve.log" &
 srv_pid=$!
 for _ in $(seq 100); do curl -fs "http://$addr/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+if step 2; then
+log "2. HTTP: /healthz, single-point /api/v1/locate, the bare net/http ceiling and PostGIS (pgbench), $CONC connections, ${DUR}s each, $ROUNDS rounds${PIN:+, servers on CPU 0 and clients on CPU 1}"
+ceil="127.0.0.1:$((PORT + 2))"
+"${srv_cpu[@]}" "$tmp/hetang-load" ceiling -addr "$ceil" >/dev/null 2>&1 &
+ceil_pid=$!
+for _ in $(seq 50); do curl -fs "http://$ceil/" >/dev/null 2>&1 && break; sleep 0.1; done
 cat > "$tmp/locate.lua" <<LUA
 math.randomseed(42)
 request = function()
@@ -86,28 +108,67 @@ request = function()
   return wrk.format("GET", string.format("/api/v1/locate?lon=%.6f&lat=%.6f", x, y))
 end
 LUA
-wrk_out=$(timeout $((DUR + 30)) wrk -t2 -c"$CONC" -d"${DUR}s" --latency -s "$tmp/locate.lua" "http://$addr" 2>&1)
-echo "$wrk_out" >&2
-ours_rps=$(echo "$wrk_out" | awk '/Requests\/sec/ { print $2 }')
-to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }'; }
-ours_p50=$(echo "$wrk_out" | awk '$1 == "50%" { print $2 }' | to_ms)
-ours_p99=$(echo "$wrk_out" | awk '$1 == "99%" { print $2 }' | to_ms)
-
 cat > "$tmp/pip.sql" <<SQL
 \set xi random(0, 1000000)
 \set yi random(0, 1000000)
 SELECT id FROM areas WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint($XMIN + :xi * ($XMAX - $XMIN) / 1000000.0, $YMIN + :yi * ($YMAX - $YMIN) / 1000000.0), 4326)) LIMIT 1;
 SQL
-(cd "$tmp" && timeout $((DUR + 60)) "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PORT" -U postgres -c "$CONC" -j 2 -T "$DUR" -M prepared \
-  -f "$tmp/pip.sql" -l --log-prefix="$tmp/pgb" bench > "$tmp/pgbench.out" 2>&1) || true
-cat "$tmp/pgbench.out" >&2
-pg_tps=$(awk '/^tps/ { print $3; exit }' "$tmp/pgbench.out")
-# Per-transaction log: 3rd field is the latency in µs.
-cat "$tmp"/pgb* 2>/dev/null | awk '{ print $3 }' | sort -n > "$tmp/lat.txt"
-nlat=$(wc -l < "$tmp/lat.txt")
-pct() { awk -v p="$1" -v n="$nlat" 'NR == int(n * p / 100) + 1 { printf "%.3f", $1 / 1000; exit }' "$tmp/lat.txt"; }
-pg_p50=$(pct 50); pg_p99=$(pct 99)
+to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.3f", v }'; }
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+# wrk_run NAME PID URL [wrk args]: one wrk run, a line "NAME rps p50 p99 cpu-µs/request" in $tmp/http.txt.
+wrk_run() {
+  local name=$1 pid=$2 url=$3 out t0 t1 n
+  shift 3
+  t0=$(ticks "$pid")
+  out=$(timeout $((DUR + 30)) "${cli_cpu[@]}" wrk -t"$wrk_threads" -c"$CONC" -d"${DUR}s" --latency "$@" "$url" 2>&1)
+  t1=$(ticks "$pid")
+  n=$(awk '/requests in/ { print $1 }' <<<"$out")
+  printf '%s %s %s %s %s\n' "$name" "$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" \
+    "$(awk '$1 == "50%" { print $2 }' <<<"$out" | to_ms)" "$(awk '$1 == "99%" { print $2 }' <<<"$out" | to_ms)" \
+    "$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$hz" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / hz * 1e6 / n; else print "?" }')" >> "$tmp/http.txt"
+  tail -1 "$tmp/http.txt" >&2
+}
+# pg_run ROUND: one pgbench run, a line "postgis tps p50 p99 -".
+pg_run() {
+  rm -f "$tmp"/pgb*
+  (cd "$tmp" && timeout $((DUR + 60)) "${cli_cpu[@]}" "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PORT" -U postgres -c "$CONC" -j "$wrk_threads" -T "$DUR" -M prepared \
+    -f "$tmp/pip.sql" -l --log-prefix="$tmp/pgb" bench > "$tmp/pgbench.out" 2>&1) || true
+  # Per-transaction log: the 3rd field is the latency in µs.
+  cat "$tmp"/pgb* 2>/dev/null | awk '{ print $3 }' | sort -n > "$tmp/lat.txt"
+  local nlat
+  nlat=$(wc -l < "$tmp/lat.txt")
+  pct() { awk -v p="$1" -v n="$nlat" 'NR == int(n * p / 100) + 1 { printf "%.3f", $1 / 1000; exit }' "$tmp/lat.txt"; }
+  printf 'postgis %s %s %s -\n' "$(awk '/^tps/ { print $3; exit }' "$tmp/pgbench.out")" "$(pct 50)" "$(pct 99)" >> "$tmp/http.txt"
+  tail -1 "$tmp/http.txt" >&2
+}
+: > "$tmp/http.txt"
+for r in $(seq "$ROUNDS"); do
+  echo "round $r (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  wrk_run healthz "$srv_pid" "http://$addr/healthz"
+  wrk_run locate "$srv_pid" "http://$addr" -s "$tmp/locate.lua"
+  wrk_run ceiling "$ceil_pid" "http://$ceil/"
+  pg_run
+done
+# median NAME FIELD: the median over the rounds (field 2 rps, 3 p50, 4 p99, 5 CPU µs/request).
+median() { awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$tmp/http.txt" | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+spread() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/http.txt" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
+ratios=$(awk '$1 == "healthz" { h = $2 } $1 == "locate" { printf "%s%.2f", sep, $2 / h; sep = ", " }' "$tmp/http.txt")
+ours_rps=$(median locate 2); ours_p50=$(median locate 3); ours_p99=$(median locate 4)
+pg_tps=$(median postgis 2); pg_p50=$(median postgis 3); pg_p99=$(median postgis 4)
+{
+  echo
+  echo "HTTP, $CONC connections, ${DUR}s per run, $ROUNDS rounds${PIN:+ (servers on CPU 0, clients on CPU 1)}; medians (min–max req/s)"
+  echo "| peer | req/s | range | p50 ms | p99 ms | server CPU µs/request |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for k in healthz locate ceiling postgis; do
+    echo "| $k | $(median $k 2) | $(spread $k) | $(median $k 3) | $(median $k 4) | $(median $k 5) |"
+  done
+  echo "locate / healthz per round: $ratios; medians: $(ratio "$ours_rps" "$(median healthz 2)"); locate / ceiling $(ratio "$ours_rps" "$(median ceiling 2)"); locate / PostGIS $(ratio "$ours_rps" "$pg_tps")"
+} | tee "$tmp/http.md" >&2
+fi
 
+if step 3; then
 log "3. batch: $NPTS CSV points"
 awk -v n="$NPTS" -v x0="$XMIN" -v y0="$YMIN" -v x1="$XMAX" -v y1="$YMAX" 'BEGIN { srand(7); print "lon,lat,id"; for (i = 1; i <= n; i++) printf "%.6f,%.6f,%d\n", x0 + rand() * (x1 - x0), y0 + rand() * (y1 - y0), i }' > "$tmp/points.csv"
 t_ours=$(timeout 300 curl -fsS -o "$tmp/out.csv" -w '%{time_total}' -H 'Content-Type: text/csv' --data-binary @"$tmp/points.csv" "http://$addr/api/v1/locate/batch")
@@ -125,6 +186,8 @@ t1=$(date +%s.%N)
 pg_batch=$(awk -v n="$NPTS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
 echo "PostGIS: COPY + ST_Intersects join of $NPTS points in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')s (area only)" >&2
 
+fi
+
 cat <<OUT
 
 Queries benchmark ($(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); concurrency $CONC)
@@ -135,3 +198,4 @@ HTTP locate p50 ms                 ${ours_p50:-?}  ${pg_p50:-?}  $(ratio "${ours
 HTTP locate p99 ms                 ${ours_p99:-?}  ${pg_p99:-?}  $(ratio "${ours_p99:-0}" "${pg_p99:-0}")
 batch points/s ($NPTS)          ${ours_batch:-?}  ${pg_batch:-?}  $(ratio "${ours_batch:-0}" "${pg_batch:-0}")
 OUT
+if [ -f "$tmp/http.md" ]; then cat "$tmp/http.md"; fi

@@ -126,3 +126,39 @@ func TestRunAgainstFake(t *testing.T) {
 		t.Errorf("markdown:\n%s", res.Markdown())
 	}
 }
+
+// TestCeiling starts the ceiling server and reads its constant answer; it
+// refuses an address off the loopback interface.
+func TestCeiling(t *testing.T) {
+	if code := run(context.Background(), []string{"ceiling", "-addr", "0.0.0.0:0"}, io.Discard, io.Discard); code != 2 {
+		t.Errorf("ceiling on 0.0.0.0: exit %d, want 2", code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &strings.Builder{}
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"ceiling", "-addr", "127.0.0.1:0"}, pw, io.Discard); pw.Close() }()
+	line := make([]byte, 200)
+	n, _ := pr.Read(line)
+	out.Write(line[:n])
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	url := strings.TrimSpace(strings.TrimPrefix(out.String(), "ceiling server on "))
+	resp, err := http.Get(url + "any/path?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(b) != 100 || resp.ContentLength != 100 {
+		t.Errorf("ceiling answered %d, %d bytes (Content-Length %d): %q", resp.StatusCode, len(b), resp.ContentLength, b)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the ceiling server did not stop")
+	}
+}

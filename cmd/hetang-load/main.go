@@ -7,6 +7,9 @@
 //	hetang-load -target http://127.0.0.1:8080 -c 8 -d 30s -n 1000000 -pid 1234 \
 //	    -json load.json -md load.md
 //
+// `hetang-load ceiling -addr 127.0.0.1:9090` serves the benchmarks' ceiling
+// peer instead: a bare net/http server answering a constant 100-byte body.
+//
 // It refuses targets that are not on the loopback interface (127.0.0.0/8,
 // ::1, localhost): it is a test tool, not a way to load someone else's server.
 //
@@ -36,6 +39,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "ceiling" {
+		return runCeiling(ctx, args[1:], stdout, stderr)
+	}
 	opt, err := parseOptions(args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
