@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,16 +9,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 	"hetang/internal/httpapi"
-	"hetang/internal/store"
 )
 
 // probe is a feature made for these tests: it echoes its query, panics,
@@ -45,34 +42,12 @@ func (probe) Mount(r httpapi.Routes) {
 // the log needs no lock of its own.
 func newProbeServer(t *testing.T) (http.Handler, *bytes.Buffer) {
 	t.Helper()
-	st, err := probeStore()
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	return httpapi.New(config.Default(), st, log, "test", probe{}).Handler(), logs
+	return httpapi.New(config.Default(), fixture.Store(t), log, "test", probe{}).Handler(), logs
 }
 
-// probeDir is the cache directory of probeStore, removed by TestMain.
-var probeDir string
-
-// probeStore is the embedded layout, built once per test binary.
-var probeStore = sync.OnceValues(func() (*store.Store, error) {
-	var err error
-	if probeDir, err = os.MkdirTemp("", "hetang-httpapi-test-"); err != nil {
-		return nil, err
-	}
-	return store.OpenDefault(context.Background(), probeDir, geodata.FS)
-})
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if probeDir != "" {
-		os.RemoveAll(probeDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
 
 type header = [][2]string
 
