@@ -112,10 +112,13 @@ func Build(ctx context.Context, lay *layout.Layout) (*Index, error) {
 }
 
 // BuildFrom is Build reusing the parts of prev, an index of an earlier
-// version of the layout, that belong to layers lay still holds (the same
-// *layout.Layer) when the indexed extent has not changed: replacing one layer
-// then costs about that layer's share of a full build. prev may be nil, and
-// it is not changed.
+// version of the layout, when the indexed extent has not changed: a layer
+// lay still holds (the same *layout.Layer) is taken whole, and in a layer
+// that was replaced, a feature whose geometry is equal to the one at the
+// same position before keeps that one's linework and nearest-point grid
+// (and when all do, the layer keeps its merged grid and polygon grid).
+// Replacing one layer then costs about the share of that layer's geometry
+// that changed. prev may be nil, and it is not changed.
 func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, error) {
 	ix := &Index{version: lay.Version, layers: map[string]*layerIndex{}, proj: &projected{}}
 	if prev != nil {
@@ -137,22 +140,38 @@ func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, er
 	ix.world.Min = orb.Point{ix.world.Min[0] - worldMargin, ix.world.Min[1] - worldMargin}
 	ix.world.Max = orb.Point{ix.world.Max[0] + worldMargin, ix.world.Max[1] + worldMargin}
 	reuse := prev != nil && prev.world == ix.world
+	// reused: the layer's grids are all there (the whole layer, or every
+	// feature, came from prev).
 	reused := map[string]bool{}
 	for _, ly := range lay.Layers {
+		var old *layerIndex
 		if reuse {
-			if li, ok := prev.layers[ly.ID]; ok && li.layer == ly {
-				ix.layers[ly.ID] = li
+			old = prev.layers[ly.ID]
+			if old != nil && old.layer == ly {
+				ix.layers[ly.ID] = old
 				reused[ly.ID] = true
 				continue
 			}
 		}
 		li := &layerIndex{layer: ly}
-		for _, f := range ly.Features {
+		all := old != nil && len(old.feats) == len(ly.Features)
+		for j, f := range ly.Features {
+			if old != nil && j < len(old.feats) && orb.Equal(old.feats[j].f.Geometry, f.Geometry) {
+				fi := *old.feats[j]
+				fi.f = f
+				li.feats = append(li.feats, &fi)
+				continue
+			}
+			all = false
 			fi, err := newFeatIndex(f)
 			if err != nil {
 				return nil, fmt.Errorf("spatial: layer %s feature %s: %w", ly.ID, f.ID, err)
 			}
 			li.feats = append(li.feats, fi)
+		}
+		if all {
+			li.grid, li.merged = old.grid, old.merged
+			reused[ly.ID] = true
 		}
 		ix.layers[ly.ID] = li
 	}
@@ -192,8 +211,8 @@ func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, er
 		li.grid = g
 	}
 	// A grid per feature (k nearest) and one over the merged linework (the
-	// single nearest feature) of every hot layer not reused, built in
-	// parallel: each grid is its own.
+	// single nearest feature) of every hot layer, except those taken from
+	// prev, built in parallel: each grid is its own.
 	var grids []*lineSet
 	for _, id := range hotLayers {
 		li := ix.layers[id]
@@ -203,8 +222,10 @@ func BuildFrom(ctx context.Context, lay *layout.Layout, prev *Index) (*Index, er
 		var sets []*lineSet
 		for _, fi := range li.feats {
 			sets = append(sets, fi.lines)
+			if fi.lines.grid == nil {
+				grids = append(grids, fi.lines)
+			}
 		}
-		grids = append(grids, sets...)
 		if len(sets) > 1 {
 			li.merged = mergeLineSets(sets)
 			grids = append(grids, li.merged)
