@@ -59,7 +59,7 @@ bench: ## benchmarks (in-process, HTTP, batch) with PostGIS as the peer
 
 bench-replicas: ## 1 vs 3 replicas on one PostGIS: locate req/s, snapshot swap time, import-to-visible latency (BENCH_DURATION, default 10s)
 	@scripts/deps.sh bench
-	HETANG_BENCH=1 $(GO) test -count=1 -run '^TestBenchReplicas$$' -v -timeout 20m ./cmd/hetang/ | sed -n '/^Replicas on one PostGIS/,/^| import/p'
+	HETANG_BENCH=1 $(GO) test -count=1 -run '^TestBenchReplicas$$' -v -timeout 20m ./cmd/hetang/ | awk '/^Replicas on one PostGIS/ {on = 1} on && /^(Replicas|[|]|$$)/ {print} on && /^--- / {exit}'
 
 loadtest: ## load test on loopback for LOAD_DURATION (default 30s); numbers into BENCHMARKS.md; fails on any error
 	scripts/loadtest.sh

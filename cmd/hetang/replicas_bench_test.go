@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -107,19 +105,26 @@ end
 	warm()
 	three := load(reps)
 
-	// Import-to-visible latency and swap times: imports of the places
-	// layer (small, not indexed for every point) and of the roads (a hot
-	// layer: its nearest-point grids are rebuilt).
-	var latencies []time.Duration
+	// Import-to-visible latency and swap times, by kind of import: the
+	// places (small, not indexed for every point), the roads with new
+	// attributes only, and the roads with every geometry moved (by 1e-7°,
+	// back and forth): a hot layer whose nearest-point grids every replica
+	// rebuilds.
+	kinds := []struct {
+		name, layer string
+		dx          float64
+	}{{"places", "places", 0}, {"roads, attributes only", "roads", 0}, {"roads, every geometry moved", "roads", 1e-7}}
+	latencies := map[string][]time.Duration{}
 	swaps := map[string][]time.Duration{}
-	for i := range 12 {
-		layer := "places"
-		if i%2 == 1 {
-			layer = "roads"
+	for i := range 6 * len(kinds) {
+		kind := kinds[i%len(kinds)]
+		dx := kind.dx
+		if i/len(kinds)%2 == 1 {
+			dx = -dx
 		}
 		via := reps[i%3].base
-		body := layerWith(t, via, layer, "bench-"+strconv.Itoa(i))
-		n, err := importLayer(via, layer, body)
+		marker := "bench-" + strconv.Itoa(i)
+		n, err := importLayer(via, kind.layer, layerWith(t, via, kind.layer, marker, dx), marker)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,10 +144,10 @@ end
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
-		latencies = append(latencies, time.Since(answered))
+		latencies[kind.name] = append(latencies[kind.name], time.Since(answered))
 		for j, r := range reps {
 			if j != i%3 { // the writer swaps as it commits; the others follow
-				swaps[layer] = append(swaps[layer], swapSeconds(t, r.base))
+				swaps[kind.name] = append(swaps[kind.name], swapSeconds(t, r.base))
 			}
 		}
 	}
@@ -158,52 +163,15 @@ end
 	fmt.Printf("| locate req/s, 1 replica | %.0f |\n", one)
 	fmt.Printf("| locate req/s, 3 replicas (3 × wrk, %d connections each) | %.0f |\n", conns/3, three)
 	fmt.Printf("| 3 replicas / 1 replica | %.2f |\n", three/one)
-	for _, layer := range []string{"places", "roads"} {
-		fmt.Printf("| snapshot swap (load + index), %s import: median / max | %s / %s |\n", layer,
-			pct(swaps[layer], 0.5).Round(100*time.Microsecond), pct(swaps[layer], 1).Round(100*time.Microsecond))
+	for _, k := range kinds {
+		fmt.Printf("| snapshot swap (load + index), %s: median / max (%d swaps) | %s / %s |\n", k.name, len(swaps[k.name]),
+			pct(swaps[k.name], 0.5).Round(100*time.Microsecond), pct(swaps[k.name], 1).Round(100*time.Microsecond))
 	}
-	fmt.Printf("| import answered → served by all 3 replicas: median / p90 / max (%d imports) | %s / %s / %s |\n", len(latencies),
-		pct(latencies, 0.5).Round(time.Millisecond), pct(latencies, 0.9).Round(time.Millisecond), pct(latencies, 1).Round(time.Millisecond))
-}
-
-var layerMarker = regexp.MustCompile(`"description":"[^"]*"`)
-
-// layerWith returns a layer's GeoJSON with every description set to marker.
-func layerWith(t *testing.T, base, layer, marker string) []byte {
-	t.Helper()
-	resp, err := http.Get(base + "/api/v1/layers/" + layer)
-	if err != nil {
-		t.Fatal(err)
+	for _, k := range kinds {
+		ls := latencies[k.name]
+		fmt.Printf("| import answered → served by all 3 replicas, %s: median / max (%d imports) | %s / %s |\n", k.name, len(ls),
+			pct(ls, 0.5).Round(time.Millisecond), pct(ls, 1).Round(time.Millisecond))
 	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return layerMarker.ReplaceAll(b, []byte(`"description":"`+marker+`"`))
-}
-
-func importLayer(base, layer string, body []byte) (int64, error) {
-	req, err := http.NewRequest(http.MethodPut, base+"/api/v1/layers/"+layer, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+replicaWriter)
-	req.Header.Set("Content-Type", "application/geo+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		return 0, fmt.Errorf("import %s: %d %s", layer, resp.StatusCode, b)
-	}
-	var res struct {
-		Version int64 `json:"version"`
-	}
-	err = json.Unmarshal(b, &res)
-	return res.Version, err
 }
 
 func servedVersion(base string) int64 {

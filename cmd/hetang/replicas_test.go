@@ -35,7 +35,7 @@ func (r *replica) base() string {
 	return r.srv.base
 }
 
-// layerState is what one read of the places layer showed.
+// layerState is what one read of a layer showed.
 type layerState struct {
 	version     int64  // Hetang-Layout-Version
 	dataVersion string // Hetang-Data-Version, which the body's data_version must equal
@@ -45,8 +45,8 @@ type layerState struct {
 
 var replicaClient = &http.Client{Timeout: 10 * time.Second}
 
-func readPlaces(base string) (layerState, error) {
-	resp, err := replicaClient.Get(base + "/api/v1/layers/places")
+func readLayer(base, layer string) (layerState, error) {
+	resp, err := replicaClient.Get(base + "/api/v1/layers/" + layer)
 	if err != nil {
 		return layerState{}, err
 	}
@@ -85,11 +85,12 @@ func readPlaces(base string) (layerState, error) {
 	return st, nil
 }
 
-// placesWith returns the places layer as GeoJSON with every description set
-// to marker.
-func placesWith(t *testing.T, base, marker string) []byte {
+// layerWith returns a layer as GeoJSON, as the replica at base serves it,
+// with every description set to marker and, when dx is not 0, every
+// longitude moved by dx degrees (a new geometry for every feature).
+func layerWith(t *testing.T, base, layer, marker string, dx float64) []byte {
 	t.Helper()
-	resp, err := replicaClient.Get(base + "/api/v1/layers/places")
+	resp, err := replicaClient.Get(base + "/api/v1/layers/" + layer)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,12 @@ func placesWith(t *testing.T, base, marker string) []byte {
 		t.Fatal(err)
 	}
 	for _, f := range fc["features"].([]any) {
-		f.(map[string]any)["properties"].(map[string]any)["description"] = marker
+		f := f.(map[string]any)
+		f["properties"].(map[string]any)["description"] = marker
+		if dx != 0 {
+			g := f["geometry"].(map[string]any)
+			g["coordinates"] = shiftLon(g["coordinates"], dx)
+		}
 	}
 	b, err := json.Marshal(fc)
 	if err != nil {
@@ -108,9 +114,22 @@ func placesWith(t *testing.T, base, marker string) []byte {
 	return b
 }
 
-// importOnce PUTs the places layer; it returns the new version number.
-func importOnce(base string, body []byte, message string) (int64, error) {
-	req, err := http.NewRequest(http.MethodPut, base+"/api/v1/layers/places?message="+message, bytes.NewReader(body))
+// shiftLon moves every position of GeoJSON coordinates by dx in longitude.
+func shiftLon(c any, dx float64) any {
+	a := c.([]any)
+	if x, ok := a[0].(float64); ok {
+		a[0] = x + dx
+		return a
+	}
+	for i := range a {
+		a[i] = shiftLon(a[i], dx)
+	}
+	return a
+}
+
+// importLayer PUTs a layer with a message; it returns the new version number.
+func importLayer(base, layer string, body []byte, message string) (int64, error) {
+	req, err := http.NewRequest(http.MethodPut, base+"/api/v1/layers/"+layer+"?message="+message, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
@@ -123,7 +142,7 @@ func importOnce(base string, body []byte, message string) (int64, error) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
-		return 0, fmt.Errorf("import: %d %s", resp.StatusCode, b)
+		return 0, fmt.Errorf("import %s: %d %s", layer, resp.StatusCode, b)
 	}
 	var res struct {
 		Version int64 `json:"version"`
@@ -153,12 +172,13 @@ func waitReadyz(t *testing.T, base string, within time.Duration) {
 }
 
 // TestReplicas runs 3 `hetang serve` processes on one PostGIS database with
-// 8 readers spread over them, and imports through different replicas: every
-// replica serves each new version within 1 s of the import's answer; no
-// read ever shows a mixed or missing layer, a body that disagrees with its
-// version header, or a version going backwards; killing a replica and
-// restarting PostgreSQL in the middle lose nothing; the versions are
-// consecutive.
+// 8 readers spread over them, and imports through different replicas, of
+// the places and of the roads with every geometry moved (a layer whose
+// nearest-point grids every replica rebuilds): every replica serves each
+// new version within 1 s of the import's answer; no read ever shows a
+// mixed or missing layer, a body that disagrees with its version header, or
+// a version going backwards; killing a replica and restarting PostgreSQL in
+// the middle lose nothing; the versions are consecutive.
 func TestReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("multi-process test")
@@ -181,18 +201,34 @@ func TestReplicas(t *testing.T) {
 
 	// Version 2: every feature marked, so a reader can tell a whole layer
 	// from a mixed one.
-	if _, err := importOnce(reps[0].base(), placesWith(t, reps[0].base(), "gen-0"), "gen-0"); err != nil {
+	if _, err := importLayer(reps[0].base(), "places", layerWith(t, reps[0].base(), "places", "gen-0", 0), "gen-0"); err != nil {
 		t.Fatal(err)
 	}
-	first, err := readPlaces(reps[0].base())
-	if err != nil {
-		t.Fatal(err)
+	layers := []string{"places", "roads"}
+	wantFeatures := map[string]int{}
+	for _, layer := range layers {
+		st, err := readLayer(reps[0].base(), layer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantFeatures[layer] = st.features
 	}
-	wantFeatures := first.features
 
-	// markerOf is the marker version n must show: version 2 is gen-0, and
-	// each acknowledged import k is version k+2.
-	markerOf := func(n int64) string { return "gen-" + strconv.FormatInt(n-2, 10) }
+	// Import k (k ≥ 1) is version k+2, with message and marker gen-k. Every
+	// third is of the roads with every geometry moved (by 1e-7°, back and
+	// forth), the others of the places.
+	isRoads := func(k int) bool { return k%3 == 2 }
+	// markerOf is the marker a layer must show at version n: that of the
+	// layer's last import up to n ("" for the roads before their first, as
+	// built descriptions differ).
+	markerOf := func(layer string, n int64) string {
+		for k := int(n - 2); k >= 0; k-- {
+			if (layer == "roads") == (k > 0 && isRoads(k)) {
+				return "gen-" + strconv.Itoa(k)
+			}
+		}
+		return ""
+	}
 
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
@@ -209,14 +245,15 @@ func TestReplicas(t *testing.T) {
 		go func(r *replica) {
 			defer readers.Done()
 			var last int64
-			for {
+			for j := 0; ; j++ {
 				select {
 				case <-stop:
 					return
 				default:
 				}
+				layer := layers[j%len(layers)]
 				down := r.down.Load()
-				st, err := readPlaces(r.base())
+				st, err := readLayer(r.base(), layer)
 				switch {
 				case err != nil && (down || r.down.Load()):
 					downReads.Add(1)
@@ -227,11 +264,11 @@ func TestReplicas(t *testing.T) {
 					continue
 				}
 				reads.Add(1)
-				if st.features != wantFeatures {
-					report("version %d: %d features, want %d (a missing part of the layer)", st.version, st.features, wantFeatures)
+				if st.features != wantFeatures[layer] {
+					report("version %d: %d %s, want %d (a missing part of the layer)", st.version, st.features, layer, wantFeatures[layer])
 				}
-				if st.version >= 2 && st.marker != markerOf(st.version) {
-					report("version %d shows marker %q, want %q (mixed or wrong data)", st.version, st.marker, markerOf(st.version))
+				if want := markerOf(layer, st.version); st.version >= 2 && st.marker != want {
+					report("version %d shows %s marked %q, want %q (mixed or wrong data)", st.version, layer, st.marker, want)
 				}
 				if st.version < last {
 					report("version went back from %d to %d", last, st.version)
@@ -246,6 +283,13 @@ func TestReplicas(t *testing.T) {
 		t.Helper()
 		imports++
 		marker := "gen-" + strconv.Itoa(imports)
+		layer, dx := "places", 0.0
+		if isRoads(imports) {
+			layer, dx = "roads", 1e-7
+			if imports/3%2 == 1 {
+				dx = -dx
+			}
+		}
 		var n int64
 		var err error
 		for attempt := 0; attempt < 40; attempt++ {
@@ -253,7 +297,7 @@ func TestReplicas(t *testing.T) {
 			if r.down.Load() {
 				continue
 			}
-			if n, err = importOnce(r.base(), placesWith(t, r.base(), marker), marker); err == nil {
+			if n, err = importLayer(r.base(), layer, layerWith(t, r.base(), layer, marker, dx), marker); err == nil {
 				break
 			}
 			time.Sleep(250 * time.Millisecond)
@@ -285,11 +329,11 @@ func TestReplicas(t *testing.T) {
 						resp.Body.Close()
 					}
 					if h.LayoutVersion >= n {
-						t.Logf("version %d: replica %d serves it %s after the import's answer", n, i, time.Since(committed).Round(time.Millisecond))
+						t.Logf("version %d (%s): replica %d serves it %s after the import's answer", n, layer, i, time.Since(committed).Round(time.Millisecond))
 						return
 					}
 					if time.Since(committed) > time.Second {
-						report("replica %d still serves version %d more than 1 s after version %d was committed", i, h.LayoutVersion, n)
+						report("replica %d still serves version %d more than 1 s after version %d (%s) was committed", i, h.LayoutVersion, n, layer)
 						return
 					}
 					time.Sleep(5 * time.Millisecond)
@@ -315,7 +359,7 @@ func TestReplicas(t *testing.T) {
 	reps[1].srv = next
 	reps[1].mu.Unlock()
 	reps[1].down.Store(false)
-	if st, err := readPlaces(next.base); err != nil || st.version != int64(imports+2) {
+	if st, err := readLayer(next.base, "places"); err != nil || st.version != int64(imports+2) {
 		t.Fatalf("the restarted replica serves version %d (%v), want %d", st.version, err, imports+2)
 	}
 	doImport(1)
@@ -331,7 +375,7 @@ func TestReplicas(t *testing.T) {
 	if reads.Load()-before < 10 {
 		t.Errorf("only %d reads answered while PostgreSQL was down", reads.Load()-before)
 	}
-	if _, err := importOnce(reps[0].base(), placesWith(t, reps[0].base(), "while-down"), "while-down"); err == nil {
+	if _, err := importLayer(reps[0].base(), "places", layerWith(t, reps[0].base(), "places", "while-down", 0), "while-down"); err == nil {
 		t.Error("an import succeeded while PostgreSQL was down")
 	}
 	for _, r := range reps {
@@ -378,14 +422,16 @@ func TestReplicas(t *testing.T) {
 		if want := head - int64(i); v.N != want {
 			t.Errorf("versions are not consecutive: position %d holds %d, want %d", i, v.N, want)
 		}
-		if v.N >= 2 && v.Message != markerOf(v.N) {
-			t.Errorf("version %d message %q, want %q", v.N, v.Message, markerOf(v.N))
+		if want := "gen-" + strconv.FormatInt(v.N-2, 10); v.N >= 2 && v.Message != want {
+			t.Errorf("version %d message %q, want %q", v.N, v.Message, want)
 		}
 	}
 	for i, r := range reps {
-		st, err := readPlaces(r.base())
-		if err != nil || st.version != head || st.marker != markerOf(head) {
-			t.Errorf("replica %d ends at version %d marker %q (%v), want %d %q", i, st.version, st.marker, err, head, markerOf(head))
+		for _, layer := range layers {
+			st, err := readLayer(r.base(), layer)
+			if want := markerOf(layer, head); err != nil || st.version != head || st.marker != want {
+				t.Errorf("replica %d ends at version %d, %s marked %q (%v), want %d %q", i, st.version, layer, st.marker, err, head, want)
+			}
 		}
 	}
 	if t.Failed() {
