@@ -96,7 +96,9 @@ func runLocate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	b := &locate.Batch{Locator: &locate.Locator{Index: st.Current().Index, K: *k, Limits: parcelLimits(cfg)}, Input: opt, Out: outF}
+	l := locate.For(st.Current())
+	l.K, l.Limits = *k, parcelLimits(cfg)
+	b := &locate.Batch{Locator: l, Input: opt, Out: outF}
 	b.Opened = func(in *intake.Input) {
 		if b.Out == "" {
 			b.Out = locate.DefaultOut(in.Format)

@@ -37,11 +37,13 @@ type LayerInfo struct {
 
 // Catalog is the body of GET /api/v1/layers.
 type Catalog struct {
-	DataVersion string       `json:"data_version"`
-	CRS         string       `json:"crs"`
-	Notice      string       `json:"notice"`
-	Layers      []LayerInfo  `json:"layers"`
-	Links       []links.Link `json:"links"`
+	DataVersion string `json:"data_version"`
+	// LayoutVersion is the layout version listed (Hetang-Layout-Version).
+	LayoutVersion int64        `json:"layout_version"`
+	CRS           string       `json:"crs"`
+	Notice        string       `json:"notice"`
+	Layers        []LayerInfo  `json:"layers"`
+	Links         []links.Link `json:"links"`
 }
 
 // cacheBytes caps the encoded layers and features kept for reuse.
@@ -70,10 +72,11 @@ func (s *Server) Mount(r httpapi.Routes) {
 }
 
 func (s *Server) listLayers(c echo.Context) error {
-	lay := s.store.SnapshotFor(c.Request().Context()).Layout
+	snap := s.store.SnapshotFor(c.Request().Context())
+	lay := snap.Layout
 	// Absolute links, so that a client that saved the catalog can follow them.
 	root := c.Scheme() + "://" + c.Request().Host
-	cat := Catalog{DataVersion: lay.Version, CRS: crs.CRS84URI, Notice: layout.Notice,
+	cat := Catalog{DataVersion: lay.Version, LayoutVersion: snap.Version.N, CRS: crs.CRS84URI, Notice: layout.Notice,
 		Links: []links.Link{
 			{Rel: links.RelSelf, Href: root + links.Layers, Type: mediatype.JSON},
 			{Rel: links.RelEnclosure, Href: root + links.GPKG, Type: mediatype.GeoPackage, Title: "The whole layout as one GeoPackage (?crs=EPSG:4490|4547|3857)"},

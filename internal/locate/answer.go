@@ -109,6 +109,9 @@ type Query struct {
 
 // PointAnswer is the body of GET /api/v1/locate.
 type PointAnswer struct {
+	// LayoutVersion is the layout version answered from (what
+	// Hetang-Layout-Version says and ?version= takes).
+	LayoutVersion       int64        `json:"layout_version"`
 	Query               Query        `json:"query"`
 	WGS84               *XY          `json:"wgs84"`
 	EPSG4547            *XY          `json:"epsg4547"`
@@ -135,23 +138,27 @@ type OverlapRef struct {
 
 // PolygonAnswer is the body of POST /api/v1/locate.
 type PolygonAnswer struct {
-	CRS         string       `json:"crs"`
-	Repaired    bool         `json:"repaired"`
-	RepairNote  string       `json:"repair_note"`
-	AreaM2      float64      `json:"area_m2"`
-	PrimaryArea *OverlapRef  `json:"primary_area"`
-	Areas       []OverlapRef `json:"areas"`
-	Cities      []OverlapRef `json:"cities"`
-	Bases       []OverlapRef `json:"bases"`
-	InCorridor  bool         `json:"in_corridor"`
-	Nearest     NearestSet   `json:"nearest"`
-	Notice      string       `json:"notice"`
+	LayoutVersion int64        `json:"layout_version"`
+	CRS           string       `json:"crs"`
+	Repaired      bool         `json:"repaired"`
+	RepairNote    string       `json:"repair_note"`
+	AreaM2        float64      `json:"area_m2"`
+	PrimaryArea   *OverlapRef  `json:"primary_area"`
+	Areas         []OverlapRef `json:"areas"`
+	Cities        []OverlapRef `json:"cities"`
+	Bases         []OverlapRef `json:"bases"`
+	InCorridor    bool         `json:"in_corridor"`
+	Nearest       NearestSet   `json:"nearest"`
+	Notice        string       `json:"notice"`
 }
 
 // Locator answers queries on one index in one crs.
 type Locator struct {
 	Index *spatial.Index
-	CRS   crs.CRS
+	// LayoutVersion is the number of the layout version Index belongs to,
+	// named in every answer.
+	LayoutVersion int64
+	CRS           crs.CRS
 	// K is the number of nearest roads (DefaultK when 0).
 	K int
 	// Limits bound each parcel (zero fields: spatial's defaults).
@@ -309,6 +316,7 @@ func (l *Locator) Point(p orb.Point) (*PointAnswer, error) {
 	}
 	m := newAnswerMem(l.k())
 	a := &PointAnswer{
+		LayoutVersion:  l.LayoutVersion,
 		Query:          Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code},
 		WGS84:          m.xy(w[0], w[1]),
 		EPSG4547:       m.xy(round(gk[0], 3), round(gk[1], 3)),
@@ -373,7 +381,8 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 		return out
 	}
 	a := &PolygonAnswer{
-		CRS: l.CRS.Code, Repaired: hit.Repaired, RepairNote: hit.RepairNote, AreaM2: round(hit.SquareMeters, 2),
+		LayoutVersion: l.LayoutVersion,
+		CRS:           l.CRS.Code, Repaired: hit.Repaired, RepairNote: hit.RepairNote, AreaM2: round(hit.SquareMeters, 2),
 		Areas: ov(hit.Areas), Cities: ov(hit.Cities), Bases: ov(hit.Bases), InCorridor: hit.InCorridor,
 		Nearest: l.nearestSet(&m, &hit.Distances), Notice: Notice,
 	}

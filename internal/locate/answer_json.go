@@ -22,7 +22,9 @@ import (
 // number, which encoding/json refuses too.
 func (a *PointAnswer) AppendJSON(dst []byte) ([]byte, error) {
 	w := jsontext.Writer{B: dst}
-	w.Raw(`{"query":{"lon":`)
+	w.Raw(`{"layout_version":`)
+	w.Int(a.LayoutVersion)
+	w.Raw(`,"query":{"lon":`)
 	w.Float(a.Query.Lon)
 	w.Raw(`,"lat":`)
 	w.Float(a.Query.Lat)

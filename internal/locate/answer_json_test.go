@@ -37,13 +37,14 @@ func checkSameJSON(t *testing.T, a *PointAnswer) {
 
 // TestPointAnswerJSONReal compares the hand-written encoder with
 // encoding/json on real answers: a grid over the district and beyond it,
-// in every supported CRS, with 1, 3 and 50 nearest roads.
+// in every supported CRS, with 1, 3 and 50 nearest roads (and layout
+// versions of 1 to 7 digits).
 func TestPointAnswerJSONReal(t *testing.T) {
 	ix := fixture.Index(t)
 	n := 0
 	for _, cr := range crs.All {
 		for _, k := range []int{1, 3, 50} {
-			l := &Locator{Index: ix, CRS: cr, K: k}
+			l := &Locator{Index: ix, CRS: cr, K: k, LayoutVersion: int64(1 + k*k*1000)}
 			for x := 112.9; x <= 113.45; x += 0.05 {
 				for y := 27.6; y <= 28.05; y += 0.05 {
 					p, err := cr.FromWGS84([2]float64{x, y})

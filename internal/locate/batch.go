@@ -48,6 +48,9 @@ const (
 	MemberLocateError = "locate_error"
 	// MemberInDistrict is inside_district again, under the name the page asked for.
 	MemberInDistrict = "in_district"
+	// MemberLayoutVersion is the layout version answered from: a member of
+	// every NDJSON output line and of the GeoJSON output's FeatureCollection.
+	MemberLayoutVersion = "layout_version"
 )
 
 // District status words (district_status_zh).
@@ -147,7 +150,7 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 		go b.answerChunks(ctx, &loc, work)
 	}
 	bw := bufio.NewWriterSize(out, 256<<10)
-	w, err := newWriter(b.Out, bw, rd)
+	w, err := newWriter(b.Out, bw, rd, b.Locator.LayoutVersion)
 	if err != nil {
 		return 0, false, err
 	}
@@ -502,14 +505,16 @@ type writer interface {
 	end() error
 }
 
-func newWriter(f Format, w *bufio.Writer, in *intake.Input) (writer, error) {
+// newWriter returns the writer of format f; version is the layout version
+// answered from (CSV output names it in its response header only).
+func newWriter(f Format, w *bufio.Writer, in *intake.Input, version int64) (writer, error) {
 	switch f {
 	case FormatCSV:
 		return &csvWriter{w: csv.NewWriter(w), header: in.Columns}, nil
 	case FormatNDJSON:
-		return &ndjsonWriter{w: w, enc: json.NewEncoder(w), header: in.Columns}, nil
+		return &ndjsonWriter{w: w, enc: json.NewEncoder(w), header: in.Columns, version: version}, nil
 	}
-	return &geojsonWriter{w: w, header: in.Columns, meta: InputMeta(in)}, nil
+	return &geojsonWriter{w: w, header: in.Columns, meta: InputMeta(in), version: version}, nil
 }
 
 // InputInfo describes what was read and assumed: the "input" member of
@@ -636,14 +641,16 @@ func members(r *intake.Record, header []string) map[string]any {
 }
 
 type ndjsonWriter struct {
-	w      *bufio.Writer
-	enc    *json.Encoder
-	header []string
+	w       *bufio.Writer
+	enc     *json.Encoder
+	header  []string
+	version int64
 }
 
 func (n *ndjsonWriter) write(r *intake.Record, res *result) error {
 	m := members(r, n.header)
 	res.object(m)
+	m[MemberLayoutVersion] = n.version
 	if r.IsFeature {
 		f := map[string]any{"type": "Feature", "geometry": geometryJSON(r.WGS84), "properties": m}
 		if r.ID != nil {
@@ -660,6 +667,7 @@ type geojsonWriter struct {
 	w       *bufio.Writer
 	header  []string
 	meta    InputInfo
+	version int64
 	started bool
 }
 
@@ -669,7 +677,8 @@ func (g *geojsonWriter) begin() error {
 	if err != nil {
 		return err
 	}
-	_, err = g.w.WriteString(`{"type":"FeatureCollection","input":` + string(meta) + `,"features":[` + "\n")
+	_, err = g.w.WriteString(`{"type":"FeatureCollection","` + MemberLayoutVersion + `":` + strconv.FormatInt(g.version, 10) +
+		`,"input":` + string(meta) + `,"features":[` + "\n")
 	return err
 }
 

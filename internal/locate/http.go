@@ -65,10 +65,16 @@ func (s *Server) Mount(r httpapi.Routes) {
 	e.GET("/api/v1/nearest", s.getNearest, r.Std...)
 }
 
-// index is the spatial index of the snapshot the request reads (the
-// current version, or the one ?version= names).
-func (s *Server) index(c echo.Context) *spatial.Index {
-	return s.store.SnapshotFor(c.Request().Context()).Index
+// snapshot is the snapshot the request reads (the current version, or the
+// one ?version= names).
+func (s *Server) snapshot(c echo.Context) *store.Snapshot {
+	return s.store.SnapshotFor(c.Request().Context())
+}
+
+// For returns a locator on snap's index that names snap's version in its
+// answers.
+func For(snap *store.Snapshot) *Locator {
+	return &Locator{Index: snap.Index, LayoutVersion: snap.Version.N}
 }
 
 // ParseK reads k (1..50, default def).
@@ -145,7 +151,9 @@ func (s *Server) locator(c echo.Context, q url.Values) (*Locator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Locator{Index: s.index(c), CRS: cr, K: k, Limits: s.limits}, nil
+	l := For(s.snapshot(c))
+	l.CRS, l.K, l.Limits = cr, k, s.limits
+	return l, nil
 }
 
 func (s *Server) getLocate(c echo.Context) error {
@@ -338,7 +346,8 @@ func (s *Server) postBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	l := &Locator{Index: s.index(c), K: k, Limits: s.limits}
+	l := For(s.snapshot(c))
+	l.K, l.Limits = k, s.limits
 	opt, err := s.inputOptions(c)
 	if err != nil {
 		return err
@@ -427,16 +436,17 @@ func (w *lazyWriter) Write(p []byte) (int, error) {
 
 // DistanceAnswer is the body of GET /api/v1/distance.
 type DistanceAnswer struct {
-	From        [2]float64 `json:"from"`
-	To          [2]float64 `json:"to"`
-	CRS         string     `json:"crs"`
-	DistanceM   float64    `json:"distance_m"`
-	AzimuthFwd  float64    `json:"azimuth_fwd_deg"`
-	AzimuthBack float64    `json:"azimuth_back_deg"`
-	Ellipsoid   string     `json:"ellipsoid"`
-	Method      string     `json:"method"`
-	FromWGS84   [2]float64 `json:"from_wgs84"`
-	ToWGS84     [2]float64 `json:"to_wgs84"`
+	LayoutVersion int64      `json:"layout_version"`
+	From          [2]float64 `json:"from"`
+	To            [2]float64 `json:"to"`
+	CRS           string     `json:"crs"`
+	DistanceM     float64    `json:"distance_m"`
+	AzimuthFwd    float64    `json:"azimuth_fwd_deg"`
+	AzimuthBack   float64    `json:"azimuth_back_deg"`
+	Ellipsoid     string     `json:"ellipsoid"`
+	Method        string     `json:"method"`
+	FromWGS84     [2]float64 `json:"from_wgs84"`
+	ToWGS84       [2]float64 `json:"to_wgs84"`
 }
 
 func (s *Server) getDistance(c echo.Context) error {
@@ -473,7 +483,8 @@ func (s *Server) getDistance(c echo.Context) error {
 		back -= 360
 	}
 	return c.JSON(http.StatusOK, DistanceAnswer{
-		From: [2]float64{from[0], from[1]}, To: [2]float64{to[0], to[1]}, CRS: cr.Code,
+		LayoutVersion: s.snapshot(c).Version.N,
+		From:          [2]float64{from[0], from[1]}, To: [2]float64{to[0], to[1]}, CRS: cr.Code,
 		DistanceM: round(d, 4), AzimuthFwd: round(az1, 9), AzimuthBack: round(back, 9),
 		Ellipsoid: "WGS84", Method: "geodesic (Karney's algorithm, GeographicLib)",
 		FromWGS84: [2]float64{a[0], a[1]}, ToWGS84: [2]float64{b[0], b[1]},
@@ -482,10 +493,11 @@ func (s *Server) getDistance(c echo.Context) error {
 
 // NearestAnswer is the body of GET /api/v1/nearest.
 type NearestAnswer struct {
-	Query    Query        `json:"query"`
-	Layer    string       `json:"layer"`
-	Features []NearestRef `json:"features"`
-	Notice   string       `json:"notice"`
+	LayoutVersion int64        `json:"layout_version"`
+	Query         Query        `json:"query"`
+	Layer         string       `json:"layer"`
+	Features      []NearestRef `json:"features"`
+	Notice        string       `json:"notice"`
 }
 
 func (s *Server) getNearest(c echo.Context) error {
@@ -516,7 +528,7 @@ func (s *Server) getNearest(c echo.Context) error {
 		}
 		return err
 	}
-	a := NearestAnswer{Query: Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code}, Layer: layer, Features: []NearestRef{}, Notice: Notice}
+	a := NearestAnswer{LayoutVersion: l.LayoutVersion, Query: Query{Lon: p[0], Lat: p[1], CRS: l.CRS.Code}, Layer: layer, Features: []NearestRef{}, Notice: Notice}
 	m := newAnswerMem(len(ns))
 	for _, n := range ns {
 		if nr, ok := l.nearestRef(&m, n); ok {

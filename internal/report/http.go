@@ -101,7 +101,9 @@ func (s *Server) prepare(c echo.Context) (bool, *locate.Locator, error) {
 	if err != nil {
 		return false, nil, err
 	}
-	return pdf, &locate.Locator{Index: s.store.SnapshotFor(c.Request().Context()).Index, CRS: cr, K: locate.DefaultK, Limits: s.limits}, nil
+	l := locate.For(s.store.SnapshotFor(c.Request().Context()))
+	l.CRS, l.K, l.Limits = cr, locate.DefaultK, s.limits
+	return pdf, l, nil
 }
 
 func (s *Server) get(c echo.Context) error {

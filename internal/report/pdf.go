@@ -100,7 +100,7 @@ func (r *Report) PDF(ly *layout.Layout) ([]byte, error) {
 	w.line(margin, margin, 8, textW, "选址核查报告  Site check report", false)
 	w.setSize(8)
 	w.line(margin, margin, 3.8, textW, "日期 Date: "+r.Date, true)
-	w.line(margin, margin+3.8, 3.8, textW, "数据版本 Data version: "+r.DataVersion, true)
+	w.line(margin, margin+3.8, 3.8, textW, fmt.Sprintf("数据版本 Data version: %s（布局版本 layout version %d）", r.DataVersion, r.LayoutVersion), true)
 	w.setSize(8.5)
 	w.para(margin, margin+11, textW, 4, r.subjectLine(), 3)
 

@@ -71,6 +71,7 @@ type Report struct {
 	GeneratedAt      string      `json:"generated_at"`
 	Date             string      `json:"date"`
 	DataVersion      string      `json:"data_version"`
+	LayoutVersion    int64       `json:"layout_version"`
 	Subject          Subject     `json:"subject"`
 	Answers          any         `json:"answers"` // *locate.PointAnswer or *locate.PolygonAnswer
 	PlanText         []PlanText  `json:"plan_text"`
@@ -102,7 +103,7 @@ func ForPoint(ly *layout.Layout, a *locate.PointAnswer, now time.Time) *Report {
 	r := newReport(ly, now)
 	in := [2]float64{a.Query.Lon, a.Query.Lat}
 	r.Subject = Subject{Kind: SubjectPoint, CRS: a.Query.CRS, Input: &in}
-	r.Answers, r.point = a, a
+	r.Answers, r.point, r.LayoutVersion = a, a, a.LayoutVersion
 	if a.WGS84 != nil {
 		r.wgs = orb.Point{a.WGS84[0], a.WGS84[1]}
 	}
@@ -126,7 +127,7 @@ func ForPoint(ly *layout.Layout, a *locate.PointAnswer, now time.Time) *Report {
 func ForParcel(ly *layout.Layout, a *locate.PolygonAnswer, w orb.Geometry, now time.Time) *Report {
 	r := newReport(ly, now)
 	r.Subject = Subject{Kind: SubjectParcel, CRS: a.CRS, Geometry: w, AreaM2: a.AreaM2}
-	r.Answers, r.polygon = a, a
+	r.Answers, r.polygon, r.LayoutVersion = a, a, a.LayoutVersion
 	c, _ := planar.CentroidArea(w)
 	r.wgs = c
 	r.Coordinates = coordinates(c)

@@ -32,8 +32,10 @@ const (
 
 // Answer is the body of GET /api/v1/search.
 type Answer struct {
-	Query   string   `json:"query"`
-	Results []Result `json:"results"`
+	// LayoutVersion is the layout version searched (Hetang-Layout-Version).
+	LayoutVersion int64    `json:"layout_version"`
+	Query         string   `json:"query"`
+	Results       []Result `json:"results"`
 }
 
 // Server serves GET /api/v1/search from the store's current snapshot.
@@ -78,7 +80,7 @@ func (s *Server) get(c echo.Context) error {
 	}
 	crsName := q.Get(httpapi.ParamCRS)
 	snap := s.store.SnapshotFor(c.Request().Context())
-	a := Answer{Query: text, Results: []Result{}}
+	a := Answer{LayoutVersion: snap.Version.N, Query: text, Results: []Result{}}
 	if p, geo, ok := parsePair(text); ok {
 		r, ok, err := coordinateResult(p, geo, crsName)
 		if err != nil {
