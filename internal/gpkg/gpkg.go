@@ -538,19 +538,25 @@ func metaOrder(meta *layoutMeta, names []string) []string {
 }
 
 func readVersion(ctx context.Context, db *sql.DB) (string, error) {
-	ok, err := tableExists(ctx, db, tableMetadata)
-	if err != nil || !ok {
-		return "", err
+	v, _, err := Metadata(ctx, db, metaVersion)
+	return v, err
+}
+
+// Metadata returns the value of key in the file's hetang_metadata table;
+// ok is false when the file has no such table (written by another program)
+// or the table no such key.
+func Metadata(ctx context.Context, db *sql.DB, key string) (v string, ok bool, err error) {
+	if ok, err := tableExists(ctx, db, tableMetadata); err != nil || !ok {
+		return "", false, err
 	}
-	var v string
-	err = db.QueryRowContext(ctx, "SELECT value FROM "+tableMetadata+" WHERE key = ?", metaVersion).Scan(&v)
+	err = db.QueryRowContext(ctx, "SELECT value FROM "+tableMetadata+" WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", false, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("gpkg: reading %s: %w", tableMetadata, err)
+		return "", false, fmt.Errorf("gpkg: reading %s: %w", tableMetadata, err)
 	}
-	return v, nil
+	return v, true, nil
 }
 
 // readLayerMeta returns the layer's metadata from the layout metadata

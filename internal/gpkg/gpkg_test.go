@@ -869,3 +869,45 @@ func TestWriteSRSUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadata reads hetang_metadata: a key of a store's file, a key it
+// lacks, and files without the table (an export, a file GDAL wrote): not an
+// error, the value is missing.
+func TestMetadata(t *testing.T) {
+	requireTool(t, "ogr2ogr")
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.geojson")
+	if err := os.WriteFile(src, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"p1"},"geometry":{"type":"Point","coordinates":[113.2,27.9]}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gdalFile := filepath.Join(dir, "gdal.gpkg")
+	run(t, "ogr2ogr", "-f", "GPKG", gdalFile, src, "-nln", "sites")
+	// A store's file (written with an Extra) has the table.
+	storeFile := filepath.Join(dir, "store.gpkg")
+	if err := WriteWith(ctx, storeFile, testLayout(), func(context.Context, *sql.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, key, want string
+		ok                    bool
+	}{
+		{"a store file's version", storeFile, metaVersion, testLayout().Version, true},
+		{"a key it lacks", storeFile, "history_schema", "", false},
+		{"an export without the table", writeTestFile(t), metaVersion, "", false},
+		{"a file GDAL wrote", gdalFile, metaVersion, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := OpenReadOnly(ctx, tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			got, ok, err := Metadata(ctx, db, tc.key)
+			if err != nil || got != tc.want || ok != tc.ok {
+				t.Errorf("Metadata(%q) = %q, %v, %v; want %q, %v, nil", tc.key, got, ok, err, tc.want, tc.ok)
+			}
+		})
+	}
+}

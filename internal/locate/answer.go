@@ -188,37 +188,83 @@ func (l *Locator) ToWGS84(p orb.Point) (orb.Point, error) {
 	}
 	w, err := l.CRS.ToWGS84(p)
 	if err != nil {
-		return orb.Point{}, invalidf("cannot convert (%v, %v) from %s: %w", p[0], p[1], l.CRS.Code, err)
+		return orb.Point{}, invalidf(reasonOutOfRange, "cannot convert (%v, %v) from %s: %w", p[0], p[1], l.CRS.Code, err)
 	}
 	if !finite(w[0]) || !finite(w[1]) || w[0] < -180 || w[0] > 180 || w[1] < -90 || w[1] > 90 {
-		return orb.Point{}, invalidf("(%v, %v) in %s is not on the Earth", p[0], p[1], l.CRS.Code)
+		return orb.Point{}, invalidf(reasonOutOfRange, "(%v, %v) in %s is not on the Earth", p[0], p[1], l.CRS.Code)
 	}
 	return w, nil
 }
 
-// invalidf returns an error about the caller's input (apierr.KindInvalid):
-// its text starts "locate: "; a client reads the rest.
-func invalidf(format string, args ...any) error {
-	return fmt.Errorf("locate: %w", apierr.Errorf(apierr.KindInvalid, format, args...))
+// reason is why a point or parcel cannot be located, as a kind: the
+// errors Point and Polygon return for their input carry one (a
+// *reasonError), and the batch's error_zh says it in Chinese (zhReason),
+// never by reading the English text.
+type reason uint8
+
+const (
+	reasonInvalid     reason = iota // any other invalid input
+	reasonOutOfRange                // coordinates outside the frame's range, or not convertible from it
+	reasonNotFinite                 // NaN or infinite coordinates
+	reasonNotAreal                  // a parcel with no area
+	reasonTooLarge                  // a parcel over a size limit
+	reasonTooComplex                // a parcel with too many self-crossings
+	reasonUnsupported               // an edge between antipodal points, a ring around a pole
+	reasonStopped                   // the deadline passed or the client left
+	numReasons
+)
+
+// reasonsZH are the reasons in Chinese.
+var reasonsZH = [numReasons]string{
+	reasonInvalid:     "几何无效",
+	reasonOutOfRange:  "坐标超出范围，请检查坐标系",
+	reasonNotFinite:   "坐标不是有限数",
+	reasonNotAreal:    "地块没有面积",
+	reasonTooLarge:    "地块过大（顶点或多边形过多）",
+	reasonTooComplex:  "地块过于复杂（自相交过多）",
+	reasonUnsupported: "地块的边过长（两端近乎对跖）或环绕极点",
+	reasonStopped:     "超时或已取消",
 }
 
-// parcelError gives the spatial errors of a parcel their category: no area,
-// unsupported rings and too many self-crossings are the client's to fix
-// (400), a parcel over a size limit is too large (413); the message says
-// the limit and the setting that holds it.
+// reasonError is an error about the caller's input with its reason.
+type reasonError struct {
+	reason reason
+	err    error
+}
+
+func (e *reasonError) Error() string { return e.err.Error() }
+func (e *reasonError) Unwrap() error { return e.err }
+
+// invalidf returns an error about the caller's input (apierr.KindInvalid)
+// for reason r: its text starts "locate: "; a client reads the rest.
+func invalidf(r reason, format string, args ...any) error {
+	return &reasonError{r, fmt.Errorf("locate: %w", apierr.Errorf(apierr.KindInvalid, format, args...))}
+}
+
+// parcelError gives the spatial errors of a parcel their category and
+// reason: no area, unsupported rings and too many self-crossings are the
+// client's to fix (400), a parcel over a size limit is too large (413); the
+// message says the limit and the setting that holds it.
 func parcelError(err error) error {
-	var le *spatial.LimitError
+	var (
+		le *spatial.LimitError
+		ue *spatial.UnsupportedError
+		r  reason
+		ae *apierr.Error
+	)
 	switch {
 	case errors.Is(err, spatial.ErrNotAreal):
-		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, notAreal, err))
+		r, ae = reasonNotAreal, apierr.WithCause(apierr.KindInvalid, notAreal, err)
 	case errors.As(err, &le) && le.TooComplex:
-		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, strings.TrimPrefix(le.Error(), "spatial: "), err))
+		r, ae = reasonTooComplex, apierr.WithCause(apierr.KindInvalid, strings.TrimPrefix(le.Error(), "spatial: "), err)
 	case errors.As(err, &le):
-		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindTooLarge, strings.TrimPrefix(le.Error(), "spatial: "), err))
-	case errors.Is(err, spatial.ErrUnsupported):
-		return fmt.Errorf("locate: %w", apierr.WithCause(apierr.KindInvalid, strings.TrimPrefix(err.Error(), "spatial: unsupported parcel: "), err))
+		r, ae = reasonTooLarge, apierr.WithCause(apierr.KindTooLarge, strings.TrimPrefix(le.Error(), "spatial: "), err)
+	case errors.As(err, &ue):
+		r, ae = reasonUnsupported, apierr.WithCause(apierr.KindInvalid, ue.Detail(), err)
+	default:
+		return err
 	}
-	return err
+	return &reasonError{r, fmt.Errorf("locate: %w", ae)}
 }
 
 // notAreal is what a client reads about a parcel with no area.
@@ -230,19 +276,19 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // longitude in [-180, 180] and latitude in [-90, 90].
 func checkXY(c crs.CRS, p orb.Point) error {
 	if !finite(p[0]) || !finite(p[1]) {
-		return invalidf("coordinates must be finite numbers, got (%v, %v)", p[0], p[1])
+		return invalidf(reasonNotFinite, "coordinates must be finite numbers, got (%v, %v)", p[0], p[1])
 	}
 	if lim := c.MaxAbsXY(); lim > 0 {
 		if math.Abs(p[0]) > lim || math.Abs(p[1]) > lim {
-			return invalidf("%s coordinates (%v, %v) are outside the system's valid range: x and y within ±%.2f m", c.Code, p[0], p[1], lim)
+			return invalidf(reasonOutOfRange, "%s coordinates (%v, %v) are outside the system's valid range: x and y within ±%.2f m", c.Code, p[0], p[1], lim)
 		}
 		return nil
 	}
 	if p[0] < -180 || p[0] > 180 {
-		return invalidf("lon %v is outside [-180, 180] (x-first order: lon, then lat)", p[0])
+		return invalidf(reasonOutOfRange, "lon %v is outside [-180, 180] (x-first order: lon, then lat)", p[0])
 	}
 	if p[1] < -90 || p[1] > 90 {
-		return invalidf("lat %v is outside [-90, 90] (x-first order: lon, then lat)", p[1])
+		return invalidf(reasonOutOfRange, "lat %v is outside [-90, 90] (x-first order: lon, then lat)", p[1])
 	}
 	return nil
 }
@@ -364,7 +410,7 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 	w := g
 	if !l.CRS.IsWGS84() {
 		if w, err = l.CRS.GeometryToWGS84(g); err != nil {
-			return nil, invalidf("cannot convert the parcel from %s: %w", l.CRS.Code, err)
+			return nil, invalidf(reasonOutOfRange, "cannot convert the parcel from %s: %w", l.CRS.Code, err)
 		}
 	}
 	hit, err := l.Index.LocateParcel(ctx, w, spatial.ParcelOptions{K: l.k(), Limits: l.Limits})

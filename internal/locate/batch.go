@@ -278,22 +278,18 @@ func recErr(n int, err error) result {
 	return result{errEN: fmt.Sprintf("record %d: %s", n, en), errZH: fmt.Sprintf("第 %d 条：无法定位（%s）", n, zhReason(err))}
 }
 
-// zhReason names the kind of a locate error in Chinese.
+// zhReason says in Chinese why a record could not be located: the reason
+// its error carries, else (a deadline, a cancellation, anything else) by
+// the error's kind.
 func zhReason(err error) string {
-	msg := err.Error()
+	var re *reasonError
 	switch {
-	case errors.Is(err, spatial.ErrNotAreal):
-		return "地块没有面积"
-	case strings.Contains(msg, "outside [-180, 180]"), strings.Contains(msg, "outside [-90, 90]"), strings.Contains(msg, "out of range"), strings.Contains(msg, "not on the Earth"):
-		return "坐标超出范围，请检查坐标系"
-	case strings.Contains(msg, "finite"):
-		return "坐标不是有限数"
-	case strings.Contains(msg, "too many vertices"), strings.Contains(msg, "vertices"):
-		return "地块顶点过多"
+	case errors.As(err, &re):
+		return reasonsZH[re.reason]
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return "超时或已取消"
+		return reasonsZH[reasonStopped]
 	}
-	return "几何无效"
+	return reasonsZH[reasonInvalid]
 }
 
 // answer locates one record: in the input's own frame when the crs package

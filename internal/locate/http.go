@@ -179,38 +179,38 @@ func (s *Server) getLocate(c echo.Context) error {
 // Go type names.
 func ParseParcel(b []byte) (orb.Geometry, error) {
 	if err := jsontext.Check(b); err != nil {
-		return nil, invalidf("the body must be one GeoJSON Feature, Polygon or MultiPolygon: %v", err)
+		return nil, invalidf(reasonInvalid, "the body must be one GeoJSON Feature, Polygon or MultiPolygon: %v", err)
 	}
 	var probe struct {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, invalidf("the body must be a GeoJSON Feature, Polygon or MultiPolygon: %v", jsontext.Describe(err))
+		return nil, invalidf(reasonInvalid, "the body must be a GeoJSON Feature, Polygon or MultiPolygon: %v", jsontext.Describe(err))
 	}
 	var g orb.Geometry
 	switch probe.Type {
 	case "Feature":
 		var rerr *intake.RowError
 		if g, rerr = intake.FeatureGeometry(b); rerr != nil {
-			return nil, invalidf("%s", rerr.EN)
+			return nil, invalidf(reasonInvalid, "%s", rerr.EN)
 		}
 	case "Polygon", "MultiPolygon":
 		var rerr *intake.RowError
 		if g, rerr = intake.GeometryFromJSON(b); rerr != nil {
-			return nil, invalidf("%s", rerr.EN)
+			return nil, invalidf(reasonInvalid, "%s", rerr.EN)
 		}
 	case "":
-		return nil, invalidf(`the body must be a GeoJSON Feature, Polygon or MultiPolygon (no "type" member)`)
+		return nil, invalidf(reasonInvalid, `the body must be a GeoJSON Feature, Polygon or MultiPolygon (no "type" member)`)
 	default:
-		return nil, invalidf("a GeoJSON %s has no area: POST a Feature, Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", apierr.Quote(probe.Type))
+		return nil, invalidf(reasonInvalid, "a GeoJSON %s has no area: POST a Feature, Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", apierr.Quote(probe.Type))
 	}
 	switch g.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 		return g, nil
 	case nil:
-		return nil, invalidf("the geometry is empty")
+		return nil, invalidf(reasonInvalid, "the geometry is empty")
 	}
-	return nil, invalidf("a %s has no area: POST a Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", g.GeoJSONType())
+	return nil, invalidf(reasonInvalid, "a %s has no area: POST a Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", g.GeoJSONType())
 }
 
 // parcelMediaTypes are the bodies POST /api/v1/locate reads.

@@ -163,7 +163,7 @@ func (ix *Index) shapeParcel(ctx context.Context, mp orb.MultiPolygon, lim Parce
 		for ri, r := range poly {
 			u, err := unwrapRing(r, c[0])
 			if err != nil {
-				return nil, fmt.Errorf("%w: polygon %d ring %d: %w", ErrUnsupported, pi+1, ri+1, err)
+				return nil, &UnsupportedError{Polygon: pi + 1, Ring: ri + 1, Err: err}
 			}
 			part = append(part, u)
 			d, err := densifyRing(ctx, u, c, near, &steps, lim.MaxWorkVertices+outlineSlack-sh.outlineN)
@@ -405,3 +405,23 @@ func clipRing(r orb.Ring, b orb.Bound) orb.Ring {
 	}
 	return append(out, out[0])
 }
+
+// UnsupportedError is ErrUnsupported about one ring: errors.Is(err,
+// ErrUnsupported) holds, and Detail says which ring and why, for people.
+type UnsupportedError struct {
+	Polygon, Ring int   // 1-based
+	Err           error // why, in words for people
+}
+
+func (e *UnsupportedError) Error() string { return ErrUnsupported.Error() + ": " + e.Detail() }
+
+// Detail names the ring and says why it cannot be read.
+func (e *UnsupportedError) Detail() string {
+	return fmt.Sprintf("polygon %d ring %d: %v", e.Polygon, e.Ring, e.Err)
+}
+
+// Is makes the error ErrUnsupported.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// Unwrap returns why.
+func (e *UnsupportedError) Unwrap() error { return e.Err }

@@ -114,13 +114,12 @@ func (g *GPKG) historySchema(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: opening %s: %w", filepath.Base(g.path), err)
 	}
 	defer db.Close()
-	var v string
-	err = db.QueryRowContext(ctx, "SELECT value FROM hetang_metadata WHERE key = ?", metaHistorySchema).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) || err != nil && strings.Contains(err.Error(), "no such table") {
-		return 0, nil
-	}
+	v, ok, err := gpkg.Metadata(ctx, db, metaHistorySchema)
 	if err != nil {
 		return 0, fmt.Errorf("store: %s: %w", filepath.Base(g.path), err)
+	}
+	if !ok {
+		return 0, nil
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
