@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help deps deps-test web build run test tidy-check vet staticcheck unit e2e browser check bench bench-replicas loadtest soak fuzz vulncheck clean
+.PHONY: help deps deps-test web build run test tidy-check vet staticcheck unit e2e browser check bench bench-replicas loadtest soak stress bench-parcels fuzz vulncheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,13 @@ loadtest: ## load test on loopback for LOAD_DURATION (default 30s); numbers into
 
 soak: ## memory soak for SOAK_DURATION (default 10m); RSS samples into BENCHMARKS.md; fails if memory grows
 	scripts/soak.sh
+
+bench-parcels: ## parcel locate throughput (1 and 8 clients, small and 1,000-vertex parcels) before (BEFORE=c74c832) and after
+	@command -v wrk >/dev/null || scripts/deps.sh bench
+	scripts/parcelbench.sh
+
+stress: ## parcel stress run for STRESS_DURATION (default 60s): 20 heavy + tiny parcels, RSS under the budget; into BENCHMARKS.md
+	scripts/stress.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s)
 	scripts/fuzz.sh $${FUZZTIME:-10s}

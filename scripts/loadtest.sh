@@ -10,6 +10,16 @@
 #
 #   LOAD_DURATION=30s LOAD_CONCURRENCY=8 scripts/loadtest.sh
 #   SOAK_DURATION=10m SOAK_CONCURRENCY=4 SOAK_RATE=300 scripts/loadtest.sh soak
+#   STRESS_DURATION=60s STRESS_HEAVY=20 STRESS_TINY=2 STRESS_BUDGET=1GiB \
+#       STRESS_DEADLINE=30s scripts/loadtest.sh stress      (scripts/stress.sh)
+#
+# The stress mode runs the parcel stress test (hetang-load -stress): heavy
+# parcels back to back from STRESS_HEAVY clients and tiny ones from
+# STRESS_TINY, against a server with memory budget STRESS_BUDGET and request
+# timeout STRESS_DEADLINE; it fails when a check fails (a dropped
+# connection, a heavy answer later than the deadline + 1 s or other than
+# 200/503, a tiny parcel not answered or p99 ≥ 100 ms, RSS over the budget)
+# or the server dies.
 #
 # LOAD_MIX overrides the weighted mix; LOAD_SKIP_MISSING=1 skips request
 # classes whose endpoint the server lacks (a partial build) instead of
@@ -36,8 +46,12 @@ soak)
 	extra=(-rss-growth-check)
 	marker=soak
 	;;
+stress)
+	duration=${STRESS_DURATION:-60s}
+	marker=stress
+	;;
 *)
-	echo "usage: $0 [load|soak]" >&2
+	echo "usage: $0 [load|soak|stress]" >&2
 	exit 2
 	;;
 esac
@@ -57,13 +71,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "loadtest: building" >&2
 mkdir -p bin
 $GO build -ldflags "-X main.version=$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/hetang ./cmd/hetang
 $GO build -o "$work/hetang-load" ./cmd/hetang-load
 
 echo "loadtest: starting the server" >&2
-HETANG_CACHE_DIR="$work/cache" HETANG_LOG_FORMAT=json \
+stress_budget=${STRESS_BUDGET:-1GiB}
+stress_deadline=${STRESS_DEADLINE:-30s}
+server_env=()
+if [[ $mode == stress ]]; then
+	server_env=(HETANG_MEMORY_BUDGET="$stress_budget" HETANG_REQUEST_TIMEOUT="$stress_deadline")
+fi
+env "${server_env[@]}" HETANG_CACHE_DIR="$work/cache" HETANG_LOG_FORMAT=json \
 	bin/hetang serve -addr 127.0.0.1:0 >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
 base=
@@ -85,14 +106,20 @@ if [[ -z $base ]]; then
 	cat "$work/server.log" >&2
 	exit 1
 fi
-echo "loadtest: server pid $server_pid at $base; $mode for $duration at concurrency $concurrency" >&2
+echo "loadtest: server pid $server_pid at $base; $mode for $duration" >&2
 
-skip=()
-[[ ${LOAD_SKIP_MISSING:-0} == 1 ]] && skip=(-skip-missing)
 status=0
-"$work/hetang-load" -target "$base" -c "$concurrency" -d "$duration" -n "${LOAD_MAX_REQUESTS:-5000000}" \
-	-rate "$rate" -warmup "${LOAD_WARMUP:-3s}" -mix "$mix" -pid "$server_pid" -rss-interval "$interval" \
-	"${skip[@]}" "${extra[@]}" -json "$work/result.json" -md "$work/result.md" || status=$?
+if [[ $mode == stress ]]; then
+	"$work/hetang-load" -stress -target "$base" -d "$duration" -heavy "${STRESS_HEAVY:-20}" -tiny "${STRESS_TINY:-2}" \
+		-budget "$stress_budget" -deadline "$stress_deadline" -pid "$server_pid" \
+		-json "$work/result.json" -md "$work/result.md" || status=$?
+else
+	skip=()
+	[[ ${LOAD_SKIP_MISSING:-0} == 1 ]] && skip=(-skip-missing)
+	"$work/hetang-load" -target "$base" -c "$concurrency" -d "$duration" -n "${LOAD_MAX_REQUESTS:-5000000}" \
+		-rate "$rate" -warmup "${LOAD_WARMUP:-3s}" -mix "$mix" -pid "$server_pid" -rss-interval "$interval" \
+		"${skip[@]}" "${extra[@]}" -json "$work/result.json" -md "$work/result.md" || status=$?
+fi
 if [[ ! -s $work/result.md ]]; then
 	echo "loadtest: the load generator wrote no result (exit $status)" >&2
 	exit 1
@@ -107,10 +134,18 @@ fi
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
 {
-	echo "Command: \`$( [[ $mode == soak ]] && echo "SOAK_DURATION=$duration make soak" || echo "LOAD_DURATION=$duration make loadtest")\`"
-	echo "(\`hetang-load -c $concurrency -d $duration$( [[ $rate != 0 ]] && echo " -rate $rate")\` against \`hetang serve\` with the embedded layout, on loopback)."
+	case $mode in
+	soak) echo "Command: \`SOAK_DURATION=$duration make soak\`" ;;
+	stress) echo "Command: \`STRESS_DURATION=$duration make stress\`" ;;
+	*) echo "Command: \`LOAD_DURATION=$duration make loadtest\`" ;;
+	esac
+	if [[ $mode == stress ]]; then
+		echo "(\`hetang-load -stress -heavy ${STRESS_HEAVY:-20} -tiny ${STRESS_TINY:-2} -d $duration -budget $stress_budget -deadline $stress_deadline\` against \`hetang serve\` with HETANG_MEMORY_BUDGET=$stress_budget and HETANG_REQUEST_TIMEOUT=$stress_deadline, on loopback)."
+	else
+		echo "(\`hetang-load -c $concurrency -d $duration$( [[ $rate != 0 ]] && echo " -rate $rate")\` against \`hetang serve\` with the embedded layout, on loopback)."
+	fi
 	echo
-	echo "Machine: $(nproc) CPUs ($cpu), $mem RAM, $($GO version | awk '{print $3}'), Linux $(uname -r)."
+	echo "Machine: $(nproc) CPUs ($cpu), $mem RAM, $($GO version | awk '{print $3}'), Linux $(uname -r); load average before the run: $load_before."
 	echo "Shared with other builds while measured, so treat throughput as a lower bound."
 	echo
 	cat "$work/result.md"
@@ -120,7 +155,7 @@ if [[ $bench != /dev/null ]]; then
 	python3 - "$bench" "$marker" "$work/section.md" <<'PY'
 import os, sys
 path, marker, section = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().rstrip("\n")
-title = {"load": "## Load", "soak": "## Soak"}[marker]
+title = {"load": "## Load", "soak": "## Soak", "stress": "## Stress"}[marker]
 begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
 text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
 block = f"{begin}\n{section}\n{end}"

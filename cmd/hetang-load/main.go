@@ -16,6 +16,18 @@
 // An error is a transport error or any status other than 2xx or 304. The exit
 // status is 1 when any request failed (or, with -rss-growth-check, when the
 // server's memory grew), 2 on bad flags.
+//
+// With -stress it runs the parcel stress test instead: -heavy clients send
+// heavy parcels (near the vertex limit, self-crossing under the crossing
+// limit, 1,000 polygons, large polygons around the district) back to back
+// while -tiny clients send small parcels, and it checks that no connection
+// fails, heavy parcels are answered or refused with 503 by -deadline plus
+// -margin, tiny parcels are all answered with p99 under -tiny-p99, and the
+// server's RSS (with -pid) stays under -budget; exit status 1 when a check
+// fails.
+//
+//	hetang-load -stress -target http://127.0.0.1:8080 -d 60s -heavy 20 -tiny 2 \
+//	    -budget 1GiB -deadline 30s -pid 1234 -md stress.md
 package main
 
 import (
@@ -29,6 +41,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"hetang/internal/budget"
 )
 
 func main() {
@@ -50,23 +64,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
 		return 2
 	}
+	if opt.Stress.Heavy > 0 {
+		return runStress(ctx, opt, stdout, stderr)
+	}
 	res, err := Run(ctx, opt, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
 		return 1
 	}
-	if opt.JSONOut != "" {
-		b, _ := json.MarshalIndent(res, "", "  ")
-		if err := writeOut(opt.JSONOut, append(b, '\n'), stdout); err != nil {
-			fmt.Fprintf(stderr, "hetang-load: %v\n", err)
-			return 1
-		}
-	}
-	if opt.MDOut != "" {
-		if err := writeOut(opt.MDOut, []byte(res.Markdown()), stdout); err != nil {
-			fmt.Fprintf(stderr, "hetang-load: %v\n", err)
-			return 1
-		}
+	if err := writeResults(opt, res, res.Markdown(), stdout); err != nil {
+		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+		return 1
 	}
 	fmt.Fprint(stderr, res.Summary())
 	code := 0
@@ -79,6 +87,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = 1
 	}
 	return code
+}
+
+func runStress(ctx context.Context, opt Options, stdout, stderr io.Writer) int {
+	res, err := RunStress(ctx, opt.Stress)
+	if err != nil {
+		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+		return 1
+	}
+	if err := writeResults(opt, res, res.Markdown(), stdout); err != nil {
+		fmt.Fprintf(stderr, "hetang-load: %v\n", err)
+		return 1
+	}
+	fmt.Fprint(stderr, res.Summary())
+	if res.Failed() {
+		fmt.Fprintln(stderr, "hetang-load: FAIL: a stress check failed")
+		return 1
+	}
+	return 0
+}
+
+// writeResults writes res as JSON to -json and md to -md, when given.
+func writeResults(opt Options, res any, md string, stdout io.Writer) error {
+	if opt.JSONOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := writeOut(opt.JSONOut, append(b, '\n'), stdout); err != nil {
+			return err
+		}
+	}
+	if opt.MDOut != "" {
+		return writeOut(opt.MDOut, []byte(md), stdout)
+	}
+	return nil
 }
 
 // writeOut writes b to path, or to stdout when path is "-".
@@ -107,6 +147,8 @@ type Options struct {
 	JSONOut     string
 	MDOut       string
 	SkipMissing bool
+	// Stress is set by -stress.
+	Stress StressOptions
 }
 
 func parseOptions(args []string, stderr io.Writer) (Options, error) {
@@ -128,8 +170,27 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.JSONOut, "json", "", "write the results as JSON to this file (- for stdout)")
 	fs.StringVar(&o.MDOut, "md", "", "write the results as Markdown to this file (- for stdout)")
 	fs.BoolVar(&o.SkipMissing, "skip-missing", false, "drop request classes whose endpoint the server does not have (404 from the router) instead of counting errors")
+	stress := fs.Bool("stress", false, "run the parcel stress test instead of the request mix (see -heavy, -tiny, -budget, -deadline)")
+	fs.IntVar(&o.Stress.Heavy, "heavy", 20, "with -stress: clients sending heavy parcels")
+	fs.IntVar(&o.Stress.Tiny, "tiny", 2, "with -stress: clients sending tiny parcels")
+	budgetFlag := fs.String("budget", "1GiB", "with -stress: the server's memory budget, which its RSS must stay under")
+	fs.DurationVar(&o.Stress.Deadline, "deadline", 30*time.Second, "with -stress: the server's request timeout")
+	fs.DurationVar(&o.Stress.Margin, "margin", time.Second, "with -stress: how late after -deadline a heavy answer may come")
+	fs.DurationVar(&o.Stress.TinyP99, "tiny-p99", 100*time.Millisecond, "with -stress: the bound of the tiny parcels' p99 latency")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *stress {
+		b, err := budget.Parse(*budgetFlag)
+		if err != nil {
+			return o, fmt.Errorf("-budget: %w", err)
+		}
+		o.Stress.Target, o.Stress.Duration, o.Stress.Budget, o.Stress.PID, o.Stress.Seed = o.Target, o.Duration, b, o.PID, uint64(o.Seed)
+		if o.Stress.Heavy < 1 || o.Stress.Heavy > 256 || o.Stress.Tiny < 1 || o.Stress.Tiny > 256 {
+			return o, errors.New("-heavy and -tiny must be from 1 to 256")
+		}
+	} else {
+		o.Stress.Heavy = 0
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))

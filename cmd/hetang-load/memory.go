@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"hetang/internal/memstat"
 )
 
 // Memory is the server's memory during the measured run, from
@@ -44,36 +42,8 @@ const (
 
 // readStatus returns VmRSS and VmHWM of pid in kB.
 func readStatus(pid int) (rss, hwm int64, err error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		fields := strings.Fields(v)
-		if len(fields) == 0 {
-			continue
-		}
-		n, perr := strconv.ParseInt(fields[0], 10, 64)
-		if perr != nil {
-			continue
-		}
-		switch k {
-		case "VmRSS":
-			rss = n
-		case "VmHWM":
-			hwm = n
-		}
-	}
-	if rss == 0 {
-		return 0, 0, fmt.Errorf("/proc/%d/status has no VmRSS", pid)
-	}
-	return rss, hwm, sc.Err()
+	st, err := memstat.Read(pid)
+	return st.RSS >> 10, st.HWM >> 10, err
 }
 
 type memSampler struct {

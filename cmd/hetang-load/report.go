@@ -46,16 +46,7 @@ func (res *Result) Markdown() string {
 			fmt.Fprintf(&b, "| memory growth check | %s |\n", m.Growth.Verdict)
 		}
 	}
-	codes := make([]int, 0, len(res.StatusCount))
-	for c := range res.StatusCount {
-		codes = append(codes, c)
-	}
-	sort.Ints(codes)
-	var parts []string
-	for _, c := range codes {
-		parts = append(parts, fmt.Sprintf("%d × %d", c, res.StatusCount[c]))
-	}
-	fmt.Fprintf(&b, "| status codes | %s |\n", strings.Join(parts, ", "))
+	fmt.Fprintf(&b, "| status codes | %s |\n", strings.Join(statusList(res.StatusCount), ", "))
 	fmt.Fprintf(&b, "\n| class | requests | errors | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|\n")
 	for _, c := range res.Classes {
 		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f |\n", c.Class, c.Requests, c.Errors, c.P50ms, c.P99ms)
@@ -71,4 +62,18 @@ func (res *Result) Markdown() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// statusList writes status counts as "200 × 12", by status.
+func statusList[N int | int64](counts map[int]N) []string {
+	codes := make([]int, 0, len(counts))
+	for c := range counts {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	parts := make([]string, 0, len(codes))
+	for _, c := range codes {
+		parts = append(parts, fmt.Sprintf("%d × %d", c, counts[c]))
+	}
+	return parts
 }

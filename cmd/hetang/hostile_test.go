@@ -110,6 +110,7 @@ func hostileParcels() []hostileParcel {
 		{name: "50,000 parts", bigBody: true, body: multiPolygonJSON(parts), status: 413, want: "HETANG_PARCEL_MAX_PARTS"},
 		{name: "star of 301 vertices", body: polygonJSON(starRing(113.2, 27.87, 301, 0.05)), status: 400, want: "self-crossings"},
 		{name: "star of 1,001 vertices", body: polygonJSON(starRing(113.2, 27.87, 1001, 0.05)), status: 400, want: "self-crossings"},
+		{name: "star of 20,001 vertices far away", body: polygonJSON(starRing(10, 50, 20001, 5)), status: 400, want: "self-crossings"},
 		{name: "star of 21 vertices far away", body: polygonJSON(starRing(10, 50, 21, 5)), status: 200, want: `"repaired":true`},
 		{name: "1,000 identical squares", body: multiPolygonJSON(squares), status: 200, want: "999 polygon(s) repeating"},
 		{name: "bow-tie", body: polygonJSON([][2]float64{{113.2, 27.89}, {113.22, 27.91}, {113.22, 27.89}, {113.2, 27.91}, {113.2, 27.89}}), status: 200, want: "MakeValid"},
@@ -208,34 +209,13 @@ func TestHostileParcels(t *testing.T) {
 	worst := time.Duration(0)
 	for _, c := range hostileParcels() {
 		t.Run(c.name, func(t *testing.T) {
-			path, ctype := c.path, c.ctype
-			if path == "" {
-				path = "/api/v1/locate"
-			}
-			if ctype == "" {
-				ctype = geoJSON
-			}
 			base := ts.ro.URL
 			if c.bigBody {
 				base = big.URL
 			}
-			method := c.method
-			if method == "" {
-				method = http.MethodPost
-			}
-			var body io.Reader
-			if c.body != "" {
-				body = strings.NewReader(c.body)
-			}
-			req, err := http.NewRequest(method, base+path, body)
+			req, err := c.request(base)
 			if err != nil {
 				t.Fatal(err)
-			}
-			if ctype != "-" && method != http.MethodGet {
-				req.Header.Set("Content-Type", ctype)
-			}
-			for _, kv := range c.header {
-				req.Header.Add(kv[0], kv[1])
 			}
 			start := time.Now()
 			resp, err := http.DefaultClient.Do(req)
@@ -264,6 +244,36 @@ func TestHostileParcels(t *testing.T) {
 		t.Fatalf("server unhealthy after the corpus: %v %v", err, resp)
 	}
 	resp.Body.Close()
+}
+
+// request is the row's request to the server at base.
+func (c hostileParcel) request(base string) (*http.Request, error) {
+	path, ctype := c.path, c.ctype
+	if path == "" {
+		path = "/api/v1/locate"
+	}
+	if ctype == "" {
+		ctype = geoJSON
+	}
+	method := c.method
+	if method == "" {
+		method = http.MethodPost
+	}
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+	}
+	req, err := http.NewRequest(method, base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if ctype != "-" && method != http.MethodGet {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for _, kv := range c.header {
+		req.Header.Add(kv[0], kv[1])
+	}
+	return req, nil
 }
 
 // goTypeNames are pieces of Go type names that no answer may show.

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"hetang/geodata"
+	"hetang/internal/config"
 	"hetang/internal/importer"
 	"hetang/internal/pgstore"
 	"hetang/internal/plandata"
@@ -49,8 +50,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
+	cfg := config.Default()
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	req := importer.Request{Layer: *layer, Format: format, Filename: input, SRS: *srs, Table: *table, Accuracy: *accuracy, Agent: *author,
-		Author: *author, Role: "cli", Message: *msg}
+		Author: *author, Role: "cli", Message: *msg, Limits: parcelLimits(cfg)}
 	if format == importer.FormatGeoPackage {
 		req.Path = input
 	} else if req.Data, err = os.ReadFile(input); err != nil {

@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"hetang/geodata"
 	"hetang/internal/auth"
+	"hetang/internal/budget"
 	"hetang/internal/config"
 	"hetang/internal/export"
 	"hetang/internal/history"
@@ -78,7 +81,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stop()
 		go st.Follow(fctx)
 	}
-	srv := httpapi.New(cfg, st, log, version, mounts(cfg, st, log)...)
+	// Heavy parcel work runs niced on threads of its own; Ps of its own
+	// too, so that it never holds those light requests need.
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + spatial.HeavyThreads())
+	bud, err := budget.New(budgetConfig(cfg))
+	if err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	goLimit := "GOMEMLIMIT"
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(bud.GoLimit())
+		goLimit = budget.Format(bud.GoLimit())
+	}
+	log.Info("memory budget", "total", budget.Format(bud.Total()), "heavy_requests", budget.Format(bud.Capacity()), "go_soft_limit", goLimit)
+	srv := httpapi.New(cfg, st, log, version, mountsWith(cfg, st, log, bud)...)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
@@ -89,21 +105,37 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return srv.Serve(ctx, ln)
 }
 
-// mounts lists the features the server carries besides its health endpoints.
+// budgetConfig is the memory budget cfg sets.
+func budgetConfig(cfg config.Config) budget.Config {
+	return budget.Config{Total: int64(cfg.MemoryBudget), LightBytes: spatial.LightParcelCost}
+}
+
+// mounts lists the features the server carries besides its health
+// endpoints, with a memory budget of their own.
 func mounts(cfg config.Config, st *store.Store, log *slog.Logger) []httpapi.Mounter {
+	bud, err := budget.New(budgetConfig(cfg))
+	if err != nil {
+		panic(err) // cfg.Validate accepts only budgets that work
+	}
+	return mountsWith(cfg, st, log, bud)
+}
+
+// mountsWith lists the features, sharing the memory budget bud.
+func mountsWith(cfg config.Config, st *store.Store, log *slog.Logger, bud *budget.Budget) []httpapi.Mounter {
 	return []httpapi.Mounter{
-		layers.New(st),                          // /api/v1/layers, /api/v1/layers/{layer}[/features/{fid}] (crs=)
-		locate.New(st, log, parcelLimits(cfg)),  // /api/v1/locate, /distance, /nearest
-		export.New(st),                          // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
-		search.New(st, geodata.FS),              // /api/v1/search
-		report.New(st, parcelLimits(cfg)),       // /api/v1/report (JSON, PDF)
-		licence.Server{},                        // /licence
-		wfs.New(st),                             // /wfs (WFS 2.0)
-		importer.NewServer(cfg, st, geodata.FS), // PUT /api/v1/layers/{layer} (writer token)
-		history.New(cfg, st),                    // /api/v1/versions[/{n}[/diff|/rollback]], /api/v1/audit (tokens)
-		ogcapi.New(st),                          // /ogcapi/
-		tiles.New(st, 0),                        // /tiles/
-		page(cfg),                               // / and /static/
+		layers.New(st), // /api/v1/layers, /api/v1/layers/{layer}[/features/{fid}] (crs=)
+		locate.New(st, log, parcelLimits(cfg), bud), // /api/v1/locate, /distance, /nearest
+		export.New(st),                         // /api/v1/download/hetang.gpkg, {layer}.geojson|.shp.zip|.kml|.kmz|.dxf (crs=)
+		search.New(st, geodata.FS),             // /api/v1/search
+		report.New(st, parcelLimits(cfg), bud), // /api/v1/report (JSON, PDF)
+		licence.Server{},                       // /licence
+		wfs.New(st),                            // /wfs (WFS 2.0)
+		importer.NewServer(cfg, st, geodata.FS, parcelLimits(cfg), bud), // PUT /api/v1/layers/{layer} (writer token)
+		history.New(cfg, st), // /api/v1/versions[/{n}[/diff|/rollback]], /api/v1/audit (tokens)
+		ogcapi.New(st),       // /ogcapi/
+		tiles.New(st, 0),     // /tiles/
+		page(cfg),            // / and /static/
+		httpapi.MounterFunc(func(r httpapi.Routes) { bud.RegisterMetrics(r.Metrics) }), // hetang_memory_budget_* in /metrics
 	}
 }
 

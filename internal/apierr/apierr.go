@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -112,6 +113,9 @@ type Error struct {
 	// Findings, when not nil, is sent as the problem's "findings" member: a
 	// JSON array of what failed (for example the checks an import failed).
 	Findings any
+	// RetryAfter, when positive, is sent as the Retry-After header (whole
+	// seconds, rounded up): when a refused request may be tried again.
+	RetryAfter time.Duration
 
 	// wrapped is a cause Errorf took with %w: already part of Detail, kept
 	// for errors.Is and errors.As.
@@ -222,6 +226,9 @@ func Handler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Info("request rejected", attrs...)
 		}
 		p := Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Findings: findings, RequestID: rid}
+		if d := retryAfter(err); d > 0 {
+			c.Response().Header().Set(HeaderRetryAfter, strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+		}
 		if req.Method == http.MethodHead {
 			_ = c.NoContent(status)
 			return
@@ -232,6 +239,18 @@ func Handler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		_ = c.Blob(status, mediatype.Problem, body)
 	}
+}
+
+// HeaderRetryAfter tells a refused client when to try again (RFC 9110 §10.2.3).
+const HeaderRetryAfter = "Retry-After"
+
+// retryAfter is the RetryAfter of the *Error err is or wraps.
+func retryAfter(err error) time.Duration {
+	var ae *Error
+	if errors.As(err, &ae) {
+		return ae.RetryAfter
+	}
+	return 0
 }
 
 // internalDetail is what a client reads about a fault of the server.
@@ -256,6 +275,8 @@ func classify(err error) (Kind, string, any) {
 			msg = "method not allowed on this resource"
 		case KindTooLarge:
 			msg = "request body too large; split the input or raise the configured limit"
+		case KindUnavailable:
+			msg = "the request took longer than the server's time limit; try again later, or send a smaller request"
 		case KindInternal:
 			msg = internalDetail
 		}

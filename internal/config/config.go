@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"hetang/internal/budget"
 )
 
 // ErrInvalid is wrapped by every validation error.
@@ -96,8 +98,38 @@ type Config struct {
 	ParcelMaxParts        int `json:"parcel_max_parts"`
 	ParcelMaxWorkVertices int `json:"parcel_max_work_vertices"`
 	ParcelMaxCrossings    int `json:"parcel_max_crossings"`
+	// MemoryBudget is the memory the whole process may use, in bytes
+	// (HETANG_MEMORY_BUDGET, e.g. "1GiB" or "1536MiB"; in the file a number
+	// of bytes or such a string). Requests whose memory depends on their
+	// input (parcels, batch parcel records, imports) are admitted only while
+	// their estimates fit in it (see package budget); the Go runtime gets a
+	// soft limit below it, leaving room for GEOS's C heap.
+	MemoryBudget ByteSize `json:"memory_budget"`
 	// LogFormat is "json" or "text" (HETANG_LOG_FORMAT).
 	LogFormat string `json:"log_format"`
+}
+
+// ByteSize is a number of bytes that reads from JSON as a number or as a
+// string like "1GiB" (budget.Parse) and writes as a number.
+type ByteSize int64
+
+// UnmarshalJSON reads 1073741824 or "1GiB".
+func (b *ByteSize) UnmarshalJSON(data []byte) error {
+	var n int64
+	if err := json.Unmarshal(data, &n); err == nil {
+		*b = ByteSize(n)
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("a size must be a number of bytes or a string like \"1GiB\": %w", err)
+	}
+	v, err := budget.Parse(s)
+	if err != nil {
+		return err
+	}
+	*b = ByteSize(v)
+	return nil
 }
 
 var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
@@ -159,6 +191,7 @@ func Default() Config {
 		ParcelMaxParts:        10_000,
 		ParcelMaxWorkVertices: 200_000,
 		ParcelMaxCrossings:    2_000,
+		MemoryBudget:          budget.DefaultTotal,
 	}
 }
 
@@ -220,6 +253,13 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			}
 			*v.dst = n
 		}
+	}
+	if v := getenv("HETANG_MEMORY_BUDGET"); v != "" {
+		n, err := budget.Parse(v)
+		if err != nil {
+			return fmt.Errorf("%w: HETANG_MEMORY_BUDGET=%q is not a size like 1GiB, 1536MiB or a number of bytes", ErrInvalid, v)
+		}
+		c.MemoryBudget = ByteSize(n)
 	}
 	for _, v := range c.durations() {
 		if s := getenv(v.env); s != "" {
@@ -301,6 +341,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ParcelMaxVertices <= 0 || c.ParcelMaxParts <= 0 || c.ParcelMaxWorkVertices <= 0 || c.ParcelMaxCrossings <= 0 {
 		bad("parcel limits must be positive")
+	}
+	if c.MemoryBudget < budget.MinTotal {
+		bad("memory_budget (HETANG_MEMORY_BUDGET) %s is below the smallest that works, %s", budget.Format(int64(c.MemoryBudget)), budget.Format(budget.MinTotal))
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		bad("log_format must be json or text")

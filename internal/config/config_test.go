@@ -31,7 +31,7 @@ func TestExampleFile(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("example config invalid: %v", err)
 	}
-	if c.RequestTimeout.D() != 20*time.Second || c.Addr != "127.0.0.1:8080" || len(c.Basemaps) != 2 || c.Basemaps[1].CRS != "GCJ02" {
+	if c.RequestTimeout.D() != 20*time.Second || c.Addr != "127.0.0.1:8080" || len(c.Basemaps) != 2 || c.Basemaps[1].CRS != "GCJ02" || c.MemoryBudget != 2<<30 {
 		t.Errorf("example config read as %+v", c)
 	}
 	// Settings the file leaves out keep their defaults.
@@ -57,17 +57,18 @@ func TestApplyEnv(t *testing.T) {
 		"HETANG_CORS_ORIGINS":    "https://a.example, https://b.example",
 		"HETANG_MAX_BODY_BYTES":  "1024",
 		"HETANG_REQUEST_TIMEOUT": "5s",
+		"HETANG_MEMORY_BUDGET":   "1536MiB",
 	}
 	c := config.Default()
 	if err := c.ApplyEnv(func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.Addr, c.CORSOrigins, c.MaxBodyBytes, c.RequestTimeout.D()}
-	want := []any{"127.0.0.1:9999", []string{"https://a.example", "https://b.example"}, int64(1024), 5 * time.Second}
+	got := []any{c.Addr, c.CORSOrigins, c.MaxBodyBytes, c.RequestTimeout.D(), c.MemoryBudget}
+	want := []any{"127.0.0.1:9999", []string{"https://a.example", "https://b.example"}, int64(1024), 5 * time.Second, config.ByteSize(1536 << 20)}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("env overrides (-want +got):\n%s", diff)
 	}
-	for key, val := range map[string]string{"HETANG_MAX_BODY_BYTES": "lots", "HETANG_BATCH_TIMEOUT": "soon"} {
+	for key, val := range map[string]string{"HETANG_MAX_BODY_BYTES": "lots", "HETANG_BATCH_TIMEOUT": "soon", "HETANG_MEMORY_BUDGET": "a lot"} {
 		c := config.Default()
 		err := c.ApplyEnv(func(k string) string {
 			if k == key {
@@ -97,6 +98,7 @@ func TestValidate(t *testing.T) {
 			c.Basemaps = []config.Basemap{{ID: "bd", URL: "https://x/{z}/{x}/{y}", CRS: "BD09"}}
 		}, "WGS84 or GCJ02"},
 		{"no data and no cache", func(c *config.Config) { c.CacheDir = "" }, "cache_dir"},
+		{"memory budget too small", func(c *config.Config) { c.MemoryBudget = 100 << 20 }, "memory_budget"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"hetang/internal/budget"
 	"hetang/internal/config"
 )
 
@@ -18,6 +19,9 @@ func FuzzLoadFile(f *testing.F) {
 	f.Add([]byte(`{"request_timeout": 5}`))
 	f.Add([]byte(`{"basemaps": [{"id": "x", "url": "u", "crs": "GCJ02"}]}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"memory_budget": "512MiB"}`))
+	f.Add([]byte(`{"memory_budget": 1}`))
+	f.Add([]byte(`{"memory_budget": "9e99G"}`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		path := filepath.Join(dir, "c.json")
@@ -31,7 +35,7 @@ func FuzzLoadFile(f *testing.F) {
 		if err := c.Validate(); err != nil {
 			return
 		}
-		if c.MaxBodyBytes <= 0 || c.RequestTimeout <= 0 {
+		if c.MaxBodyBytes <= 0 || c.RequestTimeout <= 0 || c.MemoryBudget < budget.MinTotal {
 			t.Fatalf("validated config with non-positive limits: %+v", c)
 		}
 	})

@@ -47,7 +47,7 @@ func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	cfg := config.Default()
 	cfg.TokensEnv = "alice:writer:" + writer + ",auditor:reader-admin:" + reader
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httpapi.New(cfg, st, log, "test", layers.New(st), locate.New(st, log, spatial.ParcelLimits{}), importer.NewServer(cfg, st, geodata.FS), history.New(cfg, st))
+	srv := httpapi.New(cfg, st, log, "test", layers.New(st), locate.New(st, log, spatial.ParcelLimits{}, nil), importer.NewServer(cfg, st, geodata.FS, spatial.ParcelLimits{}, nil), history.New(cfg, st))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts, st

@@ -39,6 +39,8 @@ type Routes struct {
 	Quick []echo.MiddlewareFunc
 	// Batch limits the body to Config.BatchMaxBytes and the work to Config.BatchTimeout.
 	Batch []echo.MiddlewareFunc
+	// Metrics is the registry /metrics writes: features add their gauges.
+	Metrics *metrics.Registry
 
 	repeat repeatable
 }
@@ -47,6 +49,12 @@ type Routes struct {
 type Mounter interface {
 	Mount(r Routes)
 }
+
+// MounterFunc is a function that is a Mounter.
+type MounterFunc func(r Routes)
+
+// Mount calls f.
+func (f MounterFunc) Mount(r Routes) { f(r) }
 
 // Server is the HTTP service.
 type Server struct {
@@ -118,11 +126,12 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	}))
 
 	r := Routes{
-		Echo:   e,
-		Std:    []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes), middleware.ContextTimeout(cfg.RequestTimeout.D())},
-		Quick:  []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes)},
-		Batch:  []echo.MiddlewareFunc{limitBody(cfg.BatchMaxBytes), middleware.ContextTimeout(cfg.BatchTimeout.D())},
-		repeat: rep,
+		Echo:    e,
+		Std:     []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes), middleware.ContextTimeout(cfg.RequestTimeout.D())},
+		Quick:   []echo.MiddlewareFunc{limitBody(cfg.MaxBodyBytes)},
+		Batch:   []echo.MiddlewareFunc{limitBody(cfg.BatchMaxBytes), middleware.ContextTimeout(cfg.BatchTimeout.D())},
+		Metrics: s.metrics,
+		repeat:  rep,
 	}
 	e.Use(s.pin)
 	e.GET(PathHealthz, s.healthz)

@@ -52,6 +52,7 @@ import (
 	"hetang/internal/intake"
 	"hetang/internal/layout"
 	"hetang/internal/plandata"
+	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
 
@@ -121,6 +122,9 @@ type Request struct {
 	// Author, Role, Message, RequestID and Remote go to the version history
 	// and the audit log (Author defaults to Agent).
 	Author, Role, Message, RequestID, Remote string
+	// Limits bound each feature's geometry (vertices, parts, self-crossings)
+	// before GEOS checks it; zero fields take spatial's defaults.
+	Limits spatial.ParcelLimits
 }
 
 // Result describes an accepted import.
@@ -217,10 +221,21 @@ func Prepare(ctx context.Context, cur *layout.Layout, gaz []plandata.GazetteerPo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ly, findings, warnings := buildLayer(old, src, toWGS84, "import: "+orDefault(req.Filename, "upload")+" by "+orDefault(req.Agent, "unknown client"),
-		orDefault(req.Accuracy, AccuracyAsSupplied))
+	ly, findings, warnings := buildLayer(ctx, old, src, toWGS84, "import: "+orDefault(req.Filename, "upload")+" by "+orDefault(req.Agent, "unknown client"),
+		orDefault(req.Accuracy, AccuracyAsSupplied), req.Limits)
 	warnings = append(src.Warnings, warnings...)
-	if len(ly.Features) > 0 {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Geometry over the limits, or invalid, rejects the import: the
+	// layout-wide checks, which overlay it with the other layers, are not
+	// run on it (they take far longer on a tangle, and tell nothing more).
+	geometryBad := hasCheck(findings, checkLimits)
+	if !geometryBad {
+		invalid := newFindings(plandata.CheckValid(old), plandata.CheckValid(ly))
+		findings, geometryBad = append(findings, invalid...), len(invalid) > 0
+	}
+	if len(ly.Features) > 0 && !geometryBad {
 		added, kept, err := checkReplaced(cur, ly, gaz)
 		if err != nil {
 			return nil, err
@@ -304,6 +319,33 @@ func checkReplaced(cur *layout.Layout, ly *layout.Layer, gaz []plandata.Gazettee
 	return added, kept, nil
 }
 
+// checkLimits names the finding of a feature over the geometry limits.
+const checkLimits = "import-limits"
+
+func hasCheck(fs []plandata.Finding, check string) bool {
+	for _, f := range fs {
+		if f.Check == check {
+			return true
+		}
+	}
+	return false
+}
+
+// newFindings returns the findings in after that before does not have.
+func newFindings(before, after []plandata.Finding) []plandata.Finding {
+	seen := map[string]bool{}
+	for _, f := range before {
+		seen[f.String()] = true
+	}
+	var out []plandata.Finding
+	for _, f := range after {
+		if !seen[f.String()] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // DescriptionZHMissing fills description_zh of imported features that
 // bring none and have no predecessor with one.
 const DescriptionZHMissing = "（导入数据未附中文说明）"
@@ -377,7 +419,7 @@ func knownNames(ly *layout.Layer) []string {
 
 // buildLayer turns the source features into the new layer, collecting the
 // per-feature findings (ids, names, CRS, geometry type) and warnings.
-func buildLayer(old *layout.Layer, src *intake.Features, toWGS84 transformer, source, accuracy string) (*layout.Layer, []plandata.Finding, []string) {
+func buildLayer(ctx context.Context, old *layout.Layer, src *intake.Features, toWGS84 transformer, source, accuracy string, lim spatial.ParcelLimits) (*layout.Layer, []plandata.Finding, []string) {
 	ly := &layout.Layer{ID: old.ID, TitleZH: old.TitleZH, TitleEN: old.TitleEN, Description: old.Description, GeometryType: old.GeometryType}
 	var findings []plandata.Finding
 	var warnings []string
@@ -461,6 +503,19 @@ func buildLayer(old *layout.Layer, src *intake.Features, toWGS84 transformer, so
 		fitted, ok := fitType(g, ly.GeometryType)
 		if !ok {
 			add("import-geometry-type", where, "a %s cannot go into layer %s of %s features", g.GeoJSONType(), ly.ID, ly.GeometryType)
+			continue
+		}
+		if err := spatial.CheckGeometry(ctx, fitted, lim); err != nil {
+			var le *spatial.LimitError
+			if !errors.As(err, &le) {
+				add(checkLimits, where, "not checked: %v", err)
+				continue
+			}
+			msg := le.Detail("geometry")
+			if le.TooComplex {
+				msg = fmt.Sprintf("the geometry's edges cross or touch one another more than %d times (%s): it is not a valid outline; repair it first (PostGIS ST_MakeValid, QGIS Fix geometries)", le.Limit, le.Setting)
+			}
+			add(checkLimits, where, "%s", msg)
 			continue
 		}
 		if prev, err := old.Feature(f.ID); err == nil && prev.Geometry != nil && sameUpToNoise(fitted, prev.Geometry) {

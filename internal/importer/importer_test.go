@@ -29,6 +29,7 @@ import (
 	"hetang/internal/layout"
 	"hetang/internal/mediatype"
 	"hetang/internal/plandata"
+	"hetang/internal/spatial"
 	"hetang/internal/store"
 )
 
@@ -71,7 +72,7 @@ func newHTTP(t *testing.T, st *store.Store, adminToken string) *httptest.Server 
 	if adminToken != "" {
 		cfg.TokensEnv = "auditor:reader-admin:" + readerToken
 	}
-	return fixture.Server(t, cfg, st, layers.New(st), importer.NewServer(cfg, st, geodata.FS))
+	return fixture.Server(t, cfg, st, layers.New(st), importer.NewServer(cfg, st, geodata.FS, spatial.ParcelLimits{}, nil))
 }
 
 // do sends body with the Content-Type ctype and the bearer token auth (each

@@ -195,7 +195,8 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 	// Look ahead for the CRS: the file may state it after the first lines
 	// (a GeoJSON crs member), and detection needs sample coordinates.
 	var sample []orb.Point
-	for len(in.ahead) < maxSample {
+	held := 0 // vertices of the records read ahead
+	for len(in.ahead) < maxSample && held < maxAheadVertices {
 		if err := ctx.Err(); err != nil {
 			in.Close()
 			return nil, err
@@ -208,6 +209,7 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 			break
 		}
 		in.ahead = append(in.ahead, rec)
+		held += vertices(rec.Geom)
 		if p, ok := firstPoint(rec.Geom); ok {
 			sample = append(sample, p)
 		}
@@ -274,6 +276,32 @@ func (in *Input) resolveCRS(opt Options, sample []orb.Point) error {
 }
 
 // firstPoint returns a geometry's first vertex.
+// maxAheadVertices bounds the geometry Open reads ahead for CRS
+// detection, which no memory budget has seen yet (each record is admitted
+// by the caller as it is answered): a few large parcels are sample enough.
+const maxAheadVertices = 65_536
+
+// vertices counts the points of a geometry as read.
+func vertices(g orb.Geometry) int {
+	switch x := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.Polygon:
+		n := 0
+		for _, r := range x {
+			n += len(r)
+		}
+		return n
+	case orb.MultiPolygon:
+		n := 0
+		for _, p := range x {
+			n += vertices(p)
+		}
+		return n
+	}
+	return 0
+}
+
 func firstPoint(g orb.Geometry) (orb.Point, bool) {
 	switch x := g.(type) {
 	case orb.Point:

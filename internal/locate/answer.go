@@ -17,11 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/paulmach/orb"
 
 	"hetang/internal/apierr"
+	"hetang/internal/budget"
 	"hetang/internal/crs"
 	"hetang/internal/layout"
 	"hetang/internal/spatial"
@@ -163,6 +163,8 @@ type Locator struct {
 	K int
 	// Limits bound each parcel (zero fields: spatial's defaults).
 	Limits spatial.ParcelLimits
+	// Budget admits parcels by their memory estimates (nil: no budget).
+	Budget *budget.Budget
 }
 
 func str(f *layout.Feature, key string) string {
@@ -256,9 +258,9 @@ func parcelError(err error) error {
 	case errors.Is(err, spatial.ErrNotAreal):
 		r, ae = reasonNotAreal, apierr.WithCause(apierr.KindInvalid, notAreal, err)
 	case errors.As(err, &le) && le.TooComplex:
-		r, ae = reasonTooComplex, apierr.WithCause(apierr.KindInvalid, strings.TrimPrefix(le.Error(), "spatial: "), err)
+		r, ae = reasonTooComplex, apierr.WithCause(apierr.KindInvalid, le.Detail("parcel"), err)
 	case errors.As(err, &le):
-		r, ae = reasonTooLarge, apierr.WithCause(apierr.KindTooLarge, strings.TrimPrefix(le.Error(), "spatial: "), err)
+		r, ae = reasonTooLarge, apierr.WithCause(apierr.KindTooLarge, le.Detail("parcel"), err)
 	case errors.As(err, &ue):
 		r, ae = reasonUnsupported, apierr.WithCause(apierr.KindInvalid, ue.Detail(), err)
 	default:
@@ -398,8 +400,11 @@ func (l *Locator) Point(p orb.Point) (*PointAnswer, error) {
 	return a, nil
 }
 
-// Polygon answers for a parcel given in the locator's crs.
-func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, error) {
+// PrepareParcel checks a parcel given in the locator's crs, converts it to
+// WGS84 and prepares it for the overlay (spatial.Index.PrepareParcel):
+// everything bounded and cheap that can be done before the parcel's memory
+// is reserved. Its Cost is what to reserve.
+func (l *Locator) PrepareParcel(ctx context.Context, g orb.Geometry) (*spatial.Parcel, error) {
 	var err error
 	if err := spatial.CheckParcelSize(g, l.Limits); err != nil {
 		return nil, parcelError(err)
@@ -413,7 +418,32 @@ func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, 
 			return nil, invalidf(reasonOutOfRange, "cannot convert the parcel from %s: %w", l.CRS.Code, err)
 		}
 	}
-	hit, err := l.Index.LocateParcel(ctx, w, spatial.ParcelOptions{K: l.k(), Limits: l.Limits})
+	p, err := l.Index.PrepareParcel(ctx, w, l.Limits)
+	if err != nil {
+		return nil, parcelError(err)
+	}
+	return p, nil
+}
+
+// Polygon answers for a parcel given in the locator's crs, with its memory
+// reserved in the locator's budget while it is worked on.
+func (l *Locator) Polygon(ctx context.Context, g orb.Geometry) (*PolygonAnswer, error) {
+	p, err := l.PrepareParcel(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	res, err := l.Budget.Reserve(ctx, "this parcel", p.Cost())
+	if err != nil {
+		return nil, err
+	}
+	defer res.Release()
+	return l.AnswerParcel(ctx, p)
+}
+
+// AnswerParcel answers for a prepared parcel; the caller holds its memory
+// reservation.
+func (l *Locator) AnswerParcel(ctx context.Context, p *spatial.Parcel) (*PolygonAnswer, error) {
+	hit, err := l.Index.LocatePrepared(ctx, p, l.k())
 	if err != nil {
 		return nil, parcelError(err)
 	}

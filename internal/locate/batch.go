@@ -20,6 +20,7 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"hetang/internal/apierr"
+	"hetang/internal/budget"
 	"hetang/internal/crs"
 	"hetang/internal/intake"
 	"hetang/internal/layout"
@@ -109,10 +110,34 @@ type Batch struct {
 const chunkSize = 512
 
 type chunk struct {
-	recs  []*intake.Record
-	res   []result
-	fatal error
-	done  chan struct{}
+	recs []*intake.Record
+	// parcels holds, for each parcel record, the parcel prepared as it was
+	// read and its memory reservation (see admit).
+	parcels []admitted
+	res     []result
+	fatal   error
+	done    chan struct{} // closed by the worker through with it (or the reader, if none gets it)
+}
+
+// admitted is a parcel record prepared and admitted by the memory budget,
+// or why it was not.
+type admitted struct {
+	parcel *spatial.Parcel
+	res    *budget.Reservation
+	err    error
+}
+
+// add appends a record and what admit made of it.
+func (c *chunk) add(r *intake.Record, a admitted) {
+	c.recs = append(c.recs, r)
+	c.parcels = append(c.parcels, a)
+}
+
+// release gives back the memory reserved for the chunk's parcel records.
+func (c *chunk) release() {
+	for _, a := range c.parcels {
+		a.res.Release()
+	}
 }
 
 // Run reads in and writes out until the input ends, ctx is cancelled or
@@ -134,17 +159,28 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	readerDone := make(chan struct{})
+	work := make(chan *chunk, 4)
+	order := make(chan *chunk, 8)
+	var writing *chunk
 	// The reader goroutine must have stopped reading in before Run returns:
-	// an HTTP server reuses the connection once the handler is done.
+	// an HTTP server reuses the connection once the handler is done. Chunks
+	// not written give their memory back once the workers are through with
+	// them.
 	defer func() {
 		cancel()
 		<-readerDone
+		if writing != nil {
+			<-writing.done
+			writing.release()
+		}
+		for c := range order {
+			<-c.done
+			c.release()
+		}
 	}()
-	work := make(chan *chunk, 4)
-	order := make(chan *chunk, 8)
 	go func() {
 		defer close(readerDone)
-		readChunks(ctx, rd, order, work)
+		b.readChunks(ctx, &loc, rd, order, work)
 	}()
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		go b.answerChunks(ctx, &loc, work)
@@ -154,37 +190,56 @@ func (b *Batch) Run(ctx context.Context, in io.Reader, out io.Writer) (n int, st
 	if err != nil {
 		return 0, false, err
 	}
-	return b.writeChunks(ctx, order, w, bw)
+	return b.writeChunks(ctx, order, w, bw, &writing)
 }
 
 // readChunks reads records into chunks and sends each, in input order, to
 // order (for writing) and to work (for answering), until the input ends,
 // breaks (the chunk carries the error in fatal) or ctx is done. It closes
-// both channels.
-func readChunks(ctx context.Context, rd *intake.Input, order, work chan<- *chunk) {
+// both channels. Parcel records are prepared and their memory reserved as
+// they are read (admit); one that must wait for memory ends its chunk early
+// (pending) so that the records before it can be answered, written and give
+// their memory back, then waits at the head of the next chunk.
+func (b *Batch) readChunks(ctx context.Context, loc *Locator, rd *intake.Input, order, work chan<- *chunk) {
 	defer close(work)
 	defer close(order)
+	var pending *intake.Record
+	var pendingA admitted
 	for {
 		c := &chunk{done: make(chan struct{})}
+		if pending != nil {
+			a, _ := b.admit(ctx, loc, pending, pendingA, true)
+			c.add(pending, a)
+			pending = nil
+		}
+		eof := false
 		for len(c.recs) < chunkSize && ctx.Err() == nil {
 			rec, err := rd.Next()
 			if err != nil {
 				if !errors.Is(err, io.EOF) {
 					c.fatal = err
 				}
+				eof = true
 				break
 			}
-			c.recs = append(c.recs, rec)
+			a, ok := b.admit(ctx, loc, rec, admitted{}, len(c.recs) == 0)
+			if !ok {
+				pending, pendingA = rec, a
+				break
+			}
+			c.add(rec, a)
 		}
-		last := c.fatal != nil || len(c.recs) < chunkSize
+		last := c.fatal != nil || eof || ctx.Err() != nil
 		select {
 		case order <- c:
 		case <-ctx.Done():
+			c.release()
 			return
 		}
 		select {
 		case work <- c:
 		case <-ctx.Done():
+			close(c.done) // no worker will have it
 			return
 		}
 		if last {
@@ -202,17 +257,20 @@ func (b *Batch) answerChunks(ctx context.Context, loc *Locator, work <-chan *chu
 			if ctx.Err() != nil {
 				break
 			}
-			c.res[i] = b.answer(ctx, loc, r)
+			c.res[i] = b.answer(ctx, loc, r, c.parcels[i])
 		}
 		close(c.done)
 	}
 }
 
-// writeChunks writes the answered chunks from order, in input order, and
-// flushes at least every 200 ms; it returns as Run does.
-func (b *Batch) writeChunks(ctx context.Context, order <-chan *chunk, w writer, bw *bufio.Writer) (n int, started bool, err error) {
+// writeChunks writes the answered chunks from order, in input order,
+// giving each chunk's memory back once written, and flushes at least every
+// 200 ms; it returns as Run does. *writing is the chunk being written (nil
+// between chunks), for Run to give back if writing stops.
+func (b *Batch) writeChunks(ctx context.Context, order <-chan *chunk, w writer, bw *bufio.Writer, writing **chunk) (n int, started bool, err error) {
 	lastFlush := time.Now()
 	for c := range order {
+		*writing = c
 		select {
 		case <-c.done:
 		case <-ctx.Done():
@@ -229,6 +287,8 @@ func (b *Batch) writeChunks(ctx context.Context, order <-chan *chunk, w writer, 
 			n++
 		}
 		started = true
+		c.release()
+		*writing = nil
 		if c.fatal != nil {
 			en, zh := c.fatal.Error(), "输入在此中断"
 			var ie *intake.InputError
@@ -294,7 +354,7 @@ func zhReason(err error) string {
 
 // answer locates one record: in the input's own frame when the crs package
 // knows it (so answers' points are in that frame), else in WGS84.
-func (b *Batch) answer(ctx context.Context, l *Locator, r *intake.Record) result {
+func (b *Batch) answer(ctx context.Context, l *Locator, r *intake.Record, adm admitted) result {
 	if r.Err != nil {
 		return recErr(r.N, r.Err)
 	}
@@ -321,7 +381,13 @@ func (b *Batch) answer(ctx context.Context, l *Locator, r *intake.Record) result
 		res.flat.in, res.flat.hasIn = r.Geom.(orb.Point), true
 		res.flat.wgs, res.flat.hasWGS = w, true
 	default:
-		a, err := l.Polygon(ctx, g)
+		if adm.err != nil {
+			return recErr(r.N, adm.err)
+		}
+		if adm.parcel == nil {
+			return recErr(r.N, errors.New("locate: parcel not prepared"))
+		}
+		a, err := l.AnswerParcel(ctx, adm.parcel)
 		if err != nil {
 			return recErr(r.N, err)
 		}
@@ -331,6 +397,48 @@ func (b *Batch) answer(ctx context.Context, l *Locator, r *intake.Record) result
 		}
 	}
 	return res
+}
+
+// admit prepares a parcel record as it is read, in the locator's frame as
+// answer reads it, and reserves its memory. Without wait it reports false
+// when the reservation would have to wait (what it prepared is in the
+// admitted returned: pass it back with wait). With wait it waits as long as
+// the budget says; a record that cannot be prepared or admitted carries the
+// error (a busy budget's says when to retry it).
+func (b *Batch) admit(ctx context.Context, l *Locator, r *intake.Record, a admitted, wait bool) (admitted, bool) {
+	if r.Err != nil {
+		return a, true
+	}
+	g := r.Geom
+	if l.CRS.IsWGS84() {
+		g = r.WGS84
+	}
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+	default:
+		return a, true
+	}
+	if a.parcel == nil {
+		p, err := l.PrepareParcel(ctx, g)
+		if err != nil {
+			return admitted{err: err}, true
+		}
+		a.parcel = p
+	}
+	what := fmt.Sprintf("record %d", r.N)
+	var err error
+	if !wait {
+		var ok bool
+		if a.res, ok, err = l.Budget.TryReserve(what, a.parcel.Cost()); err == nil && !ok {
+			return a, false
+		}
+	} else {
+		a.res, err = l.Budget.Reserve(ctx, what, a.parcel.Cost())
+	}
+	if err != nil {
+		return admitted{err: err}, true
+	}
+	return a, true
 }
 
 // flatFast answers a WGS84 point as columns without building the full answer.

@@ -33,7 +33,7 @@ func (w *discardWriter) WriteHeader(s int)           { w.status = s }
 func BenchmarkHandler(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	st := fixture.Store(b)
-	h := httpapi.New(config.Default(), st, log, "test", New(st, log, spatial.ParcelLimits{})).Handler()
+	h := httpapi.New(config.Default(), st, log, "test", New(st, log, spatial.ParcelLimits{}, nil)).Handler()
 	// Points spread over the district's box, as scripts/bench.sh sends them.
 	r := rand.New(rand.NewPCG(42, 7))
 	var points []string

@@ -1,6 +1,7 @@
 package locate
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"hetang/internal/apierr"
+	"hetang/internal/budget"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
 	"hetang/internal/intake"
@@ -45,13 +47,21 @@ type Server struct {
 	store  *store.Store
 	log    *slog.Logger
 	limits spatial.ParcelLimits
+	budget *budget.Budget
 }
 
 // New returns the query endpoints' server; limits bound each parcel (zero
-// fields: spatial's defaults).
-func New(st *store.Store, log *slog.Logger, limits spatial.ParcelLimits) *Server {
-	return &Server{store: st, log: log, limits: limits}
+// fields: spatial's defaults) and bud admits parcels (POST /locate bodies,
+// batch parcel records) by their memory estimates (nil: no budget).
+func New(st *store.Store, log *slog.Logger, limits spatial.ParcelLimits, bud *budget.Budget) *Server {
+	return &Server{store: st, log: log, limits: limits, budget: bud}
 }
+
+// BodyDecodeFactor is the memory reserved per byte of a POST /locate body
+// for decoding it: the Go heap peaks at up to 8 times the body while
+// encoding/json turns the worst GeoJSON (short coordinates, many tiny
+// rings) into geometry.
+const BodyDecodeFactor = 10
 
 // Mount registers the routes: ordinary limits for single queries, batch
 // limits (size, time) for the batch endpoint.
@@ -152,7 +162,7 @@ func (s *Server) locator(c echo.Context, q url.Values) (*Locator, error) {
 		return nil, err
 	}
 	l := For(s.snapshot(c))
-	l.CRS, l.K, l.Limits = cr, k, s.limits
+	l.CRS, l.K, l.Limits, l.Budget = cr, k, s.limits, s.budget
 	return l, nil
 }
 
@@ -241,19 +251,51 @@ func (s *Server) postLocate(c echo.Context) error {
 	if err := checkParcelMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return err // *http.MaxBytesError → 413 in apierr
-	}
-	g, err := ParseParcel(body)
-	if err != nil {
-		return err
-	}
-	a, err := l.Polygon(c.Request().Context(), g)
+	a, _, _, err := l.ParcelBody(c.Request().Context(), c.Request().Body, c.Request().ContentLength)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, a)
+}
+
+// ParcelBody reads a request body holding a parcel (see ParseParcel) and
+// answers for it within the locator's memory budget: the body's decoding
+// is reserved as it arrives (size is its Content-Length, or -1), the
+// parcel's overlay once its size is known; a small parcel stays light and
+// never waits. It returns the answer, the parcel as given and the body.
+func (l *Locator) ParcelBody(ctx context.Context, body io.Reader, size int64) (*PolygonAnswer, orb.Geometry, []byte, error) {
+	res, err := l.Budget.Reserve(ctx, "this parcel", 0)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer res.Release()
+	b, err := res.ReadAll(ctx, body, size, BodyDecodeFactor)
+	if err != nil {
+		return nil, nil, nil, err // *http.MaxBytesError → 413 in apierr; budget errors 413/503
+	}
+	var g orb.Geometry
+	var p *spatial.Parcel
+	prepare := func() {
+		if g, err = ParseParcel(b); err == nil {
+			p, err = l.PrepareParcel(ctx, g)
+		}
+	}
+	if int64(len(b))*BodyDecodeFactor > spatial.LightParcelCost {
+		// Decoding and preparing a large parcel is heavy work too.
+		if herr := l.Index.HeavyWork(ctx, prepare); herr != nil {
+			return nil, nil, nil, herr
+		}
+	} else {
+		prepare()
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := res.Grow(ctx, p.Cost()); err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := l.AnswerParcel(ctx, p)
+	return a, g, b, err
 }
 
 // Batch and inspect parameters (besides crs).
@@ -347,7 +389,7 @@ func (s *Server) postBatch(c echo.Context) error {
 		return err
 	}
 	l := For(s.snapshot(c))
-	l.K, l.Limits = k, s.limits
+	l.K, l.Limits, l.Budget = k, s.limits, s.budget
 	opt, err := s.inputOptions(c)
 	if err != nil {
 		return err

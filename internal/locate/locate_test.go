@@ -34,7 +34,7 @@ func newTestServer(tb testing.TB, mutate func(*config.Config)) *httptest.Server 
 		mutate(&cfg)
 	}
 	st := fixture.Store(tb)
-	return fixture.Server(tb, cfg, st, New(st, fixture.Logger(), spatial.ParcelLimits{}))
+	return fixture.Server(tb, cfg, st, New(st, fixture.Logger(), spatial.ParcelLimits{}, nil))
 }
 
 func TestHTTP(t *testing.T) {

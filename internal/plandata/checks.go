@@ -131,15 +131,13 @@ func Check(lay *layout.Layout, gaz []GazetteerPoint) []Finding {
 					add("internal-file", ly.ID, f.ID, "property %s names a working file (%s); say what it means instead", k, internalFile.FindString(s))
 				}
 			}
-			g, err := geosorb.ToGEOS(nil, f.Geometry)
-			if err != nil {
-				add("valid", ly.ID, f.ID, "%v", err)
-				continue
+			g, bad := validity(ly.ID, f)
+			if bad != nil {
+				out = append(out, *bad)
 			}
-			if !g.IsValid() {
-				add("valid", ly.ID, f.ID, "invalid geometry: %s", g.IsValidReason())
+			if g != nil {
+				geoms[f.ID] = g
 			}
-			geoms[f.ID] = g
 		}
 	}
 
@@ -156,6 +154,34 @@ func Check(lay *layout.Layout, gaz []GazetteerPoint) []Finding {
 	out = append(out, checkContainment(lay, dg, geoms)...)
 	out = append(out, checkPlanStructure(lay, geoms)...)
 	out = append(out, checkGazetteer(lay, dg, geoms, gaz)...)
+	return out
+}
+
+// validity converts a feature's geometry to GEOS and checks it is valid:
+// the GEOS geometry (nil when it cannot be converted) and the finding, if
+// any.
+func validity(layer string, f *layout.Feature) (*geos.Geom, *Finding) {
+	g, err := geosorb.ToGEOS(nil, f.Geometry)
+	if err != nil {
+		return nil, &Finding{Check: "valid", Layer: layer, Feature: f.ID, Message: err.Error()}
+	}
+	if !g.IsValid() {
+		return g, &Finding{Check: "valid", Layer: layer, Feature: f.ID, Message: "invalid geometry: " + g.IsValidReason()}
+	}
+	return g, nil
+}
+
+// CheckValid runs the validity check (GEOS) on every feature of one layer:
+// what Check reports as "valid" findings for it. The layout-wide checks
+// (the areas' partition, containment) overlay invalid geometry slowly or
+// not at all, so an import checks this first.
+func CheckValid(ly *layout.Layer) []Finding {
+	var out []Finding
+	for _, f := range ly.Features {
+		if _, bad := validity(ly.ID, f); bad != nil {
+			out = append(out, *bad)
+		}
+	}
 	return out
 }
 

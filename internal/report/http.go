@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"runtime"
@@ -13,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"hetang/internal/apierr"
+	"hetang/internal/budget"
 	"hetang/internal/crs"
 	"hetang/internal/httpapi"
 	"hetang/internal/intake"
@@ -50,6 +50,7 @@ func subjectName(s string) string {
 type Server struct {
 	store  *store.Store
 	limits spatial.ParcelLimits
+	budget *budget.Budget
 	now    func() time.Time
 	// pdfSlots bounds the PDFs drawn at once (each costs about a quarter
 	// of a CPU-second): one per CPU; others wait for a slot until their
@@ -57,9 +58,10 @@ type Server struct {
 	pdfSlots chan struct{}
 }
 
-// New returns the report endpoints; parcels are bounded by limits.
-func New(st *store.Store, limits spatial.ParcelLimits) *Server {
-	return &Server{store: st, limits: limits, now: time.Now, pdfSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
+// New returns the report endpoints; parcels are bounded by limits and
+// admitted by the memory budget bud (nil: no budget).
+func New(st *store.Store, limits spatial.ParcelLimits, bud *budget.Budget) *Server {
+	return &Server{store: st, limits: limits, budget: bud, now: time.Now, pdfSlots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
 }
 
 // Mount registers the routes.
@@ -102,7 +104,7 @@ func (s *Server) prepare(c echo.Context) (bool, *locate.Locator, error) {
 		return false, nil, err
 	}
 	l := locate.For(s.store.SnapshotFor(c.Request().Context()))
-	l.CRS, l.K, l.Limits = cr, locate.DefaultK, s.limits
+	l.CRS, l.K, l.Limits, l.Budget = cr, locate.DefaultK, s.limits, s.budget
 	return pdf, l, nil
 }
 
@@ -130,15 +132,7 @@ func (s *Server) post(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return err // *http.MaxBytesError → 413
-	}
-	g, err := locate.ParseParcel(body)
-	if err != nil {
-		return err
-	}
-	a, err := l.Polygon(c.Request().Context(), g)
+	a, g, body, err := l.ParcelBody(c.Request().Context(), c.Request().Body, c.Request().ContentLength)
 	if err != nil {
 		return err
 	}

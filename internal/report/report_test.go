@@ -43,7 +43,7 @@ func newServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(httpapi.New(config.Default(), st, log, "test", New(st, spatial.ParcelLimits{})).Handler())
+	srv := httptest.NewServer(httpapi.New(config.Default(), st, log, "test", New(st, spatial.ParcelLimits{}, nil)).Handler())
 	t.Cleanup(srv.Close)
 	return srv
 }

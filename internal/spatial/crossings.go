@@ -43,8 +43,8 @@ func dropDuplicateParts(mp orb.MultiPolygon, notes []string) (orb.MultiPolygon, 
 // and fails with a *LimitError when there are more than lim.MaxCrossings,
 // before the repair, whose cost grows with them. Edges are bucketed in a
 // grid; the count stops as soon as the limit is passed, and so does a
-// count whose pair tests exceed a work bound (then the parcel is too
-// tangled to tell cheaply, which is refused the same way).
+// count whose grid entries or pair tests exceed a work bound (then the
+// parcel is too tangled to tell cheaply, which is refused the same way).
 func checkCrossings(ctx context.Context, mp orb.MultiPolygon, lim ParcelLimits) error {
 	type seg struct {
 		a, b      orb.Point
@@ -85,10 +85,22 @@ func checkCrossings(ctx context.Context, mp orb.MultiPolygon, lim ParcelLimits) 
 	cells := max(1, min(2048, int(math.Sqrt(float64(len(segs))))))
 	size := side / float64(cells)
 	cell := func(v float64, lo float64) int { return min(cells-1, max(0, int((v-lo)/size))) }
+	// Grid entries are bounded as well as pair tests: long edges (a star
+	// far away, whose every edge spans the grid) fill many cells, and a
+	// parcel that needs more than this to tell is refused as too tangled,
+	// like one with too many crossings. The bound keeps the grid's memory
+	// within about 300 bytes per edge (see Parcel.Cost).
+	steps, entries, maxEntries := 0, 0, 4*len(segs)+65_536
 	grid := make(map[int][]int32)
 	for i, s := range segs {
 		x0, x1 := cell(math.Min(s.a[0], s.b[0]), bound.Min[0]), cell(math.Max(s.a[0], s.b[0]), bound.Min[0])
 		y0, y1 := cell(math.Min(s.a[1], s.b[1]), bound.Min[1]), cell(math.Max(s.a[1], s.b[1]), bound.Min[1])
+		if entries += (x1 - x0 + 1) * (y1 - y0 + 1); entries > maxEntries {
+			return tooMany()
+		}
+		if err := checkCtx(ctx, &steps); err != nil {
+			return err
+		}
 		for y := y0; y <= y1; y++ {
 			for x := x0; x <= x1; x++ {
 				grid[y*cells+x] = append(grid[y*cells+x], int32(i))
@@ -103,7 +115,6 @@ func checkCrossings(ctx context.Context, mp orb.MultiPolygon, lim ParcelLimits) 
 		return d == 1 || d == -1 || d == s.n-1 || d == 1-s.n
 	}
 	count, work, maxWork := 0, 0, 64*len(segs)+64*lim.MaxCrossings+1_000_000
-	steps := 0
 	for key, ids := range grid {
 		cx, cy := key%cells, key/cells
 		for i := 0; i < len(ids); i++ {

@@ -71,6 +71,7 @@ func hostileParcels() []struct {
 		{"star 1001", star(c, 1001, 0.05), "complex"},
 		{"star 50001", star(c, 50001, 0.05), "limit"},
 		{"star 1001 far away", star(orb.Point{10, 50}, 1001, 5), "complex"},
+		{"star 20001 far away", star(orb.Point{10, 50}, 20001, 5), "complex"},
 		{"star 21 far away", star(orb.Point{10, 50}, 21, 5), "outside"},
 		{"1000 identical squares", squares, "ok"},
 		{"random self-intersecting, 200 vertices", orb.Polygon{random}, "complex"},

@@ -65,12 +65,16 @@ type LimitError struct {
 	Hint string
 }
 
-func (e *LimitError) Error() string {
+func (e *LimitError) Error() string { return "spatial: " + e.Detail("parcel") }
+
+// Detail says what is over the limit and what to do, of a thing called
+// noun ("parcel", "geometry").
+func (e *LimitError) Detail(noun string) string {
 	got := fmt.Sprint(e.Got)
 	if e.TooComplex {
 		got = "more than " + fmt.Sprint(e.Limit)
 	}
-	return fmt.Sprintf("spatial: the parcel has %s %s; the limit is %d (%s): %s", got, e.What, e.Limit, e.Setting, e.Hint)
+	return fmt.Sprintf("the %s has %s %s; the limit is %d (%s): %s", noun, got, e.What, e.Limit, e.Setting, e.Hint)
 }
 
 // ErrUnsupported is returned for rings the service cannot read as a parcel:
@@ -82,7 +86,64 @@ var ErrUnsupported = errors.New("spatial: unsupported parcel")
 // limits, before anything else is done with it.
 func CheckParcelSize(g orb.Geometry, lim ParcelLimits) error {
 	lim = lim.withDefaults()
-	parts, verts := 0, 0
+	verts, parts := countParcel(g)
+	if parts > lim.MaxParts {
+		return &LimitError{What: "polygons", Got: parts, Limit: lim.MaxParts, Setting: "HETANG_PARCEL_MAX_PARTS",
+			Hint: "send the parts separately (as parcels, a batch takes any number; as features, an import takes any number), or merge them"}
+	}
+	if verts > lim.MaxVertices {
+		return &LimitError{What: "vertices", Got: verts, Limit: lim.MaxVertices, Setting: "HETANG_PARCEL_MAX_VERTICES",
+			Hint: "simplify the outline (e.g. to 1 m: ST_Simplify, QGIS Simplify) or split it into pieces"}
+	}
+	return nil
+}
+
+// CheckGeometry bounds the validation of a feature's geometry as given
+// (an import, whose edges are straight in lon/lat and which is checked, not
+// repaired): its vertices and polygons against lim, and for polygons the
+// places where its rings' edges cross or touch one another, counted with
+// bounded work, before GEOS ever sees it — GEOS's validity check and the
+// overlays of the data checks take far longer on a tangle than on a clean
+// outline. It returns nil or a *LimitError naming the limit.
+func CheckGeometry(ctx context.Context, g orb.Geometry, lim ParcelLimits) error {
+	lim = lim.withDefaults()
+	switch x := g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		if err := CheckParcelSize(g, lim); err != nil {
+			return err
+		}
+		mp, ok := x.(orb.MultiPolygon)
+		if !ok {
+			mp = orb.MultiPolygon{x.(orb.Polygon)}
+		}
+		return checkCrossings(ctx, mp, lim)
+	case orb.LineString, orb.MultiLineString, orb.MultiPoint:
+		verts, parts := 0, 1
+		switch y := x.(type) {
+		case orb.LineString:
+			verts = len(y)
+		case orb.MultiPoint:
+			verts = len(y)
+		case orb.MultiLineString:
+			parts = len(y)
+			for _, l := range y {
+				verts += len(l)
+			}
+		}
+		if parts > lim.MaxParts {
+			return &LimitError{What: "parts", Got: parts, Limit: lim.MaxParts, Setting: "HETANG_PARCEL_MAX_PARTS", Hint: "split the feature"}
+		}
+		if verts > lim.MaxVertices {
+			return &LimitError{What: "vertices", Got: verts, Limit: lim.MaxVertices, Setting: "HETANG_PARCEL_MAX_VERTICES",
+				Hint: "simplify the line (e.g. to 1 m: ST_Simplify, QGIS Simplify) or split the feature"}
+		}
+	}
+	return nil
+}
+
+// countParcel returns the vertices (all rings of all parts) and the
+// polygons of a Polygon or MultiPolygon (0, 0 for other geometries).
+func countParcel(g orb.Geometry) (verts, parts int) {
 	count := func(p orb.Polygon) {
 		parts++
 		for _, r := range p {
@@ -97,15 +158,7 @@ func CheckParcelSize(g orb.Geometry, lim ParcelLimits) error {
 			count(p)
 		}
 	}
-	if parts > lim.MaxParts {
-		return &LimitError{What: "polygons", Got: parts, Limit: lim.MaxParts, Setting: "HETANG_PARCEL_MAX_PARTS",
-			Hint: "send the parts as separate parcels (a batch takes any number), or merge them"}
-	}
-	if verts > lim.MaxVertices {
-		return &LimitError{What: "vertices", Got: verts, Limit: lim.MaxVertices, Setting: "HETANG_PARCEL_MAX_VERTICES",
-			Hint: "simplify the outline (e.g. to 1 m: ST_Simplify, QGIS Simplify) or split the parcel"}
-	}
-	return nil
+	return verts, parts
 }
 
 // antipodalMeters: edges longer than this join points within about 100 km
@@ -229,13 +282,13 @@ func unwrapRing(r orb.Ring, lon0 float64) (orb.Ring, error) {
 		a, b := r[i-1], r[i]
 		if math.Abs(ds[i]) > 170 || math.Abs(b[1]-a[1]) > 170 {
 			if s := GeodesicMeters(a, b); s > antipodalMeters {
-				return nil, fmt.Errorf("the edge from (%g, %g) to (%g, %g) is %.0f km long, between nearly antipodal points, where the geodesic (parcel edges are geodesics, as in PostGIS geography) is not unique; add vertices along the path you mean", a[0], a[1], b[0], b[1], s/1000)
+				return nil, fmt.Errorf("the edge from (%g, %g) to (%g, %g) is %.0f km long, between nearly antipodal points, where the shortest path (parcel edges are geodesics, as in PostGIS geography) is not unique; add vertices along the path you mean (one every 90° of longitude is enough), or send a polygon around the part of the world you are asking about: nothing beyond about 100 km of the district changes the answer", a[0], a[1], b[0], b[1], s/1000)
 			}
 		}
 		out[i] = orb.Point{out[i-1][0] + ds[i], b[1]}
 	}
 	if n := len(out); math.Abs(out[n-1][0]-out[0][0]) > 1e-9 {
-		return nil, errors.New("the ring goes around a pole (its longitudes turn through 360°); a parcel must not enclose a pole")
+		return nil, errors.New("the ring goes around a pole (its longitudes turn through 360°), and a parcel must not enclose a pole; send the part of it near the district instead (nothing beyond about 100 km of the district changes the answer)")
 	}
 	out[len(out)-1] = out[0]
 	return out, nil

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geos"
@@ -129,7 +131,34 @@ func (ix *Index) LocatePolygon(ctx context.Context, g orb.Geometry, k int) (*Pol
 // the whole parcel; overlays run in EPSG:4547 in a worker of the index's
 // pool; ctx is checked between steps and inside long loops.
 func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOptions) (*PolygonHit, error) {
-	lim := opt.Limits.withDefaults()
+	p, err := ix.PrepareParcel(ctx, g, opt.Limits)
+	if err != nil {
+		return nil, err
+	}
+	return ix.LocatePrepared(ctx, p, opt.K)
+}
+
+// Parcel is a parcel checked against its limits and cut to the district's
+// neighbourhood, ready for the overlay; Cost says how much memory the
+// overlay may take. Made by PrepareParcel, answered by LocatePrepared.
+type Parcel struct {
+	lim   ParcelLimits
+	shape *parcelShape
+	notes []string
+	// vertices and parts of the input.
+	vertices, parts int
+	// prepTime is how long PrepareParcel took.
+	prepTime time.Duration
+}
+
+// PrepareParcel checks a parcel (WGS84 lon/lat, a Polygon or MultiPolygon)
+// against the limits and shapes it for the overlay — its rings unwrapped,
+// cut into geodesic pieces and clipped to the district's neighbourhood —
+// without any GEOS call: what it does is bounded by the limits
+// (MaxVertices, MaxWorkVertices) and fast. Errors are those of LocateParcel.
+func (ix *Index) PrepareParcel(ctx context.Context, g orb.Geometry, lim ParcelLimits) (*Parcel, error) {
+	start := time.Now()
+	lim = lim.withDefaults()
 	if err := CheckParcelSize(g, lim); err != nil {
 		return nil, err
 	}
@@ -142,12 +171,64 @@ func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOpt
 	if err != nil {
 		return nil, err
 	}
-	w, release, err := ix.acquireWorker(ctx, sh.work)
+	p := &Parcel{lim: lim, shape: sh, notes: notes}
+	p.vertices, p.parts = countParcel(g)
+	p.prepTime = time.Since(start)
+	return p, nil
+}
+
+// Memory a parcel's answer may take, in bytes: a fixed part (the overlay
+// of a parcel of any size with the areas' outlines, GEOS's own working
+// memory, the answer), and parts per vertex of the input (held as given and
+// unwrapped), of the whole outline cut into geodesic pieces (the crossing
+// count and the distances beyond the neighbourhood walk it), of the outline
+// near the district (in GEOS: the parcel, its repair, its intersections
+// with every feature it meets) and per polygon. Measured with the garbage
+// collector off, so that everything allocated counts, against the Go heap
+// (runtime.MemStats.TotalAlloc) and the C heap (mallinfo2) by
+// TestParcelCostCoversMemory, with a margin.
+const (
+	costFixed          = 4 << 20
+	costPerVertex      = 400
+	costPerOutlineVert = 400
+	costPerWorkVertex  = 700
+	costPerPart        = 1024
+)
+
+// Cost is an upper bound of the memory (Go and C heap, in bytes) the
+// parcel's overlay may take, including the prepared parcel itself: what a
+// memory budget should reserve for LocatePrepared.
+func (p *Parcel) Cost() int64 {
+	return costFixed + int64(p.vertices)*costPerVertex + int64(p.shape.outlineN)*costPerOutlineVert +
+		int64(p.shape.work)*costPerWorkVertex + int64(p.parts)*costPerPart
+}
+
+// WorkVertices is the number of vertices of the parcel's outline near the
+// district: the size of what GEOS gets.
+func (p *Parcel) WorkVertices() int { return p.shape.work }
+
+// LocatePrepared answers for a prepared parcel (see LocateParcel), in a
+// worker of the index's pool; ctx is checked between steps and inside long
+// loops.
+func (ix *Index) LocatePrepared(ctx context.Context, p *Parcel, k int) (*PolygonHit, error) {
+	w, release, err := ix.acquireWorker(ctx, p.Cost())
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	ov, err := ix.newOverlay(ctx, w, sh, lim)
+	if p.Cost() <= LightParcelCost {
+		return ix.overlayParcel(ctx, w, p, k)
+	}
+	// Heavy overlays run at a lower CPU priority.
+	var hit *PolygonHit
+	niced(func() { hit, err = ix.overlayParcel(ctx, w, p, k) })
+	return hit, err
+}
+
+// overlayParcel answers for a prepared parcel in the worker w.
+func (ix *Index) overlayParcel(ctx context.Context, w *worker, p *Parcel, k int) (*PolygonHit, error) {
+	sh, lim, notes := p.shape, p.lim, p.notes
+	ov, err := ix.newOverlay(ctx, newPace(ctx, p.prepTime), w, sh, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +236,7 @@ func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOpt
 	if hit.SquareMeters, err = ov.parcelArea(ctx, sh, lim); err != nil {
 		return nil, err
 	}
-	if notes = append(notes, ov.notes...); len(notes) > 0 {
+	if notes = append(slices.Clip(notes), ov.notes...); len(notes) > 0 {
 		hit.Repaired, hit.RepairNote = true, strings.Join(notes, "; ")
 	}
 	if !(hit.SquareMeters > 0) {
@@ -164,7 +245,7 @@ func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOpt
 	if err := ix.overlaps(ctx, ov, hit); err != nil {
 		return nil, err
 	}
-	if err := ix.parcelDistances(ctx, ov, sh, opt.K, &hit.Distances); err != nil {
+	if err := ix.parcelDistances(ctx, ov, sh, k, &hit.Distances); err != nil {
 		return nil, err
 	}
 	return hit, nil
@@ -173,6 +254,7 @@ func (ix *Index) LocateParcel(ctx context.Context, g orb.Geometry, opt ParcelOpt
 // overlay is a parcel within the neighbourhood, in EPSG:4547, in one
 // worker's GEOS context: nil when nothing of it is there.
 type overlay struct {
+	pace   *pace
 	w      *worker
 	parcel *geos.Geom
 	prep   *geos.PrepGeom
@@ -183,8 +265,8 @@ type overlay struct {
 
 // newOverlay builds the clipped parcel in GEOS, repairing it when invalid
 // (after counting its self-crossings against the limit).
-func (ix *Index) newOverlay(ctx context.Context, w *worker, sh *parcelShape, lim ParcelLimits) (*overlay, error) {
-	ov := &overlay{w: w}
+func (ix *Index) newOverlay(ctx context.Context, pc *pace, w *worker, sh *parcelShape, lim ParcelLimits) (*overlay, error) {
+	ov := &overlay{w: w, pace: pc}
 	if len(sh.clipped) == 0 {
 		return ov, nil
 	}
@@ -200,8 +282,8 @@ func (ix *Index) newOverlay(ctx context.Context, w *worker, sh *parcelShape, lim
 		}
 		polys = append(polys, w.geos.NewPolygon(rings))
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("spatial: %w", err)
+	if err := pc.step(); err != nil {
+		return nil, err
 	}
 	var g *geos.Geom
 	if len(polys) == 1 {
@@ -214,12 +296,15 @@ func (ix *Index) newOverlay(ctx context.Context, w *worker, sh *parcelShape, lim
 		if err := checkCrossings(ctx, sh.clipped, lim); err != nil {
 			return nil, err
 		}
+		if err := pc.step(); err != nil {
+			return nil, err
+		}
 		g = g.MakeValidWithParams(geos.MakeValidStructure, geos.MakeValidDiscardCollapsed)
 		ov.repaired = true
 		ov.notes = append(ov.notes, "invalid polygon ("+reason+"), repaired with GEOS MakeValid (structure method: the union of what the rings enclose)")
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("spatial: %w", err)
+	if err := pc.step(); err != nil {
+		return nil, err
 	}
 	if g.IsEmpty() || g.Area() == 0 {
 		return ov, nil
@@ -232,6 +317,9 @@ func (ix *Index) newOverlay(ctx context.Context, w *worker, sh *parcelShape, lim
 // parcel is valid, else of the repaired parcel (the whole of it, repaired
 // in lon/lat, when it reaches beyond the neighbourhood).
 func (ov *overlay) parcelArea(ctx context.Context, sh *parcelShape, lim ParcelLimits) (float64, error) {
+	if err := ov.pace.step(); err != nil {
+		return 0, err
+	}
 	if !sh.wasClipped {
 		if !ov.repaired {
 			return GeodesicArea(sh.parts), nil
@@ -325,8 +413,8 @@ func (ix *Index) overlaps(ctx context.Context, ov *overlay, hit *PolygonHit) err
 	layer := func(li *layerIndex) ([]Overlap, error) {
 		var out []Overlap
 		for _, fi := range li.feats {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("spatial: %w", err)
+			if err := ov.pace.step(); err != nil {
+				return nil, err
 			}
 			fg := ov.w.feats[fi]
 			if !ov.prep.Intersects(fg) {
@@ -376,8 +464,7 @@ func (ix *Index) parcelDistances(ctx context.Context, ov *overlay, sh *parcelSha
 		if ferr != nil {
 			return Nearest{}, false
 		}
-		if ferr = ctx.Err(); ferr != nil {
-			ferr = fmt.Errorf("spatial: %w", ferr)
+		if ferr = ov.pace.step(); ferr != nil {
 			return Nearest{}, false
 		}
 		if ov.parcel != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"syscall"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geos"
@@ -29,32 +30,92 @@ type worker struct {
 	err   error
 }
 
-// workerPool holds an index's workers in two lanes: parcels whose outline
-// near the district is small take a light worker, the others a heavy one,
-// so a heavy parcel never holds up a light one. Each lane has GOMAXPROCS
-// workers.
+// workerPool holds an index's workers in two lanes: light parcels (whose
+// Cost is at most LightParcelCost: a few thousand vertices near the
+// district) take a light worker, the others a heavy one, so a heavy parcel
+// never holds up a light one. The light lane has GOMAXPROCS workers, the
+// heavy one GOMAXPROCS-1 (at least 1), so that heavy parcels leave a CPU to
+// light ones.
 type workerPool struct {
 	light, heavy chan *worker
+	// heavyCPU bounds the Go work of heavy parcels outside the overlay
+	// (decoding, preparing): see HeavyWork.
+	heavyCPU chan struct{}
 }
 
-// heavyWork is the number of outline vertices near the district above
-// which a parcel takes the heavy lane.
-const heavyWork = 20_000
+// LightParcelCost is the largest Parcel.Cost of a light parcel: one that
+// takes the light lane of workers (and that a memory budget should let
+// through without waiting: budget.Config.LightBytes).
+const LightParcelCost = 8 << 20
+
+// cpus is the CPUs the process may use, as the Go runtime first saw them
+// (GOMAXPROCS at start, which follows cgroup limits): lanes are sized by it
+// even after a server raises GOMAXPROCS for heavy threads (HeavyThreads).
+var cpus = max(1, runtime.GOMAXPROCS(0))
+
+// HeavyThreads is how many goroutines may run heavy parcel work at once
+// (heavy overlays and heavy decoding): a server adds as many to GOMAXPROCS,
+// so that heavy work, which runs niced on threads of its own, never holds
+// the Ps light requests need, and the kernel shares the CPUs by priority.
+func HeavyThreads() int { return 2 * max(1, cpus-1) }
 
 func newWorkerPool() *workerPool {
-	n := max(1, runtime.GOMAXPROCS(0))
-	p := &workerPool{light: make(chan *worker, n), heavy: make(chan *worker, n)}
+	n := cpus
+	heavy := max(1, n-1)
+	p := &workerPool{light: make(chan *worker, n), heavy: make(chan *worker, heavy), heavyCPU: make(chan struct{}, heavy)}
 	for range n {
 		p.light <- &worker{}
+	}
+	for range heavy {
 		p.heavy <- &worker{}
 	}
 	return p
 }
 
-// acquireWorker waits for a worker of the lane work calls for, or for ctx.
-func (ix *Index) acquireWorker(ctx context.Context, work int) (*worker, func(), error) {
+// HeavyWork waits for one of the slots heavy parcels' work outside the
+// overlay takes (decoding a large body, preparing the parcel), runs fn in it
+// at a lower CPU priority (see niced) and returns; or returns ctx's error
+// without running fn. There are as many slots as heavy workers, so that
+// however many heavy requests arrive at once, they never crowd light ones
+// out of the CPU: a light request waits behind a few heavy ones at most.
+func (ix *Index) HeavyWork(ctx context.Context, fn func()) error {
+	select {
+	case ix.workers.heavyCPU <- struct{}{}:
+		defer func() { <-ix.workers.heavyCPU }()
+		niced(fn)
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("spatial: waiting for a heavy-work slot: %w", ctx.Err())
+	}
+}
+
+// heavyNice is the nice value heavy work runs at: the kernel gives a
+// thread at nice 10 about a tenth of the CPU a nice-0 thread gets when
+// both want it, so light requests keep their latency next to heavy ones.
+const heavyNice = 10
+
+// niced runs fn on an OS thread of its own at nice heavyNice and waits for
+// it; a panic in fn is raised again in the caller. The thread is never
+// unlocked, so it ends with fn's goroutine and no other goroutine ever runs
+// at the lower priority. Where the priority cannot be set, fn runs anyway.
+func niced(fn func()) {
+	done := make(chan any, 1)
+	go func() {
+		runtime.LockOSThread()
+		_ = syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), heavyNice)
+		defer func() { done <- recover() }()
+		fn()
+	}()
+	if p := <-done; p != nil {
+		panic(p)
+	}
+}
+
+// acquireWorker waits for a worker of the lane a parcel of the given cost
+// takes, or for ctx.
+func (ix *Index) acquireWorker(ctx context.Context, cost int64) (*worker, func(), error) {
 	lane := ix.workers.light
-	if work > heavyWork {
+	if cost > LightParcelCost {
 		lane = ix.workers.heavy
 	}
 	select {

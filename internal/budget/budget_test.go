@@ -1,0 +1,332 @@
+package budget
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"hetang/internal/apierr"
+)
+
+const mib = 1 << 20
+
+func newTest(t *testing.T, total int64, wait time.Duration) *Budget {
+	t.Helper()
+	b, err := New(Config{Total: total, Base: 100 * mib, LightReserve: 20 * mib, LightBytes: 4 * mib, MaxWait: wait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{
+		{"1073741824", 1 << 30}, {"1GiB", 1 << 30}, {"1 GiB", 1 << 30}, {"1g", 1 << 30}, {"1GB", 1 << 30},
+		{"1536MiB", 1536 * mib}, {"1.5G", 1536 * mib}, {"512k", 512 << 10}, {"2T", 2 << 40}, {"0", 0},
+	} {
+		got, err := Parse(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("Parse(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"", "GiB", "1 PiB", "-1G", "1e400", "one", "1..2M", "1G1"} {
+		if got, err := Parse(bad); err == nil {
+			t.Errorf("Parse(%q) = %d, want an error", bad, got)
+		}
+	}
+	for _, c := range []struct {
+		n    int64
+		want string
+	}{{1 << 30, "1 GiB"}, {1536 * mib, "1.5 GiB"}, {3*mib + mib/2, "3.5 MiB"}, {2048, "2 KiB"}, {17, "17 B"}} {
+		if got := Format(c.n); got != c.want {
+			t.Errorf("Format(%d) = %q, want %q", c.n, got, c.want)
+		}
+	}
+}
+
+func TestNewRefusesTooSmall(t *testing.T) {
+	if _, err := New(Config{Total: 100 * mib}); err == nil {
+		t.Fatal("a 100 MiB budget below the 256 MiB base was accepted")
+	}
+	b, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.Capacity(), int64(DefaultTotal-DefaultBase-DefaultLightReserve); got != want {
+		t.Errorf("default capacity %d, want %d", got, want)
+	}
+	if gl := b.GoLimit(); gl <= DefaultBase || gl >= DefaultTotal {
+		t.Errorf("GoLimit %s outside (base, total)", Format(gl))
+	}
+}
+
+// TestLightNeverWaits fills the heavy capacity and checks that light
+// reservations still return at once, while a heavy one waits and is refused
+// with 503, Retry-After and a message saying what to do.
+func TestLightNeverWaits(t *testing.T) {
+	b := newTest(t, 200*mib, 200*time.Millisecond) // capacity 80 MiB
+	ctx := context.Background()
+	full, err := b.Reserve(ctx, "first", b.Capacity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A light reservation never waits: not even a context that is already
+	// done stops it.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	var lights []*Reservation
+	for range 100 {
+		r, err := b.Reserve(done, "tiny", 100<<10)
+		if err != nil {
+			t.Fatalf("light reservation with the heavy capacity full: %v", err)
+		}
+		lights = append(lights, r)
+	}
+	if s := b.Stats(); s.LightBytes != 100*(100<<10) || s.HeavyBytes != b.Capacity() || s.Light != 100 {
+		t.Errorf("stats %+v", s)
+	}
+	start := time.Now()
+	_, err = b.Reserve(ctx, "this parcel", 10*mib)
+	el := time.Since(start)
+	var ae *apierr.Error
+	if !errors.Is(err, ErrBusy) || !errors.As(err, &ae) || ae.Kind != apierr.KindUnavailable || ae.RetryAfter < time.Second {
+		t.Fatalf("heavy reservation with the budget full: %v", err)
+	}
+	if el < 200*time.Millisecond || el > 5*time.Second {
+		t.Errorf("refused after %v, want after MaxWait (200 ms)", el)
+	}
+	t.Logf("refused after %v: %s", el, ae.Detail)
+	for _, r := range lights {
+		r.Release()
+	}
+	full.Release()
+	full.Release() // twice is harmless
+	if s := b.Stats(); s.LightBytes != 0 || s.HeavyBytes != 0 || s.RefusedBusy != 1 {
+		t.Errorf("after release: %+v", s)
+	}
+}
+
+// TestWaitThenAdmit: a heavy request that does not fit is admitted as soon
+// as another releases, within MaxWait.
+func TestWaitThenAdmit(t *testing.T) {
+	b := newTest(t, 200*mib, 5*time.Second)
+	ctx := context.Background()
+	first, err := b.Reserve(ctx, "first", 60*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		first.Release()
+	}()
+	start := time.Now()
+	second, err := b.Reserve(ctx, "second", 60*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el < 80*time.Millisecond || el > 4*time.Second {
+		t.Errorf("admitted after %v, want about 100 ms", el)
+	}
+	second.Release()
+}
+
+// TestDeadlineBoundsWait: the wait ends before the request's deadline.
+func TestDeadlineBoundsWait(t *testing.T) {
+	b := newTest(t, 200*mib, time.Minute)
+	full, _ := b.Reserve(context.Background(), "first", b.Capacity())
+	defer full.Release()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := b.Reserve(ctx, "second", 10*mib)
+	if el := time.Since(start); !errors.Is(err, ErrBusy) || el > 300*time.Millisecond {
+		t.Errorf("after %v: %v; want ErrBusy before the 300 ms deadline", el, err)
+	}
+	// A client that leaves is not a refusal.
+	cctx, ccancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(50 * time.Millisecond); ccancel() }()
+	if _, err := b.Reserve(cctx, "third", 10*mib); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled wait: %v", err)
+	}
+}
+
+func TestTooLarge(t *testing.T) {
+	b := newTest(t, 200*mib, time.Second)
+	_, err := b.Reserve(context.Background(), "this import", b.Capacity()+1)
+	var ae *apierr.Error
+	if !errors.Is(err, ErrTooLarge) || !errors.As(err, &ae) || ae.Kind != apierr.KindTooLarge {
+		t.Fatalf("got %v", err)
+	}
+	t.Log(ae.Detail)
+}
+
+// TestGrowFromLightToHeavy: a reservation that starts light and grows
+// beyond LightBytes moves its whole total to the heavy side.
+func TestGrowFromLightToHeavy(t *testing.T) {
+	b := newTest(t, 200*mib, time.Second)
+	ctx := context.Background()
+	r, err := b.Reserve(ctx, "parcel", 3*mib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := b.Stats(); s.LightBytes != 3*mib || s.HeavyBytes != 0 {
+		t.Fatalf("light: %+v", s)
+	}
+	if err := r.Grow(ctx, 20*mib); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.Stats(); s.LightBytes != 0 || s.HeavyBytes != 23*mib || r.Held() != 23*mib {
+		t.Fatalf("heavy: %+v held %d", s, r.Held())
+	}
+	if err := r.Grow(ctx, 100*mib); !errors.Is(err, ErrTooLarge) || r.Held() != 23*mib {
+		t.Fatalf("grow past capacity: %v, held %d", err, r.Held())
+	}
+	r.Release()
+	if s := b.Stats(); s.LightBytes != 0 || s.HeavyBytes != 0 || s.PeakBytes != 23*mib {
+		t.Fatalf("released: %+v", s)
+	}
+}
+
+// TestNeverOverCapacity runs many goroutines reserving random amounts and
+// checks that what heavy requests hold never exceeds the capacity.
+func TestNeverOverCapacity(t *testing.T) {
+	b := newTest(t, 200*mib, 20*time.Millisecond)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	over := int64(0)
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), 1))
+			for range 200 {
+				res, err := b.Reserve(context.Background(), "x", int64(r.IntN(40*mib)))
+				if err != nil {
+					continue
+				}
+				if h := b.Stats().HeavyBytes; h > b.Capacity() {
+					mu.Lock()
+					over = max(over, h)
+					mu.Unlock()
+				}
+				time.Sleep(time.Duration(r.IntN(200)) * time.Microsecond)
+				res.Release()
+			}
+		}()
+	}
+	wg.Wait()
+	s := b.Stats()
+	if over > 0 || s.PeakBytes > b.Capacity()+32*4*mib || s.HeavyBytes != 0 || s.LightBytes != 0 {
+		t.Errorf("over capacity %d; stats %+v", over, s)
+	}
+	t.Logf("%+v", s)
+}
+
+func TestNilBudget(t *testing.T) {
+	var b *Budget
+	r, err := b.Reserve(context.Background(), "x", 1<<40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Grow(context.Background(), 1<<40); err != nil {
+		t.Fatal(err)
+	}
+	r.Release()
+	var nr *Reservation
+	nr.Release()
+	if nr.Grow(context.Background(), 5) != nil || b.Stats() != (Stats{}) {
+		t.Error("nil budget or reservation did something")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"1GiB", "1536 MiB", "2g", "1073741824", "", "1e400", "-1", "1.5T", "9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if err == nil && n < 0 {
+			t.Fatalf("Parse(%q) = %d", s, n)
+		}
+	})
+}
+
+func TestTryReserve(t *testing.T) {
+	b := newTest(t, 200*mib, time.Minute)
+	full, ok, err := b.TryReserve("first", b.Capacity()-10*mib)
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if _, ok, err := b.TryReserve("second", 20*mib); ok || err != nil {
+		t.Errorf("TryReserve over capacity: ok %v err %v, want false, nil", ok, err)
+	}
+	if r, ok, err := b.TryReserve("light", mib); !ok || err != nil {
+		t.Errorf("light TryReserve: %v %v", ok, err)
+	} else {
+		r.Release()
+	}
+	if _, _, err := b.TryReserve("huge", 1<<40); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("huge TryReserve: %v", err)
+	}
+	full.Release()
+	if r, ok, err := b.TryReserve("second", 20*mib); !ok || err != nil {
+		t.Errorf("after release: %v %v", ok, err)
+	} else {
+		r.Release()
+	}
+}
+
+// TestReadAll: a body is reserved as it arrives (a slow client holds only
+// what it has sent), in full once read; a known size that could never fit
+// is refused before a byte is read.
+func TestReadAll(t *testing.T) {
+	b := newTest(t, 200*mib, time.Second)
+	ctx := context.Background()
+	pr, pw := io.Pipe()
+	r, _ := b.Reserve(ctx, "this body", 0)
+	got := make(chan []byte)
+	go func() {
+		body, err := r.ReadAll(ctx, pr, -1, 10)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- body
+	}()
+	chunk := make([]byte, 3*mib)
+	if _, err := pw.Write(chunk); err != nil {
+		t.Fatal(err)
+	}
+	// The reader holds the 3 MiB sent so far (in 1 MiB steps), not 10× more.
+	deadline := time.Now().Add(5 * time.Second)
+	for b.Stats().LightBytes < 3*mib && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if s := b.Stats(); s.LightBytes != 3*mib || s.HeavyBytes != 0 {
+		t.Errorf("after 3 MiB of a slow body: %+v", s)
+	}
+	pw.Close()
+	if body := <-got; len(body) != 3*mib {
+		t.Errorf("read %d bytes", len(body))
+	}
+	if s := b.Stats(); s.HeavyBytes != 30*mib || r.Held() != 30*mib {
+		t.Errorf("after the whole body: %+v", s)
+	}
+	r.Release()
+
+	never := &countingReader{}
+	r2, _ := b.Reserve(ctx, "this upload", 0)
+	if _, err := r2.ReadAll(ctx, never, 20*mib, 10); !errors.Is(err, ErrTooLarge) || never.n != 0 {
+		t.Errorf("200 MiB estimate in 80 MiB: %v after reading %d bytes", err, never.n)
+	}
+}
+
+type countingReader struct{ n int }
+
+func (c *countingReader) Read(p []byte) (int, error) { c.n += len(p); return len(p), nil }
