@@ -260,13 +260,16 @@ type overlay struct {
 	prep   *geos.PrepGeom
 	// repaired: the parcel near the district needed repair.
 	repaired bool
-	notes    []string
+	// whole: nothing of the parcel lies beyond the neighbourhood, so the
+	// overlay's parcel is all of it.
+	whole bool
+	notes []string
 }
 
 // newOverlay builds the clipped parcel in GEOS, repairing it when invalid
 // (after counting its self-crossings against the limit).
 func (ix *Index) newOverlay(ctx context.Context, pc *pace, w *worker, sh *parcelShape, lim ParcelLimits) (*overlay, error) {
-	ov := &overlay{w: w, pace: pc}
+	ov := &overlay{w: w, pace: pc, whole: !sh.wasClipped}
 	if len(sh.clipped) == 0 {
 		return ov, nil
 	}
@@ -420,9 +423,12 @@ func (ix *Index) overlaps(ctx context.Context, ov *overlay, hit *PolygonHit) err
 			if !ov.prep.Intersects(fg) {
 				continue
 			}
-			a, err := ov.w.geodesicAreaGK(ov.parcel.Intersection(fg))
-			if err != nil {
-				return nil, err
+			a := hit.SquareMeters // the whole parcel lies in the feature
+			if !ov.whole || !ov.prep.CoveredBy(fg) {
+				var err error
+				if a, err = ov.w.geodesicAreaGK(ov.parcel.Intersection(fg)); err != nil {
+					return nil, err
+				}
 			}
 			if a <= 0 {
 				continue
@@ -468,7 +474,7 @@ func (ix *Index) parcelDistances(ctx context.Context, ov *overlay, sh *parcelSha
 			return Nearest{}, false
 		}
 		if ov.parcel != nil {
-			n, err := nearestGK(ov, ov.w.feats[fi])
+			n, err := nearestGK(ov, fi)
 			if err == nil && n.Meters <= clipMarginMeters {
 				n.Feature = fi.f
 				return n, true
@@ -507,22 +513,24 @@ func (ix *Index) parcelDistances(ctx context.Context, ov *overlay, sh *parcelSha
 	return ferr
 }
 
-// nearestGK finds the nearest points of the parcel and target in EPSG:4547
+// nearestGK finds the nearest points of the parcel and a feature in EPSG:4547
 // and returns the point on the target (WGS84) and the geodesic distance
 // between the two points (0 when they meet).
-func nearestGK(ov *overlay, target *geos.Geom) (Nearest, error) {
-	pts := ov.parcel.NearestPoints(target)
+func nearestGK(ov *overlay, fi *featIndex) (Nearest, error) {
+	// The feature, prepared once per worker, is the large side: searching
+	// from its index is what makes this fast.
+	pts := ov.w.prepared(fi).NearestPoints(ov.parcel).ToCoords()
 	if len(pts) != 2 {
 		return Nearest{}, errors.New("spatial: no nearest points")
 	}
-	ll, err := ov.w.fromGK(pts)
+	ll, err := ov.w.fromGK(pts) // on the feature, on the parcel
 	if err != nil {
 		return Nearest{}, err
 	}
-	if ov.prep.Intersects(target) {
-		return Nearest{Point: ll[1], Meters: 0}, nil
+	if ov.prep.Intersects(ov.w.feats[fi]) {
+		return Nearest{Point: ll[0], Meters: 0}, nil
 	}
-	return Nearest{Point: ll[1], Meters: GeodesicMeters(ll[0], ll[1])}, nil
+	return Nearest{Point: ll[0], Meters: GeodesicMeters(ll[1], ll[0])}, nil
 }
 
 // farNearest is the nearest point of a feature to a parcel's outline

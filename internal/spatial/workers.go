@@ -27,7 +27,23 @@ type worker struct {
 	gk    *proj.PJ
 	ix    *Index // the index feats belong to
 	feats map[*featIndex]*geos.Geom
+	// preps are feats prepared (indexed) for nearest-point searches,
+	// made on first use.
+	preps map[*featIndex]*geos.PrepGeom
 	err   error
+}
+
+// prepared returns the feature's geometry in w, prepared.
+func (w *worker) prepared(fi *featIndex) *geos.PrepGeom {
+	if w.preps == nil {
+		w.preps = map[*featIndex]*geos.PrepGeom{}
+	}
+	p, ok := w.preps[fi]
+	if !ok {
+		p = w.feats[fi].Prepare()
+		w.preps[fi] = p
+	}
+	return p
 }
 
 // workerPool holds an index's workers in two lanes: light parcels (whose
@@ -179,6 +195,11 @@ func (ix *Index) moveWorker(w *worker) error {
 			return fmt.Errorf("spatial: %s in EPSG:4547: %w", fi.f.ID, err)
 		}
 		feats[fi] = gg
+	}
+	for fi := range w.preps {
+		if _, ok := feats[fi]; !ok {
+			delete(w.preps, fi)
+		}
 	}
 	w.feats, w.ix = feats, ix
 	return nil
