@@ -51,6 +51,7 @@ test: deps-test tidy-check vet staticcheck ## everything CI runs: tidy check, ve
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hetang
 	$(BIN) check
 	$(GO) test -count=1 ./...
+	HETANG_STRESS_TEST=1 $(GO) test -count=1 -run '^TestStress$$' ./cmd/hetang-load
 	scripts/fuzz.sh 3s
 
 bench: ## benchmarks (in-process, HTTP, batch) with PostGIS as the peer
