@@ -20,6 +20,7 @@ DUR=${DUR:-10}           # seconds per load test
 ROUNDS=${ROUNDS:-3}      # HTTP: rounds of healthz, locate, ceiling and pgbench, one after the other
 STEPS=${STEPS:-"1 2 3"}  # which measurements to run (3 needs 2's server, which it starts anyway)
 PIN=${PIN:-}             # PIN=1: servers and PostgreSQL on CPU 0, wrk and pgbench on CPU 1 (taskset)
+BASE=${BASE:-}           # BASE=<git revision>: also measure that revision's healthz and locate in the same rounds
 NPTS=${NPTS:-1000000}    # batch size
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PORT=${PORT:-$((20000 + RANDOM % 20000))}
@@ -27,6 +28,7 @@ PORT=${PORT:-$((20000 + RANDOM % 20000))}
 tmp=$(mktemp -d /tmp/hetang-bench.XXXXXX)
 chmod 755 "$tmp"
 srv_pid=""
+base_pid=""
 ceil_pid=""
 pg_started=""
 srv_cpu=()
@@ -40,7 +42,7 @@ if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
 cleanup() {
   set +e
   [ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
-  [ -n "$ceil_pid" ] && kill "$ceil_pid" 2>/dev/null && wait "$ceil_pid" 2>/dev/null
+  for p in $ceil_pid $base_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   [ -n "$pg_started" ] && "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$tmp/pg" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$tmp"
 }
@@ -52,6 +54,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 log "build"
 go build -o "$tmp/hetang" ./cmd/hetang
 go build -o "$tmp/hetang-load" ./cmd/hetang-load
+if [ -n "$BASE" ]; then
+  mkdir -p "$tmp/base"
+  git archive "$BASE" | tar -x -C "$tmp/base"
+  (cd "$tmp/base" && go build -o "$tmp/hetang-base" ./cmd/hetang)
+fi
 "$tmp/hetang" build -o "$tmp/hetang.gpkg" >&2
 
 log "PostgreSQL cluster in $tmp/pg (unix socket for set-up; pgbench over TCP 127.0.0.1:$PORT, the same loopback transport as the HTTP side)"
@@ -96,10 +103,25 @@ for _ in $(seq 100); do curl -fs "http://$addr/readyz" >/dev/null 2>&1 && break;
 
 if step 2; then
 log "2. HTTP: /healthz, single-point /api/v1/locate, the bare net/http ceiling and PostGIS (pgbench), $CONC connections, ${DUR}s each, $ROUNDS rounds${PIN:+, servers on CPU 0 and clients on CPU 1}"
+if [ -n "$BASE" ]; then
+  # The base revision serves its own build of the embedded layout (the same data).
+  base="127.0.0.1:$((PORT + 4))"
+  HETANG_CACHE_DIR="$tmp/base-cache" HETANG_LOG_FORMAT=text "${srv_cpu[@]}" "$tmp/hetang-base" serve -addr "$base" >/dev/null 2>"$tmp/base.log" &
+  base_pid=$!
+  for _ in $(seq 150); do curl -fs "http://$base/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+fi
+# Two ceilings: a 100-byte answer (healthz's size) and one the size of a
+# typical locate answer, so the cost of the answer's size alone shows.
 ceil="127.0.0.1:$((PORT + 2))"
+ceil_big="127.0.0.1:$((PORT + 3))"
 "${srv_cpu[@]}" "$tmp/hetang-load" ceiling -addr "$ceil" >/dev/null 2>&1 &
 ceil_pid=$!
-for _ in $(seq 50); do curl -fs "http://$ceil/" >/dev/null 2>&1 && break; sleep 0.1; done
+locate_bytes=$(curl -fs "http://$addr/api/v1/locate?lon=$(awk -v a="$XMIN" -v b="$XMAX" 'BEGIN { print (a + b) / 2 }')&lat=$(awk -v a="$YMIN" -v b="$YMAX" 'BEGIN { print (a + b) / 2 }')" | wc -c)
+"${srv_cpu[@]}" "$tmp/hetang-load" ceiling -addr "$ceil_big" -size "$locate_bytes" >/dev/null 2>&1 &
+ceil_pid="$ceil_pid $!"
+for c in "$ceil" "$ceil_big"; do
+  for _ in $(seq 50); do curl -fs "http://$c/" >/dev/null 2>&1 && break; sleep 0.1; done
+done
 cat > "$tmp/locate.lua" <<LUA
 math.randomseed(42)
 request = function()
@@ -145,15 +167,27 @@ pg_run() {
 : > "$tmp/http.txt"
 for r in $(seq "$ROUNDS"); do
   echo "round $r (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  # With BASE, the two servers take turns going first, so a change of the
+  # machine's load within a round weighs on both alike.
+  if [ -n "$BASE" ] && [ $((r % 2)) -eq 0 ]; then
+    wrk_run "healthz@$BASE" "$base_pid" "http://$base/healthz"
+    wrk_run "locate@$BASE" "$base_pid" "http://$base" -s "$tmp/locate.lua"
+  fi
   wrk_run healthz "$srv_pid" "http://$addr/healthz"
   wrk_run locate "$srv_pid" "http://$addr" -s "$tmp/locate.lua"
-  wrk_run ceiling "$ceil_pid" "http://$ceil/"
+  if [ -n "$BASE" ] && [ $((r % 2)) -eq 1 ]; then
+    wrk_run "healthz@$BASE" "$base_pid" "http://$base/healthz"
+    wrk_run "locate@$BASE" "$base_pid" "http://$base" -s "$tmp/locate.lua"
+  fi
+  wrk_run ceiling "${ceil_pid%% *}" "http://$ceil/"
+  wrk_run ceiling-${locate_bytes}B "${ceil_pid##* }" "http://$ceil_big/"
   pg_run
 done
 # median NAME FIELD: the median over the rounds (field 2 rps, 3 p50, 4 p99, 5 CPU µs/request).
 median() { awk -v k="$1" -v f="$2" '$1 == k { print $f }' "$tmp/http.txt" | sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 spread() { awk -v k="$1" '$1 == k { print $2 }' "$tmp/http.txt" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
 ratios=$(awk '$1 == "healthz" { h = $2 } $1 == "locate" { printf "%s%.2f", sep, $2 / h; sep = ", " }' "$tmp/http.txt")
+base_ratios=$(awk -v b="$BASE" '$1 == "healthz@" b { h = $2 } $1 == "locate@" b { printf "%s%.2f", sep, $2 / h; sep = ", " }' "$tmp/http.txt")
 ours_rps=$(median locate 2); ours_p50=$(median locate 3); ours_p99=$(median locate 4)
 pg_tps=$(median postgis 2); pg_p50=$(median postgis 3); pg_p99=$(median postgis 4)
 {
@@ -161,10 +195,13 @@ pg_tps=$(median postgis 2); pg_p50=$(median postgis 3); pg_p99=$(median postgis 
   echo "HTTP, $CONC connections, ${DUR}s per run, $ROUNDS rounds${PIN:+ (servers on CPU 0, clients on CPU 1)}; medians (min–max req/s)"
   echo "| peer | req/s | range | p50 ms | p99 ms | server CPU µs/request |"
   echo "|---|---:|---:|---:|---:|---:|"
-  for k in healthz locate ceiling postgis; do
+  for k in healthz locate ${BASE:+"healthz@$BASE" "locate@$BASE"} ceiling "ceiling-${locate_bytes}B" postgis; do
     echo "| $k | $(median $k 2) | $(spread $k) | $(median $k 3) | $(median $k 4) | $(median $k 5) |"
   done
-  echo "locate / healthz per round: $ratios; medians: $(ratio "$ours_rps" "$(median healthz 2)"); locate / ceiling $(ratio "$ours_rps" "$(median ceiling 2)"); locate / PostGIS $(ratio "$ours_rps" "$pg_tps")"
+  echo "locate / healthz per round: $ratios; medians: $(ratio "$ours_rps" "$(median healthz 2)"); locate / ceiling $(ratio "$ours_rps" "$(median ceiling 2)"); the ceiling with a ${locate_bytes}-byte answer / with 100 bytes $(ratio "$(median "ceiling-${locate_bytes}B" 2)" "$(median ceiling 2)"); locate / PostGIS $(ratio "$ours_rps" "$pg_tps")"
+  if [ -n "$BASE" ]; then
+    echo "$BASE: locate / healthz per round: $base_ratios; medians: $(ratio "$(median "locate@$BASE" 2)" "$(median "healthz@$BASE" 2)")"
+  fi
 } | tee "$tmp/http.md" >&2
 fi
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -151,6 +152,9 @@ func TestCeiling(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(b) != 100 || resp.ContentLength != 100 {
 		t.Errorf("ceiling answered %d, %d bytes (Content-Length %d): %q", resp.StatusCode, len(b), resp.ContentLength, b)
+	}
+	if b := ceilingBodyOf(1900); len(b) != 1900 || !json.Valid(b) {
+		t.Errorf("ceilingBodyOf(1900): %d bytes, valid JSON %v", len(b), json.Valid(b))
 	}
 	cancel()
 	select {
