@@ -193,6 +193,9 @@ func (c CRS) ToWGS84(p orb.Point) (orb.Point, error) {
 		x, y := gcj02.BD09ToWGS84(p[0], p[1])
 		return orb.Point{x, y}, nil
 	}
+	if err := c.CheckXY(p); err != nil {
+		return orb.Point{}, err
+	}
 	pj, err := c.pj()
 	if err != nil {
 		return orb.Point{}, err

@@ -1,6 +1,16 @@
 package crs
 
-import "math"
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// ErrOutOfRange is wrapped by the errors of coordinates outside a
+// projected system's valid range (CheckXY).
+var ErrOutOfRange = errors.New("crs: coordinates outside the system's valid range")
 
 // WebMercatorMax is the largest |x| and |y| of EPSG:3857 in metres: half
 // the equator's length on the sphere of radius 6378137 m. Beyond it the
@@ -23,4 +33,17 @@ func (c CRS) MaxAbsXY() float64 {
 		return WebMercatorMax
 	}
 	return projectedMax
+}
+
+// CheckXY reports whether p (x-first) is inside a projected system's valid
+// range (MaxAbsXY); ToWGS84 checks it first, so that EPSG:3857 coordinates
+// beyond it are refused rather than wrapped around the Earth. Geographic
+// systems pass (callers check longitude and latitude with their own
+// messages).
+func (c CRS) CheckXY(p orb.Point) error {
+	lim := c.MaxAbsXY()
+	if lim > 0 && !(math.Abs(p[0]) <= lim && math.Abs(p[1]) <= lim) {
+		return fmt.Errorf("%w: %s (%v, %v); x and y must be within ±%.2f m", ErrOutOfRange, c.Code, p[0], p[1], lim)
+	}
+	return nil
 }

@@ -223,13 +223,15 @@ func ParseParcel(b []byte) (orb.Geometry, error) {
 	return nil, invalidf(reasonInvalid, "a %s has no area: POST a Polygon or MultiPolygon (use GET /api/v1/locate?lon=&lat= for a point)", g.GeoJSONType())
 }
 
-// parcelMediaTypes are the bodies POST /api/v1/locate reads.
+// parcelMediaTypes are the media types a parcel body is read as.
 var parcelMediaTypes = []string{mediatype.GeoJSON, mediatype.JSON}
 
-// checkParcelMediaType refuses a parcel body sent as anything but GeoJSON
-// (415, listing what is read): a body without Content-Type, as text/plain
-// or as XML is not taken for GeoJSON on a guess.
-func checkParcelMediaType(ct string) error {
+// CheckParcelMediaType refuses a parcel body (POST /api/v1/locate, POST
+// /api/v1/report) sent as anything but GeoJSON with a 415 that lists what
+// is read: a body without Content-Type, as text/plain or as XML is not
+// taken for GeoJSON on a guess.
+func CheckParcelMediaType(r *http.Request) error {
+	ct := r.Header.Get(echo.HeaderContentType)
 	mt, _, err := mime.ParseMediaType(ct)
 	if err == nil && slices.Contains(parcelMediaTypes, mt) {
 		return nil
@@ -239,7 +241,7 @@ func checkParcelMediaType(ct string) error {
 		got = "Content-Type " + apierr.Quote(ct)
 	}
 	return apierr.Errorf(apierr.KindUnsupportedMediaType, "POST %s reads a GeoJSON Feature, Polygon or MultiPolygon sent as %s; got %s",
-		PathLocate, strings.Join(parcelMediaTypes, " or "), got)
+		r.URL.Path, strings.Join(parcelMediaTypes, " or "), got)
 }
 
 func (s *Server) postLocate(c echo.Context) error {
@@ -248,7 +250,7 @@ func (s *Server) postLocate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := checkParcelMediaType(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
+	if err := CheckParcelMediaType(c.Request()); err != nil {
 		return err
 	}
 	a, _, _, err := l.ParcelBody(c.Request().Context(), c.Request().Body, c.Request().ContentLength)

@@ -132,6 +132,9 @@ func (s *Server) post(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := locate.CheckParcelMediaType(c.Request()); err != nil {
+		return err
+	}
 	a, g, body, err := l.ParcelBody(c.Request().Context(), c.Request().Body, c.Request().ContentLength)
 	if err != nil {
 		return err

@@ -118,16 +118,23 @@ func TestReportJSON(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"kind":"parcel"`) || !strings.Contains(string(b), `"share"`) || !strings.Contains(string(b), `"name":"荷塘测试地块 A-01"`) {
 		t.Fatalf("parcel: %d %s", resp.StatusCode, b)
 	}
-	for _, tc := range []struct{ method, url, body string }{
-		{"GET", "/api/v1/report?lat=27.9", ""},
-		{"GET", "/api/v1/report?lon=113.21&lat=27.9&format=docx", ""},
-		{"GET", "/api/v1/report?lon=913.21&lat=27.9", ""},
-		{"POST", "/api/v1/report", `{"type":"Point","coordinates":[113.2,27.9]}`},
-		{"POST", "/api/v1/report", `{nope`},
+	geo := map[string]string{"Content-Type": "application/geo+json"}
+	for _, tc := range []struct {
+		method, url, body string
+		hdr               map[string]string
+		status            int
+	}{
+		{"GET", "/api/v1/report?lat=27.9", "", nil, 400},
+		{"GET", "/api/v1/report?lon=113.21&lat=27.9&format=docx", "", nil, 400},
+		{"GET", "/api/v1/report?lon=913.21&lat=27.9", "", nil, 400},
+		{"POST", "/api/v1/report", `{"type":"Point","coordinates":[113.2,27.9]}`, geo, 400},
+		{"POST", "/api/v1/report", `{nope`, geo, 400},
+		{"POST", "/api/v1/report", parcel, nil, 415},
+		{"POST", "/api/v1/report", parcel, map[string]string{"Content-Type": "text/plain"}, 415},
 	} {
-		resp, b := do(t, tc.method, srv.URL+tc.url, tc.body, nil)
-		if resp.StatusCode != 400 || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
-			t.Errorf("%s %s: %d %s", tc.method, tc.url, resp.StatusCode, b)
+		resp, b := do(t, tc.method, srv.URL+tc.url, tc.body, tc.hdr)
+		if resp.StatusCode != tc.status || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
+			t.Errorf("%s %s: %d %s, want %d", tc.method, tc.url, resp.StatusCode, b, tc.status)
 		}
 	}
 }
@@ -147,7 +154,7 @@ func TestReportPDF(t *testing.T) {
 	}{
 		{"point", "GET", "/api/v1/report?lon=113.21&lat=27.9&format=pdf", "", nil,
 			[]string{"选址核查报告", "金山新城片区", "材料科技城", "113.210000", "27.900000", "EPSG:4547", "示意性数字化", "schematic digitisation", "产城一体化", "第五章"}},
-		{"parcel", "POST", "/api/v1/report", parcel, map[string]string{"Accept": "application/pdf"},
+		{"parcel", "POST", "/api/v1/report", parcel, map[string]string{"Accept": "application/pdf", "Content-Type": "application/geo+json"},
 			[]string{"选址核查报告", "地块", "荷塘测试地块 A-01", "水竹湖片区", "金山新城片区", "%", "m²", "EPSG:4547", "示意性数字化"}},
 		{"outside", "GET", "/api/v1/report?lon=113.05&lat=27.85&format=pdf", "", nil, []string{"区外", "outside"}},
 	}

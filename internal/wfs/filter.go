@@ -11,7 +11,9 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"hetang/internal/apierr"
 	"hetang/internal/cql2"
+	"hetang/internal/decimal"
 	"hetang/internal/layout"
 )
 
@@ -227,9 +229,9 @@ func (c *compiler) literal(n *fesNode, prop string) (cql2.Scalar, error) {
 		s := ch.text
 		switch c.fields[prop] {
 		case layout.FieldInteger, layout.FieldReal:
-			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+			f, err := decimal.Parse(strings.TrimSpace(s))
 			if err != nil {
-				return nil, invalid("filter", "%s is a number; the literal %q is not", prop, s)
+				return nil, invalid("filter", "%s is a number; the literal %s is not a decimal number", prop, apierr.Quote(s))
 			}
 			return cql2.Literal{Value: f}, nil
 		case layout.FieldBoolean:
@@ -333,9 +335,9 @@ func (c *compiler) bbox(n *fesNode) (cql2.Expr, error) {
 			return nil, invalid("filter", "gml:%s %q: give two numbers", ch.name, ch.text)
 		}
 		for i := range 2 {
-			v, err := strconv.ParseFloat(f[i], 64)
-			if err != nil || v != v {
-				return nil, invalid("filter", "gml:%s %q: %q is not a number", ch.name, ch.text, f[i])
+			v, err := decimal.Parse(f[i])
+			if err != nil {
+				return nil, invalid("filter", "gml:%s %s: %s is not a decimal number", ch.name, apierr.Quote(ch.text), apierr.Quote(f[i]))
 			}
 			dst[i] = v
 		}

@@ -13,6 +13,7 @@ import (
 
 	"hetang/internal/apierr"
 	"hetang/internal/crs"
+	"hetang/internal/decimal"
 	"hetang/internal/httpapi"
 )
 
@@ -332,9 +333,9 @@ func parseBBox(v string) (*envelope, error) {
 	}
 	var n [4]float64
 	for i := 0; i < 4; i++ {
-		f, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-		if err != nil || f != f || f > 1e300 || f < -1e300 {
-			return nil, invalid("bbox", "BBOX=%q: %q is not a number", v, parts[i])
+		f, err := decimal.Parse(strings.TrimSpace(parts[i]))
+		if err != nil || f > 1e300 || f < -1e300 {
+			return nil, invalid("bbox", "BBOX=%s: %s is not a decimal number", apierr.Quote(v), apierr.Quote(parts[i]))
 		}
 		n[i] = f
 	}
