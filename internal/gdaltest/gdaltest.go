@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/paulmach/orb/geojson"
@@ -74,6 +76,44 @@ func Fields(t testing.TB, env []string, src, layer string, extra ...string) []Fi
 	}
 	return fields
 }
+
+// Layer is what `ogrinfo -so` says of one layer.
+type Layer struct {
+	Fields []Field
+	// Count is the feature count GDAL reports.
+	Count int
+}
+
+// Layers summarises every layer of src with one `ogrinfo -ro -so -al` run
+// (one GDAL start instead of one per layer): each layer's fields, in GDAL's
+// order, and feature count, by layer name.
+func Layers(t testing.TB, env []string, src string, extra ...string) map[string]Layer {
+	t.Helper()
+	args := append([]string{"-ro", "-so", "-al"}, extra...)
+	out := Run(t, env, "ogrinfo", append(args, src)...)
+	layers := map[string]Layer{}
+	parts := layerHead.Split(string(out), -1)
+	for _, part := range parts[1:] {
+		name, rest, _ := strings.Cut(part, "\n")
+		ly := Layer{Count: -1}
+		if m := countLine.FindStringSubmatch(rest); m != nil {
+			ly.Count, _ = strconv.Atoi(m[1])
+		}
+		for _, m := range fieldLine.FindAllStringSubmatch(rest, -1) {
+			ly.Fields = append(ly.Fields, Field{Name: m[1], Type: m[2]})
+		}
+		layers[strings.TrimSpace(name)] = ly
+	}
+	if len(layers) == 0 {
+		t.Fatalf("ogrinfo -so -al %s listed no layer:\n%.500s", src, out)
+	}
+	return layers
+}
+
+var (
+	layerHead = regexp.MustCompile(`(?m)^Layer name: `)
+	countLine = regexp.MustCompile(`(?m)^Feature Count: (-?\d+)$`)
+)
 
 // fieldLine is one field of `ogrinfo -so`: "name: Type (width.precision)".
 var fieldLine = regexp.MustCompile(`(?m)^(\S[^\n]*?): ((?:Integer|Integer64|Real|String|Date|Time|DateTime|Binary|IntegerList|Integer64List|RealList|StringList)(?:\((?:Boolean|Int16|Float32|JSON|UUID)\))?) \(\d+\.\d+\)`)

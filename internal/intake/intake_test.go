@@ -3,8 +3,10 @@ package intake
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"context"
 	"errors"
+	"hash/crc32"
 	"io"
 	"runtime"
 	"strings"
@@ -257,18 +259,60 @@ func bomb(t testing.TB, name string, size int64, extra map[string]string) []byte
 		w, _ := zw.Create(n)
 		io.WriteString(w, s)
 	}
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+	// The member is size zeros, deflated. Deflating them all would cost
+	// seconds of CPU per GiB; instead one MiB is deflated after a MiB of
+	// history, and that block, which refers only to zeros, is repeated: a
+	// valid stream (checked below) made in milliseconds.
+	const mib = 1 << 20
+	if size%mib != 0 || size < 2*mib {
+		t.Fatalf("bomb size %d is not a whole number of MiB ≥ 2", size)
+	}
+	var first, steady bytes.Buffer
+	fw, _ := flate.NewWriter(&first, flate.BestCompression)
+	zero := make([]byte, mib)
+	fw.Write(zero)
+	fw.Flush()
+	fw.Reset(&steady)
+	fw.Write(zero) // a fresh history: a block that may refer to nothing
+	fw.Flush()
+	steady.Reset()
+	fw.Write(zero) // now with a MiB of zeros behind it
+	fw.Flush()
+	var tail bytes.Buffer
+	fw.Reset(&tail)
+	fw.Close() // an empty final block
+	var data bytes.Buffer
+	data.Write(first.Bytes())
+	for range size/mib - 1 {
+		data.Write(steady.Bytes())
+	}
+	data.Write(tail.Bytes())
+	crc := crc32.NewIEEE()
+	for range size / mib {
+		crc.Write(zero)
+	}
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc.Sum32(),
+		CompressedSize64: uint64(data.Len()), UncompressedSize64: uint64(size)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	zero := make([]byte, 1<<20)
-	for n := int64(0); n < size; n += int64(len(zero)) {
-		if _, err := w.Write(zero); err != nil {
-			t.Fatal(err)
-		}
-	}
+	w.Write(data.Bytes())
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// The member inflates to zeros (its first 8 MiB read back).
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	head := make([]byte, min(size, 8*mib))
+	if _, err := io.ReadFull(rc, head); err != nil || !bytes.Equal(head, make([]byte, len(head))) {
+		t.Fatalf("the bomb does not inflate to zeros: %v", err)
 	}
 	return buf.Bytes()
 }

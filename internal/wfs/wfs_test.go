@@ -218,9 +218,10 @@ func TestGDALReadsEveryLayer(t *testing.T) {
 	gdaltest.Require(t, "ogr2ogr")
 	ts, lay := newServer(t)
 	src := "WFS:" + ts.URL + "/wfs"
+	layers := gdaltest.Layers(t, nil, src)
 	for _, ly := range lay.Layers {
 		name := Prefix + ":" + typeName(ly)
-		fields := gdaltest.Names(gdaltest.Fields(t, nil, src, name))
+		fields := gdaltest.Names(layers[name].Fields)
 		for _, fd := range ly.Fields() {
 			if !contains(fields, fd.Name) {
 				t.Errorf("%s: GDAL lacks field %s (has %v)", name, fd.Name, fields)
