@@ -188,6 +188,13 @@ func TestParseValue(t *testing.T) {
 		{"abc", 0, false},
 		{"", 0, false},
 		{"N27°E", 0, false},
+		{"1_13.17", 0, false},
+		{"0x71", 0, false},
+		{"0x1.c4ap6", 0, false},
+		{"1_13.17E", 0, false},
+		{"０x71", 0, false},
+		{"+113.17", 113.17, true},
+		{".5", 0.5, true},
 	}
 	for _, tc := range tests {
 		got, _, ok := ParseValue(tc.in)
@@ -458,5 +465,22 @@ func TestEcho(t *testing.T) {
 	}
 	if got := Echo("a\xffb\nc"); got != "a\uFFFDb c" {
 		t.Errorf("Echo = %q", got)
+	}
+}
+
+// TestStrictGeoJSONFile checks whole GeoJSON files (imports) are held to
+// strict JSON: a key twice at any depth, or data after the collection, is
+// refused with a message that names it and no Go type.
+func TestStrictGeoJSONFile(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"features twice", `{"type":"FeatureCollection","features":[],"features":[]}`, `key "features" is given twice`},
+		{"property twice", `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a","id":"b"},"geometry":null}]}`, `key "id" is given twice`},
+		{"trailing data", `{"type":"FeatureCollection","features":[]} {}`, "unexpected data after the JSON value"},
+		{"wrong kind", `{"type":"FeatureCollection","features":{}}`, `"features": expected an array, found an object`},
+	} {
+		_, err := ReadFeatures(context.Background(), FormatGeoJSON, []byte(tc.in), "", FeatureOptions{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "geojson.") {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
