@@ -213,6 +213,8 @@ const (
 	reasonTooComplex                // a parcel with too many self-crossings
 	reasonUnsupported               // an edge between antipodal points, a ring around a pole
 	reasonStopped                   // the deadline passed or the client left
+	reasonBusy                      // the memory budget stayed full (budget.ErrBusy)
+	reasonOverBudget                // the estimate exceeds the whole budget (budget.ErrTooLarge)
 	numReasons
 )
 
@@ -226,6 +228,8 @@ var reasonsZH = [numReasons]string{
 	reasonTooComplex:  "地块过于复杂（自相交过多）",
 	reasonUnsupported: "地块的边过长（两端近乎对跖）或环绕极点",
 	reasonStopped:     "超时或已取消",
+	reasonBusy:        "服务器繁忙，请稍后重试",
+	reasonOverBudget:  "地块过大（超出服务器的内存预算）",
 }
 
 // reasonError is an error about the caller's input with its reason.

@@ -348,6 +348,10 @@ func zhReason(err error) string {
 		return reasonsZH[re.reason]
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return reasonsZH[reasonStopped]
+	case errors.Is(err, budget.ErrBusy):
+		return reasonsZH[reasonBusy]
+	case errors.Is(err, budget.ErrTooLarge):
+		return reasonsZH[reasonOverBudget]
 	}
 	return reasonsZH[reasonInvalid]
 }

@@ -5,9 +5,11 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
+	"hetang/internal/budget"
 	"hetang/internal/crs"
 	"hetang/internal/fixture"
 	"hetang/internal/spatial"
@@ -41,6 +43,21 @@ func TestRecordErrorsInBothLanguages(t *testing.T) {
 	}
 	bg := context.Background()
 	square := orb.Polygon{{{113.19, 27.86}, {113.21, 27.86}, {113.21, 27.88}, {113.19, 27.88}, {113.19, 27.86}}}
+	// A budget whose heavy capacity (4 KiB) no parcel fits in, and one held
+	// full by another request so that a parcel waits for it in vain.
+	tiny, err := budget.New(budget.Config{Total: 3 << 20, Base: 1 << 20, LightReserve: 1<<20 - 4<<10, LightBytes: 1 << 10, MaxWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := budget.New(budget.Config{Total: 1 << 30, Base: 1 << 20, LightReserve: 1 << 20, LightBytes: 1 << 10, MaxWait: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := full.Reserve(bg, "another request", full.Capacity())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
 	tests := []struct {
 		name   string
 		call   func() error
@@ -55,6 +72,8 @@ func TestRecordErrorsInBothLanguages(t *testing.T) {
 		{"a parcel with too many self-crossings", parcel(bg, &Locator{Index: ix, CRS: crs.CRS84, Limits: spatial.ParcelLimits{MaxCrossings: 5}}, orb.Polygon{star}), "self-crossings", "地块过于复杂"},
 		{"a ring around the world", parcel(bg, wgs, orb.Polygon{{{-180, -90}, {180, -90}, {180, 90}, {-180, 90}, {-180, -90}}}), "polygon 1 ring 1: ", "地块的边过长"},
 		{"the client gone", parcel(canceled, wgs, square), "canceled", "超时或已取消"},
+		{"a parcel over the whole memory budget", parcel(bg, &Locator{Index: ix, CRS: crs.CRS84, Budget: tiny}, square), "memory", "地块过大（超出服务器的内存预算）"},
+		{"the memory budget full", parcel(bg, &Locator{Index: ix, CRS: crs.CRS84, Budget: full}, square), "memory", "服务器繁忙"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
