@@ -105,8 +105,9 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	fixtures := writeUploadFixtures(t, base, t.TempDir())
-	// browser.mjs bounds itself (LIMIT_S); this is the backstop.
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
+	// browser.mjs bounds itself (two Chromium starts of at most
+	// 90 s, then LIMIT_S); this is the backstop.
+	ctx, cancel := context.WithTimeout(context.Background(), 480*time.Second)
 	defer cancel()
 	run := exec.CommandContext(ctx, node, script, base, out, fixtures)
 	run.Dir = webDir

@@ -15,6 +15,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { uploadFlow, searchFlow, reportFlow, wrongCRSFlow } from './flows.mjs';
+import { decode as decodeLink } from '../static/js/permalink.js';
 
 const [base, outdir, fixturesPath] = process.argv.slice(2);
 if (!base || !outdir) {
@@ -30,10 +31,36 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 const fixtures = fixturesPath ? JSON.parse(readFileSync(fixturesPath, 'utf8')) : null;
 const t0 = Date.now();
 
-const overall = setTimeout(() => {
-  console.error(`FAIL: the browser test did not finish within ${LIMIT_S} s`);
-  process.exit(3);
-}, LIMIT_S * 1000);
+// Starting Chromium is not part of what is tested and, on a freshly set-up
+// machine busy with other test binaries, its first start (profile, font
+// caches) has taken more than WAIT: it gets its own, longer bound and one
+// retry, and the overall limit counts from when it is up.
+const LAUNCH_WAIT = 90000;
+let overall;
+async function launch() {
+  const opts = {
+    executablePath: '/usr/bin/chromium',
+    timeout: LAUNCH_WAIT,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  };
+  let b;
+  for (let attempt = 1; ; attempt++) {
+    const started = Date.now();
+    try {
+      b = await chromium.launch(opts);
+      console.log(`chromium started in ${((Date.now() - started) / 1000).toFixed(1)} s (attempt ${attempt})`);
+      break;
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      console.log(`chromium did not start in ${((Date.now() - started) / 1000).toFixed(1)} s; trying once more: ${String(e.message).split('\n')[0]}`);
+    }
+  }
+  overall = setTimeout(() => {
+    console.error(`FAIL: the browser test did not finish within ${LIMIT_S} s of Chromium starting`);
+    process.exit(3);
+  }, LIMIT_S * 1000);
+  return b;
+}
 
 const failures = [];
 function check(cond, what, detail) {
@@ -181,11 +208,7 @@ function on(page, tag) {
   return { tag, hook, shot, mapBox, pixel, clickAt, tapAt, popupText, closePopup, ready, axe, noLabelOverlap };
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  timeout: WAIT,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   // --- what the API says ---
   const catalog = await api('/api/v1/layers');
@@ -248,8 +271,17 @@ try {
   check(pop.includes('金山新城片区') && pop.includes('EPSG:4547'), 'a click inside area-jinshan shows 金山新城片区 with EPSG:4547 coordinates', pop);
   await d.shot('3-click');
   check(/pt=113\.\d+,27\.\d+/.test(await page.evaluate(() => location.hash)), 'the clicked point is in the permalink', await page.evaluate(() => location.hash));
-  const link = await page.evaluate(() => location.href);
-  const linkView = { zoom: await d.hook('zoom'), center: await d.hook('center') };
+  // the popup may still be panning the map into view: take the link once the
+  // hash has stopped changing, and compare with the view the link names
+  let link = await page.evaluate(() => location.href);
+  for (const until = Date.now() + WAIT; Date.now() < until;) {
+    await page.waitForTimeout(400);
+    const now = await page.evaluate(() => location.href);
+    if (now === link) break;
+    link = now;
+  }
+  const named = decodeLink(new URL(link).hash).view;
+  const linkView = named ? { zoom: named.zoom, center: [named.lon, named.lat] } : null;
   await d.closePopup();
 
   // the click race: the first answer is slow; the second click's answer wins
@@ -425,7 +457,7 @@ try {
   await pa.waitForSelector('body[data-ready="true"]', { timeout: WAIT });
   pop = await a.popupText();
   const view = { zoom: await a.hook('zoom'), center: await a.hook('center') };
-  check(pop.includes('金山新城片区') && Math.abs(view.zoom - linkView.zoom) < 1e-9 && near(view.center, linkView.center, 1e-5),
+  check(pop.includes('金山新城片区') && linkView && Math.abs(view.zoom - linkView.zoom) < 0.006 && near(view.center, linkView.center, 1e-5),
     'opening the permalink restores the view and the clicked point\'s answer', { view, linkView, pop: pop.slice(0, 40) });
   await a.shot('1-restored');
   await pa.goto('about:blank');

@@ -136,7 +136,8 @@ async function restore(link) {
   if (link.view) map.setView(toMap([link.view.lon, link.view.lat]), link.view.zoom, { animate: false });
   else home(false);
   if (link.point) {
-    query.locateAt(toMap(link.point));
+    // the link names its view: the answer's popup opens without panning it
+    query.locateAt(toMap(link.point), [], { autoPan: !link.view });
   } else if (link.parcel) {
     const ring = [...link.parcel, link.parcel[0]];
     try {

@@ -64,9 +64,9 @@ export function onMapClick(e) {
   locateAt(e.latlng, near);
 }
 
-function open(latlng, content) {
+function open(latlng, content, autoPan = true) {
   render = content;
-  popup = L.popup({ maxWidth: 360, autoPanPaddingTopLeft: [10, 60], autoPanPaddingBottomRight: [10, 30] }).setLatLng(latlng).setContent(content()).openOn(map);
+  popup = L.popup({ maxWidth: 360, autoPan, autoPanPaddingTopLeft: [10, 60], autoPanPaddingBottomRight: [10, 30] }).setLatLng(latlng).setContent(content()).openOn(map);
   stopClicks(popup.getElement());
   translateClose();
   return popup;
@@ -81,15 +81,17 @@ onLang(() => { if (popup && map.hasLayer(popup) && render) { popup.setContent(re
  * locateAt asks the server about a point (a LatLng in the map's frame).
  * @param {any} latlng
  * @param {Array<{rec: any, f: any, latlng: any, d: number}>} [near] dots near it
+ * @param {{autoPan?: boolean}} [opts] autoPan false keeps the view as it is
+ *   (a permalink names its view; the popup must not move it)
  */
-export async function locateAt(latlng, near = []) {
+export async function locateAt(latlng, near = [], { autoPan = true } = {}) {
   cancel();
   const mine = seq;
   abort = new AbortController();
   queryLayer.clearLayers();
   const wgs = fromMap(latlng);
   set({ selected: { kind: 'point', wgs84: wgs } });
-  open(latlng, () => h('div', { class: 'pop' }, tr('查询中…', 'Locating…')));
+  open(latlng, () => h('div', { class: 'pop' }, tr('查询中…', 'Locating…')), autoPan);
   try {
     const a = await api.locatePoint([latlng.lng, latlng.lat], state.crs, abort.signal);
     if (mine !== seq) return;
