@@ -101,6 +101,20 @@ func (rs *runningServer) kill() {
 	})
 }
 
+// healthy reports whether the server still answers /healthz with 200.
+func (rs *runningServer) healthy() error {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(rs.base + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/healthz: %s", resp.Status)
+	}
+	return nil
+}
+
 // startServer runs `hetang serve` on a free loopback port and waits until it
 // answers /readyz.
 func startServer(t *testing.T, bin string, env []string, args ...string) *runningServer {

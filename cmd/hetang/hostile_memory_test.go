@@ -23,6 +23,9 @@ import (
 // (memstat.ResetHWM), less that VmRSS. Each must stay below the heavy part
 // of the default memory budget, and get its status. With
 // HETANG_BENCH_MD=FILE the table goes to FILE (for BENCHMARKS.md).
+// sharedBodyLimit: requests with smaller bodies share a server in make test.
+const sharedBodyLimit = 4 << 10
+
 func TestHostileMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server per case")
@@ -51,8 +54,23 @@ func TestHostileMemory(t *testing.T) {
 	var worstT time.Duration
 	var worstM int64
 	var worstTName, worstMName string
+	// Starting and warming up a server costs more than a second of CPU. In
+	// make test, requests with small bodies (which cannot allocate much)
+	// share one server, its peak reset before each; for BENCHMARKS.md
+	// (HETANG_BENCH_MD) every row gets a fresh one.
+	fresh := os.Getenv("HETANG_BENCH_MD") != ""
+	var shared *runningServer
 	for _, row := range rows {
-		rs := startServer(t, bin, []string{"HETANG_CACHE_DIR=" + cache})
+		var rs *runningServer
+		switch {
+		case fresh || len(row.body) >= sharedBodyLimit:
+			rs = startServer(t, bin, []string{"HETANG_CACHE_DIR=" + cache})
+		case shared != nil:
+			rs = shared
+		default:
+			shared = startServer(t, bin, []string{"HETANG_CACHE_DIR=" + cache})
+			rs = shared
+		}
 		post := func(path, ctype, body string) (int, string, error) {
 			resp, err := http.Post(rs.base+path, ctype, strings.NewReader(body))
 			if err != nil {
@@ -62,7 +80,7 @@ func TestHostileMemory(t *testing.T) {
 			resp.Body.Close()
 			return resp.StatusCode, string(b), nil
 		}
-		for range 4 { // both lanes' workers build their GEOS copies of the layout
+		for range 4 { // both lanes' workers build their GEOS copies of the layout (again: cheap when shared)
 			for _, b := range []string{light, heavy} {
 				if st, body, err := post("/api/v1/locate", geoJSON, b); err != nil || st != http.StatusOK {
 					t.Fatalf("warm-up: %d %v %.200s", st, err, body)
@@ -92,7 +110,11 @@ func TestHostileMemory(t *testing.T) {
 		}
 		el := time.Since(start)
 		after, rerr := memstat.Read(pid)
-		rs.kill()
+		if rs != shared {
+			rs.kill()
+		} else if err := rs.healthy(); err != nil {
+			t.Fatalf("after %s the shared server is not healthy: %v", row.name, err)
+		}
 		if err != nil || rerr != nil {
 			t.Fatalf("%s: %v %v", row.name, err, rerr)
 		}
