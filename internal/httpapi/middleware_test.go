@@ -195,6 +195,50 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
+// TestRemoteIP checks whose address the access log names: X-Forwarded-For
+// is believed only from a proxy on a loopback or private network, and only
+// if it holds IP addresses.
+func TestRemoteIP(t *testing.T) {
+	h, logs := newProbeServer(t)
+	tests := []struct {
+		name, peer, xff, want string
+	}{
+		{"no proxy", "203.0.113.5:4000", "", "203.0.113.5"},
+		{"a client's own header", "203.0.113.5:4000", "198.51.100.7", "203.0.113.5"},
+		{"a load balancer on the private network", "10.0.0.2:4000", "198.51.100.7", "198.51.100.7"},
+		{"a proxy on loopback behind that", "127.0.0.1:4000", "198.51.100.7, 10.0.0.2", "198.51.100.7"},
+		{"a forged entry before the proxy's", "10.0.0.2:4000", "1.2.3.4, 198.51.100.7", "198.51.100.7"},
+		{"garbage from a trusted peer", "10.0.0.2:4000", strings.Repeat("evil", 2000), "10.0.0.2"},
+		{"IPv6 client through a proxy", "[::1]:4000", "2001:db8::7", "2001:db8::7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs.Reset()
+			req := httptest.NewRequest("GET", "/probe/query?x=1", nil)
+			req.RemoteAddr = tt.peer
+			if tt.xff != "" {
+				req.Header.Set("X-Forwarded-For", tt.xff)
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			var line struct {
+				Msg      string `json:"msg"`
+				RemoteIP string `json:"remote_ip"`
+			}
+			for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+				if err := json.Unmarshal([]byte(l), &line); err == nil && line.Msg == "request" {
+					break
+				}
+			}
+			if line.Msg != "request" || line.RemoteIP != tt.want {
+				t.Errorf("access log remote_ip %q (line %q), want %q", line.RemoteIP, line.Msg, tt.want)
+			}
+			if strings.Contains(logs.String(), "evil") {
+				t.Error("the header's text reached the log")
+			}
+		})
+	}
+}
+
 // TestPanicLogsStack checks a panic is a 500 without details for the
 // client and a log line with the panicking goroutine's stack.
 func TestPanicLogsStack(t *testing.T) {

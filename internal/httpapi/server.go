@@ -88,6 +88,12 @@ func New(cfg config.Config, st *store.Store, log *slog.Logger, version string, m
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = apierr.Handler(log)
+	// The client's address (access log, audit log) is the peer's, unless the
+	// peer is a proxy on loopback, a private or a link-local network: then the
+	// nearest address in X-Forwarded-For that is not such a proxy. Anything in
+	// the header that is not an IP address is ignored (the peer's address is
+	// used), so a client cannot write what it likes into the logs.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	s := &Server{cfg: cfg, store: st, log: log, echo: e, version: version, metrics: metrics.New()}
 	s.registerGauges()
 
