@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 GOVULNCHECK_VERSION := v1.9.0
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help deps deps-test web build run test tidy-check vet staticcheck unit e2e browser check bench bench-replicas loadtest soak stress bench-parcels fuzz vulncheck clean
+.PHONY: help deps deps-test web build run test tidy-check fmt-check vet staticcheck unit e2e browser check bench bench-replicas loadtest soak stress bench-parcels fuzz vulncheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ tidy-check: ## fail when go mod tidy would change go.mod or go.sum
 	@out=$$($(GO) mod tidy -diff 2>&1) || { printf '%s\n' "$$out"; \
 		echo "tidy-check: go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
 
+fmt-check: ## fail when a Go file is not gofmt-formatted
+	@out=$$(gofmt -l cmd internal web 2>&1); test -z "$$out" || { printf '%s\n' "$$out"; \
+		echo "fmt-check: these files are not gofmt-formatted: run 'gofmt -w' on them" >&2; exit 1; }
+
 vet: ## go vet
 	$(GO) vet ./...
 
@@ -47,7 +51,7 @@ staticcheck: ## staticcheck (installed with go install when missing)
 	@test -x $(GOBIN)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
 
-test: deps-test tidy-check vet staticcheck ## everything CI runs: tidy check, vet, staticcheck, unit + data + end-to-end + browser tests
+test: deps-test tidy-check fmt-check vet staticcheck ## everything CI runs: tidy and gofmt checks, vet, staticcheck, unit + data + end-to-end + browser tests
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hetang
 	$(BIN) check
 	$(GO) test -count=1 ./...

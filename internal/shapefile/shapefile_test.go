@@ -199,7 +199,7 @@ func TestDecoderGBK(t *testing.T) {
 // a name cut inside a character (GDAL cuts UTF-8 names at 10 bytes) loses
 // only the broken character.
 func TestReadDBFFieldNames(t *testing.T) {
-	utf8Cut := []byte("用地性质")[:10] // 用地性 and the first byte of 质
+	utf8Cut := []byte("用地性质")[:10]                                // 用地性 and the first byte of 质
 	gbk := []byte{0xd3, 0xc3, 0xb5, 0xd8, 0xd0, 0xd4, 0xd6, 0xca} // 用地性质 in GBK
 	for _, tc := range []struct {
 		name string
