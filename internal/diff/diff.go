@@ -22,11 +22,11 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/tidwall/geodesic"
 	"github.com/twpayne/go-geos"
 
 	"hetang/internal/geosorb"
 	"hetang/internal/layout"
+	"hetang/internal/spatial"
 )
 
 // Change kinds.
@@ -134,7 +134,7 @@ func layers(ctx context.Context, id string, a, b *layout.Layer) (Layer, []*Featu
 		delete(before, f.ID)
 		if !ok {
 			d := &Feature{Layer: id, ID: f.ID, Change: Added, After: f.Geometry, GeometryChanged: true, PropertiesChanged: []string{}}
-			d.AreaAfterM2 = AreaM2(f.Geometry)
+			d.AreaAfterM2 = spatial.GeodesicArea(f.Geometry)
 			d.GainedM2, d.ChangedAreaM2 = d.AreaAfterM2, d.AreaAfterM2
 			d.ChangedLengthM = LengthM(f.Geometry)
 			sum.Added++
@@ -162,7 +162,7 @@ func layers(ctx context.Context, id string, a, b *layout.Layer) (Layer, []*Featu
 				continue
 			}
 			d := &Feature{Layer: id, ID: f.ID, Change: Removed, Before: f.Geometry, GeometryChanged: true, PropertiesChanged: []string{}}
-			d.AreaBeforeM2 = AreaM2(f.Geometry)
+			d.AreaBeforeM2 = spatial.GeodesicArea(f.Geometry)
 			d.LostM2, d.ChangedAreaM2 = d.AreaBeforeM2, d.AreaBeforeM2
 			d.ChangedLengthM = LengthM(f.Geometry)
 			sum.Removed++
@@ -193,7 +193,7 @@ func feature(layer string, a, b *layout.Feature) (*Feature, error) {
 	if !d.GeometryChanged && len(d.PropertiesChanged) == 0 {
 		return nil, nil
 	}
-	d.AreaBeforeM2, d.AreaAfterM2 = AreaM2(a.Geometry), AreaM2(b.Geometry)
+	d.AreaBeforeM2, d.AreaAfterM2 = spatial.GeodesicArea(a.Geometry), spatial.GeodesicArea(b.Geometry)
 	if !d.GeometryChanged {
 		return d, nil
 	}
@@ -208,7 +208,7 @@ func feature(layer string, a, b *layout.Feature) (*Feature, error) {
 			return nil, fmt.Errorf("diff: %s/%s: %w", layer, b.ID, err)
 		}
 		d.Gained, d.Lost = gained, lost
-		d.GainedM2, d.LostM2 = AreaM2(gained), AreaM2(lost)
+		d.GainedM2, d.LostM2 = spatial.GeodesicArea(gained), spatial.GeodesicArea(lost)
 		d.ChangedAreaM2 = d.GainedM2 + d.LostM2
 	case lineal(a.Geometry) && lineal(b.Geometry):
 		sd, err := symDifference(a.Geometry, b.Geometry)
@@ -220,7 +220,7 @@ func feature(layer string, a, b *layout.Feature) (*Feature, error) {
 		pa, oka := a.Geometry.(orb.Point)
 		pb, okb := b.Geometry.(orb.Point)
 		if oka && okb {
-			d.MovedM = DistanceM(pa, pb)
+			d.MovedM = spatial.GeodesicMeters(pa, pb)
 		}
 	}
 	return d, nil
@@ -285,61 +285,13 @@ func symDifference(a, b orb.Geometry) (orb.Geometry, error) {
 	return overlay(a, b, (*geos.Geom).SymDifference)
 }
 
-// AreaM2 is the ellipsoidal area of the polygonal parts of g (0 for others),
-// holes subtracted, with geodesic edges.
-func AreaM2(g orb.Geometry) float64 {
-	switch x := g.(type) {
-	case orb.Polygon:
-		total := 0.0
-		for i, r := range x {
-			a := ringArea(r)
-			if i == 0 {
-				total += a
-			} else {
-				total -= a
-			}
-		}
-		return total
-	case orb.MultiPolygon:
-		total := 0.0
-		for _, p := range x {
-			total += AreaM2(p)
-		}
-		return total
-	case orb.Collection:
-		total := 0.0
-		for _, m := range x {
-			total += AreaM2(m)
-		}
-		return total
-	}
-	return 0
-}
-
-func ringArea(r orb.Ring) float64 {
-	if len(r) < 3 {
-		return 0
-	}
-	p := geodesic.WGS84.PolygonInit(false)
-	n := len(r)
-	if r[0] == r[n-1] {
-		n--
-	}
-	for _, pt := range r[:n] {
-		p.AddPoint(pt[1], pt[0])
-	}
-	var area float64
-	p.Compute(false, true, &area, nil)
-	return math.Abs(area)
-}
-
 // LengthM is the geodesic length of the lines of g (0 for others).
 func LengthM(g orb.Geometry) float64 {
 	switch x := g.(type) {
 	case orb.LineString:
 		total := 0.0
 		for i := 1; i < len(x); i++ {
-			total += DistanceM(x[i-1], x[i])
+			total += spatial.GeodesicMeters(x[i-1], x[i])
 		}
 		return total
 	case orb.MultiLineString:
@@ -356,13 +308,6 @@ func LengthM(g orb.Geometry) float64 {
 		return total
 	}
 	return 0
-}
-
-// DistanceM is the geodesic distance between two points on WGS84.
-func DistanceM(a, b orb.Point) float64 {
-	var s float64
-	geodesic.WGS84.Inverse(a[1], a[0], b[1], b[0], &s, nil, nil)
-	return s
 }
 
 // GeoJSON returns the differences as a FeatureCollection: one feature per
