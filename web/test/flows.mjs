@@ -205,6 +205,14 @@ export async function searchFlow(t, page, h, q, tag, expect, { shot = '' } = {})
   } else {
     const fid = await page.evaluate(() => document.querySelector('.leaflet-popup-content .pop')?.dataset.featureId);
     t.check(fid === r.id && pop.includes(r.name_zh), `${tag}: picking "${r.name_zh}" flies there and opens its popup`, { fid, pop: pop.slice(0, 60) });
+    if (tag === 'desktop' && r.name_en) {
+      const shown = [await page.inputValue('#search-input')];
+      await setLang(page, 'en');
+      shown.push(await page.inputValue('#search-input'));
+      await setLang(page, 'zh');
+      shown.push(await page.inputValue('#search-input'));
+      t.check(shown[0] === r.name_zh && shown[1] === r.name_en && shown[2] === r.name_zh, `${tag}: the chosen name in the search box follows the language switch`, shown);
+    }
   }
   await viewSane(t, h, `${tag}: search "${q}"`);
   return r;

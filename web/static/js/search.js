@@ -66,6 +66,9 @@ function render() {
   } else input.removeAttribute('aria-activedescendant');
 }
 
+/** @type {null | {r: api.SearchResult, shown: string}} the result chosen last and the text it put in the box */
+let chosen = null;
+
 /**
  * choose shows a search result: a feature's extent (never beyond the
  * district's neighbourhood) and its popup; a coordinate is located like a
@@ -84,6 +87,7 @@ export function choose(r) {
   input.setAttribute('aria-expanded', 'false');
   input.removeAttribute('aria-activedescendant');
   input.value = pick(r, 'name') || input.value;
+  chosen = { r, shown: input.value };
   closePanelOnPhone();
   map.stop();
   map.closePopup();
@@ -121,5 +125,9 @@ export function init() {
   });
   input.addEventListener('blur', () => setTimeout(() => { $('#search-results').hidden = true; input.setAttribute('aria-expanded', 'false'); }, 150));
   input.addEventListener('focus', () => { if (input.value.trim()) render(); });
-  onLang(() => { if (!$('#search-results').hidden) render(); });
+  onLang(() => {
+    if (!$('#search-results').hidden) render();
+    // the chosen place's name follows the language, unless the box was edited since
+    if (chosen && input.value === chosen.shown) chosen.shown = input.value = pick(chosen.r, 'name') || input.value;
+  });
 }
