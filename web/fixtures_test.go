@@ -24,7 +24,8 @@ import (
 
 // The upload fixtures of the browser test: the files planners have, made
 // from known WGS84 points with the tools planners' files come from (GDAL's
-// ogr2ogr writes the EPSG:4547 GeoJSON, the zipped Shapefile and the .xlsx;
+// ogr2ogr writes the EPSG:4547 GeoJSON, the zipped Shapefile, the GeoPackage
+// and the .xlsx;
 // PROJ's cs2cs gives the Gauss–Krüger metres; iconv makes the GBK CSVs).
 // The points are GEOS's point-on-surface of each area and of a neighbouring
 // district, read from the running server's layers, so every file has one
@@ -122,6 +123,12 @@ func writeUploadFixtures(t *testing.T, base, dir string) string {
 		filepath.Join(shp, "地块.shp"), path("squares-wgs84.geojson"))
 	zipDir(t, shp, path("parcels-4547-shp.zip"))
 	fx.Files = append(fx.Files, &uploadFixture{ID: "shapezip-4547", Path: path("parcels-4547-shp.zip"), Format: "shapezip", Encoding: "binary",
+		CRS: "EPSG:4547", Source: "file", Parcels: true, Points: pts, BadRows: []int{}})
+
+	// A GeoPackage in EPSG:4547, its srs from gpkg_spatial_ref_sys.
+	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", "-s_srs", "EPSG:4326", "-t_srs", "EPSG:4547", "-nln", "地块",
+		path("地块-4547.gpkg"), path("squares-wgs84.geojson"))
+	fx.Files = append(fx.Files, &uploadFixture{ID: "gpkg-4547", Path: path("地块-4547.gpkg"), Format: "gpkg", Encoding: "binary",
 		CRS: "EPSG:4547", Source: "file", Parcels: true, Points: pts, BadRows: []int{}})
 
 	// GBK CSV with 经度/纬度 (WGS84), with a row whose longitude is not a number.
