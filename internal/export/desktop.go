@@ -35,7 +35,8 @@ func (s *Server) downloadDesktop(c echo.Context, file string) (ok bool, err erro
 	if kind == "" {
 		return false, nil
 	}
-	lay := s.store.SnapshotFor(c.Request().Context()).Layout
+	snap := s.store.SnapshotFor(c.Request().Context())
+	lay := snap.Layout
 	name := strings.TrimSuffix(file, kind)
 	layers := lay.Layers
 	title := layoutTitle
@@ -71,7 +72,7 @@ func (s *Server) downloadDesktop(c echo.Context, file string) (ok bool, err erro
 		case kind == links.SuffixKML:
 			err = kml.Write(&buf, layers, opt)
 		default:
-			err = kml.WriteKMZ(&buf, layers, opt, licence.Text())
+			err = kml.WriteKMZ(&buf, layers, opt, licence.Text(), s.stamp(snap))
 		}
 		if kind == links.SuffixKMZ {
 			mediaType = mediatype.KMZ

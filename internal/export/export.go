@@ -93,7 +93,8 @@ func (s *Server) download(c echo.Context) error {
 	if ok, err := s.downloadDesktop(c, file); ok {
 		return err
 	}
-	lay := s.store.SnapshotFor(c.Request().Context()).Layout
+	snap := s.store.SnapshotFor(c.Request().Context())
+	lay := snap.Layout
 	var layerID, kind string
 	switch {
 	case strings.HasSuffix(file, links.SuffixShapeZip):
@@ -128,7 +129,7 @@ func (s *Server) download(c echo.Context) error {
 	body, hit := s.files.Get(key)
 	if !hit {
 		if kind == links.SuffixShapeZip {
-			body, err = ShapefileZip(ly, cr, lay.Version, s.now())
+			body, err = ShapefileZip(ly, cr, lay.Version, s.stamp(snap))
 		} else {
 			body, err = GeoJSON(ly, cr, lay.Version)
 		}
@@ -285,6 +286,17 @@ func dbfColumns(ly *layout.Layer) ([]layout.Field, []string) {
 		names[i] = p.Name
 	}
 	return props, shapefile.FieldNames(names)
+}
+
+// stamp is the time written into the zip entries (and DBF headers) of snap's
+// downloads: when its version was made, so that a file rebuilt after the cache
+// let it go has the same bytes under the same ETag; now when the store does
+// not know.
+func (s *Server) stamp(snap *store.Snapshot) time.Time {
+	if t := snap.Version.Created; !t.IsZero() {
+		return t
+	}
+	return s.now()
 }
 
 // zipFile is a zip archive being written in memory; the first error sticks.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb/geojson"
 
@@ -23,7 +24,7 @@ func BenchmarkWriteLayout(b *testing.B) {
 		run  func(io.Writer) error
 	}{
 		{"kml", func(w io.Writer) error { return Write(w, lay.Layers, Options{Name: "x"}) }},
-		{"kmz", func(w io.Writer) error { return WriteKMZ(w, lay.Layers, Options{Name: "x"}, "licence") }},
+		{"kmz", func(w io.Writer) error { return WriteKMZ(w, lay.Layers, Options{Name: "x"}, "licence", time.Time{}) }},
 		{"kml-gcj02", func(w io.Writer) error { return Write(w, lay.Layers, Options{Name: "x", GCJ02: true}) }},
 		{"peer-geojson", func(w io.Writer) error {
 			for _, ly := range lay.Layers {

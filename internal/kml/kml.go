@@ -21,12 +21,13 @@
 package kml
 
 import (
-	"bytes"
+	"archive/zip"
 	"fmt"
 	"image/color"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	gkml "github.com/twpayne/go-geom/encoding/kml"
 	gokml "github.com/twpayne/go-kml/v3"
@@ -236,16 +237,37 @@ func Write(w io.Writer, layers []*layout.Layer, opt Options) error {
 // KMZFile is the name of the document inside a KMZ, as Google Earth expects.
 const KMZFile = "doc.kml"
 
-// WriteKMZ writes the KMZ (a zip holding doc.kml and, when licence is not
-// empty, LICENCE.md) of layers to w.
-func WriteKMZ(w io.Writer, layers []*layout.Layer, opt Options, licence string) error {
-	var buf bytes.Buffer
-	if err := Write(&buf, layers, opt); err != nil {
+// WriteKMZ writes the KMZ of layers to w: a zip holding doc.kml as its first
+// entry (KML 2.2 Annex C: the root document comes first; Google Earth, libkml
+// and map apps that take the first entry all open it) and, when licence is
+// not empty, LICENCE.md after it. modified stamps the entries (a zero time
+// is written as the DOS epoch, 1980-01-01, not as the invalid date 0).
+func WriteKMZ(w io.Writer, layers []*layout.Layer, opt Options, licence string, modified time.Time) error {
+	if modified.Before(dosEpoch) {
+		modified = dosEpoch
+	}
+	zw := zip.NewWriter(w)
+	entry := func(name string) (io.Writer, error) {
+		return zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modified})
+	}
+	doc, err := entry(KMZFile)
+	if err != nil {
 		return err
 	}
-	files := map[string]any{KMZFile: buf.Bytes()}
-	if licence != "" {
-		files["LICENCE.md"] = licence
+	if err := Write(doc, layers, opt); err != nil {
+		return err
 	}
-	return gokml.WriteKMZ(w, files)
+	if licence != "" {
+		lw, err := entry("LICENCE.md")
+		if err != nil {
+			return err
+		}
+		if _, err := io.WriteString(lw, licence); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
+
+// dosEpoch is the earliest time a zip entry's DOS date can hold.
+var dosEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)

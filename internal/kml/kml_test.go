@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -45,7 +46,7 @@ func TestGDALReadsEveryLayer(t *testing.T) {
 			opt := Options{Name: "荷塘区 test", GCJ02: v.gcj, DataVersion: lay.Version}
 			var err error
 			if v.kmz {
-				err = WriteKMZ(&buf, lay.Layers, opt, "licence text")
+				err = WriteKMZ(&buf, lay.Layers, opt, "licence text", time.Time{})
 			} else {
 				err = Write(&buf, lay.Layers, opt)
 			}
@@ -144,21 +145,32 @@ func TestDocument(t *testing.T) {
 
 func TestKMZHoldsDocAndLicence(t *testing.T) {
 	lay := buildLayout(t)
-	var buf bytes.Buffer
-	if err := WriteKMZ(&buf, lay.Layers[:1], Options{Name: "x"}, "licence"); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range zr.File {
-		names = append(names, f.Name)
-	}
-	// Google Earth opens the first .kml entry: doc.kml must come first.
-	if fmt.Sprint(names) != "[LICENCE.md doc.kml]" && fmt.Sprint(names) != "[doc.kml LICENCE.md]" {
-		t.Errorf("KMZ entries %v", names)
+	made := time.Date(2026, 3, 4, 5, 6, 8, 0, time.UTC)
+	for _, tc := range []struct {
+		modified, want time.Time
+	}{{made, made}, {time.Time{}, time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)}} {
+		var buf bytes.Buffer
+		if err := WriteKMZ(&buf, lay.Layers[:1], Options{Name: "x"}, "licence", tc.modified); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, f := range zr.File {
+			names = append(names, f.Name)
+			// The DOS date 0 (month 0, day 0) is not a date: unzip shows
+			// 1980-00-00 and strict readers refuse the entry.
+			if got := f.Modified.UTC(); !got.Equal(tc.want) {
+				t.Errorf("%s modified %v, want %v", f.Name, got, tc.want)
+			}
+		}
+		// KML 2.2 Annex C: the root document is the first entry; apps that
+		// open the first entry of a KMZ would otherwise get the licence.
+		if got, want := fmt.Sprint(names), "[doc.kml LICENCE.md]"; got != want {
+			t.Errorf("KMZ entries %s, want %s", got, want)
+		}
 	}
 }
 
