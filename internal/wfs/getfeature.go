@@ -31,7 +31,7 @@ func outputJSON(f string) (bool, error) {
 	switch strings.ReplaceAll(strings.ToLower(f), " ", "") {
 	case "", "application/gml+xml;version=3.2", "text/xml;subtype=gml/3.2", "text/xml;subtype=gml/3.2.1", "gml32", "gml3.2", "application/gml+xml":
 		return false, nil
-	case "application/json", "application/geo+json", "json", "geojson":
+	case "application/json", "application/geo+json", "json", "geojson", "application/json;subtype=geojson", "application/vnd.geo+json":
 		return true, nil
 	}
 	return false, invalid("outputFormat", "outputFormat=%q is not offered; use %s", f, strings.Join(outputFormats, " or "))

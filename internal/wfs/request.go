@@ -53,18 +53,19 @@ func parseRequest(c echo.Context) (*request, error) {
 	r := c.Request()
 	if r.Method == "POST" {
 		mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
-		if mt == "application/x-www-form-urlencoded" {
-			if err := r.ParseForm(); err != nil {
-				return nil, &Exception{Code: CodeOperationParsing, Locator: "request", Text: "the form body cannot be read: " + err.Error()}
-			}
-			return parseKVP(r.PostForm)
-		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, MaxFilterBytes*4+1))
 		if err != nil {
 			return nil, err
 		}
 		if len(body) > MaxFilterBytes*4 {
-			return nil, &Exception{Code: CodeOperationParsing, Locator: "request", Text: fmt.Sprintf("an XML request may be at most %d bytes", MaxFilterBytes*4)}
+			return nil, &Exception{Code: CodeOperationParsing, Locator: "request", Text: fmt.Sprintf("a POSTed request may be at most %d bytes", MaxFilterBytes*4)}
+		}
+		if mt == "application/x-www-form-urlencoded" {
+			form, err := url.ParseQuery(kvpQuery(string(body)))
+			if err != nil {
+				return nil, &Exception{Code: CodeOperationParsing, Locator: "request", Text: "the form body cannot be read: " + err.Error()}
+			}
+			return parseKVP(form)
 		}
 		return parseXMLRequest(body)
 	}

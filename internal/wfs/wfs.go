@@ -175,10 +175,14 @@ func (s *Server) Mount(r httpapi.Routes) {
 	r.Echo.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			u := c.Request().URL
-			q := u.Query()
+			raw := kvpQuery(u.RawQuery)
+			q, _ := url.ParseQuery(raw)
 			p := u.Path
 			if (p == links.OGCAPI || p == links.OGCAPI+"/") && IsWFSRequest(q) {
 				u.Path, u.RawPath, p = links.WFS, "", links.WFS
+			}
+			if p == links.WFS {
+				u.RawQuery = raw
 			}
 			// A WFS client's version=2.0.0 (KVP names are case-insensitive)
 			// is the protocol version, not the layout version the server's
@@ -191,6 +195,15 @@ func (s *Server) Mount(r httpapi.Routes) {
 			return next(c)
 		}
 	})
+}
+
+// kvpQuery escapes the semicolons of a KVP query string. OGC KVP (OWS Common
+// 1.1, 11.3) reserves only ? & = , + : a ';' belongs to its value, as in
+// OUTPUTFORMAT=text/xml; subtype=gml/3.2, the formats the capabilities list
+// and GDAL's WFS driver passes on unescaped. Go's query parser drops a pair
+// holding a ';', and the service's own query check refuses it.
+func kvpQuery(raw string) string {
+	return strings.ReplaceAll(raw, ";", "%3B")
 }
 
 // IsWFSRequest reports whether query parameters carry SERVICE=WFS (names

@@ -247,6 +247,12 @@ func TestGDALReadsEveryLayer(t *testing.T) {
 	if len(fc.Features) != 1 || fc.Features[0].Properties["extends_beyond_district"] != true {
 		t.Errorf("-where id=…: %d features %v", len(fc.Features), fc.Features)
 	}
+	// An output format from the capabilities in the connection string:
+	// GDAL sends it on with its ';' unescaped, as OGC KVP allows.
+	fc = gdaltest.ReadLayer(t, nil, src+"?OUTPUTFORMAT=text/xml;%20subtype=gml/3.2", "hetang:places")
+	if places, _ := lay.Layer("places"); len(fc.Features) != len(places.Features) {
+		t.Errorf("OUTPUTFORMAT=text/xml; subtype=gml/3.2: GDAL read %d features, want %d", len(fc.Features), len(places.Features))
+	}
 	// A spatial filter (EPSG:4326 lon/lat box around the station) too.
 	fc = gdaltest.ReadLayer(t, nil, src, "hetang:places", "-spat", "113.14", "27.83", "113.16", "27.845")
 	if len(fc.Features) == 0 {
@@ -281,7 +287,28 @@ func TestEncodings(t *testing.T) {
 	if _, _, body := get(t, ts.URL+"/ogcapi?service=wfs&request=GetCapabilities"); !strings.Contains(body, "<wfs:WFS_Capabilities") || !strings.Contains(body, "/licence") {
 		t.Errorf("capabilities at /ogcapi: %.300s", body)
 	}
-	resp, err := http.PostForm(ts.URL+"/wfs", mustQuery(kvp))
+	// OGC KVP reserves only ?&=,+: the ';' of a format the capabilities
+	// list is part of the value, also when a client leaves it unescaped (and
+	// through the OGC API address, and with a lower-case version).
+	for _, tc := range []struct{ query, ctype, want string }{
+		{"/wfs?" + kvp + "&OUTPUTFORMAT=application/gml%2Bxml;%20version=3.2", "gml", want},
+		{"/wfs?" + kvp + "&OUTPUTFORMAT=text/xml;%20subtype=gml/3.2.1", "gml", want},
+		{"/ogcapi/?service=wfs&version=2.0.0&request=GetFeature&typenames=places&resourceid=places.place-poxianling-forest-park&outputformat=application/json;%20subtype=geojson", "json", `"numberMatched":1`},
+	} {
+		status, ctype, body := get(t, ts.URL+tc.query)
+		if status != 200 || !strings.Contains(body, tc.want) || !strings.Contains(ctype, tc.ctype) {
+			t.Errorf("GET %s: %d %s %.300s", tc.query, status, ctype, body)
+		}
+	}
+	resp, err := http.Post(ts.URL+"/wfs", "application/x-www-form-urlencoded", strings.NewReader(kvp+"&OUTPUTFORMAT=text/xml;+subtype=gml/3.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(resp.Body); resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+		t.Errorf("form POST with an unescaped ';': %d %.300s", resp.StatusCode, b)
+	}
+	resp.Body.Close()
+	resp, err = http.PostForm(ts.URL+"/wfs", mustQuery(kvp))
 	if err != nil {
 		t.Fatal(err)
 	}
