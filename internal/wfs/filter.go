@@ -198,7 +198,10 @@ func (c *compiler) expr(n *fesNode) (cql2.Expr, error) {
 		}
 		return &cql2.Comparison{Op: op, Left: cql2.Property{Name: prop}, Right: lit}, nil
 	}
-	return nil, &Exception{Code: CodeOperationProcessing, Locator: "filter", Text: fmt.Sprintf("fes:%s is not supported; the capabilities' Filter_Capabilities list the operators this WFS evaluates", n.name)}
+	// OptionNotSupported (501), as for matchCase and sortBy: the request is
+	// well formed but asks for what the capabilities do not offer; it is not
+	// a failure of the server (500).
+	return nil, &Exception{Code: CodeOptionNotSupported, Locator: "filter", Text: fmt.Sprintf("fes:%s is not supported; the capabilities' Filter_Capabilities list the operators this WFS evaluates (for a box, fes:BBOX)", n.name)}
 }
 
 // valueRef returns the property named by n's fes:ValueReference, which must

@@ -116,9 +116,11 @@ func parseKVP(q url.Values) (*request, error) {
 		tn = kv["TYPENAME"]
 	}
 	if tn != "" {
-		for _, t := range strings.Split(tn, ",") {
-			req.typeName = append(req.typeName, localName(strings.Trim(strings.TrimSpace(t), "()")))
+		names, err := splitTypeNames(tn)
+		if err != nil {
+			return nil, err
 		}
+		req.typeName = names
 		if len(req.typeName) > MaxTypeNames {
 			return nil, invalid("typeNames", "at most %d type names per request", MaxTypeNames)
 		}
@@ -233,6 +235,29 @@ func acceptsOurVersion(vs []string) bool {
 
 // localName strips a namespace prefix (hetang:places → places) and an XPath
 // step (places/name_zh → name_zh).
+// splitTypeNames reads TYPENAMES: one query per name, "a,b" or "(a)(b)".
+// Several names in one query — "(a,b)" in KVP, typeNames="a b" on an XML
+// wfs:Query — ask for a join, which this WFS does not offer (the
+// capabilities say ImplementsStandardJoins FALSE): an exception, not the
+// features of one of the names.
+func splitTypeNames(tn string) ([]string, error) {
+	var queries []string
+	if t := strings.TrimSpace(tn); strings.HasPrefix(t, "(") {
+		queries = strings.Split(strings.TrimSuffix(strings.TrimPrefix(t, "("), ")"), ")(")
+	} else {
+		queries = strings.Split(t, ",")
+	}
+	names := make([]string, 0, len(queries))
+	for _, q := range queries {
+		q = strings.TrimSpace(q)
+		if strings.ContainsAny(q, ",() \t\n") {
+			return nil, &Exception{Code: CodeOptionNotSupported, Locator: "typeNames", Text: fmt.Sprintf("%q asks for a join of feature types, which this WFS does not offer (ImplementsStandardJoins FALSE); give one type name per query, e.g. TYPENAMES=hetang:places,hetang:roads", q)}
+		}
+		names = append(names, localName(q))
+	}
+	return names, nil
+}
+
 func localName(s string) string {
 	if i := strings.LastIndexByte(s, '/'); i >= 0 {
 		s = s[i+1:]

@@ -91,7 +91,9 @@ func TestBadRequests(t *testing.T) {
 		{"filter not xml", gf + "&FILTER=" + url.QueryEscape("id = 'x'"), 400, CodeOperationParsing, "filter"},
 		{"filter wrong root", gf + "&FILTER=" + url.QueryEscape("<a/>"), 400, CodeInvalidParameter, "filter"},
 		{"filter unknown property", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:PropertyIsEqualTo><fes:ValueReference>nosuch</fes:ValueReference><fes:Literal>1</fes:Literal></fes:PropertyIsEqualTo></fes:Filter>`), 400, CodeInvalidParameter, "filter"},
-		{"filter unsupported op", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:Intersects/></fes:Filter>`), 500, CodeOperationProcessing, "filter"},
+		{"filter unsupported op", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:Intersects/></fes:Filter>`), 501, CodeOptionNotSupported, "filter"},
+		{"join of two types", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=" + url.QueryEscape("(hetang:places,hetang:roads)"), 501, CodeOptionNotSupported, "typeNames"},
+		{"join of two types, XML list", "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=" + url.QueryEscape("hetang:places hetang:roads"), 501, CodeOptionNotSupported, "typeNames"},
 		{"filter too deep", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0">`+deep+`</fes:Filter>`), 400, CodeInvalidParameter, "filter"},
 		{"filter too wide", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0">`+wide+`</fes:Filter>`), 400, CodeInvalidParameter, "filter"},
 		{"filter too long", gf + "&FILTER=" + url.QueryEscape(`<fes:Filter xmlns:fes="http://www.opengis.net/fes/2.0"><fes:PropertyIsEqualTo><fes:ValueReference>id</fes:ValueReference><fes:Literal>`+strings.Repeat("x", MaxFilterBytes)+`</fes:Literal></fes:PropertyIsEqualTo></fes:Filter>`), 400, CodeInvalidParameter, "filter"},
@@ -362,6 +364,14 @@ func TestHitsAndPaging(t *testing.T) {
 	_, _, body := get(t, ts.URL+"/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&RESULTTYPE=hits")
 	if !strings.Contains(body, fmt.Sprintf(`numberMatched="%d"`, len(places.Features))) || !strings.Contains(body, `numberReturned="0"`) || strings.Contains(body, "wfs:member") {
 		t.Errorf("hits: %.300s", body)
+	}
+	// Two queries, in both KVP spellings, count both types' features.
+	roads, _ := lay.Layer("roads")
+	for _, tn := range []string{"hetang:places,hetang:roads", "(hetang:places)(hetang:roads)"} {
+		_, _, body := get(t, ts.URL+"/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&RESULTTYPE=hits&TYPENAMES="+url.QueryEscape(tn))
+		if !strings.Contains(body, fmt.Sprintf(`numberMatched="%d"`, len(places.Features)+len(roads.Features))) {
+			t.Errorf("hits of TYPENAMES=%s: %.300s", tn, body)
+		}
 	}
 	next := ts.URL + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&COUNT=10"
 	seen := 0
