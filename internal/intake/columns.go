@@ -1,6 +1,8 @@
 package intake
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/width"
@@ -179,4 +181,77 @@ func detectColumns(header []string, x, y, wkt string) (GeometrySpec, error) {
 			"the header %s has no coordinate columns: it needs lon/lat (lng, 经度/纬度), x/y (X坐标/Y坐标, 东坐标/北坐标) or a wkt column, or name them with x=, y= or wkt=", echoList(header))
 	}
 	return spec, nil
+}
+
+// maxHeaderScan is how many non-blank rows of a table are looked at for
+// its header: sheets and Excel's CSV exports often start with a title row
+// (merged over the columns) or a two-row header above the data.
+const maxHeaderScan = 10
+
+// headerLike reports whether a row can be the header: it names a
+// coordinate column, or the columns the caller named.
+func headerLike(row []string, opt Options) bool {
+	named := []string{opt.X, opt.Y, opt.WKT}
+	for _, h := range row {
+		n := NormalizeName(h)
+		if n == "" {
+			continue
+		}
+		if opt.X == "" && opt.Y == "" && opt.WKT == "" {
+			if nameRole[n] != roleNone {
+				return true
+			}
+			continue
+		}
+		for _, c := range named {
+			if c != "" && NormalizeName(c) == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pickHeader chooses the header among the first non-blank rows of a table
+// (at most maxHeaderScan): the first row that is headerLike, else the first
+// row (whose column detection then says what is missing). An empty cell of
+// the header takes the name in the same column of the row above when that
+// row is the upper part of a two-row header (a name merged over two
+// columns, "坐标" over 经度 and 纬度, leaves the cells below other merged
+// names empty); a one-cell title row lends nothing. skipped is how many
+// rows lie above the header.
+func pickHeader(rows [][]string, opt Options) (header []string, skipped int) {
+	at := 0
+	for i, r := range rows {
+		if headerLike(r, opt) {
+			at = i
+			break
+		}
+	}
+	header = slices.Clone(rows[at])
+	if at > 0 {
+		above := rows[at-1]
+		filled := 0
+		for _, c := range above {
+			if strings.TrimSpace(c) != "" {
+				filled++
+			}
+		}
+		if filled > 1 {
+			for len(header) < len(above) {
+				header = append(header, "")
+			}
+			for i := range header {
+				if strings.TrimSpace(header[i]) == "" && i < len(above) {
+					header[i] = above[i]
+				}
+			}
+		}
+	}
+	return header, at
+}
+
+// skippedWarning says that rows above the header were not read as data.
+func skippedWarning(n int) string {
+	return fmt.Sprintf("%d row(s) above the header (a title?) were skipped", n)
 }

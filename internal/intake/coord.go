@@ -20,8 +20,13 @@ const (
 )
 
 // dmsRe matches degrees, minutes and seconds in the spellings people type:
-// 27°51'36"N, N27°51′36″, 27度51分36秒, 27:51:36, 27 51 36 N, 113.17E.
+// 27°51'36"N, N27°51′36″, 27度51分36秒, 27:51:36, 27 51 36 N, 113.17E
+// (东经/北纬 … are read as E/N … first).
 var dmsRe = regexp.MustCompile(`^([NSEW北南东西]?)\s*(-?[0-9]+(?:\.[0-9]*)?)\s*(?:°|度|:|\s|d)\s*(?:([0-9]+(?:\.[0-9]*)?)\s*(?:'|′|分|:|\s|m)?\s*(?:([0-9]+(?:\.[0-9]*)?)\s*(?:"|″|''|′′|秒|s)?)?)?\s*([NSEW北南东西]?)$`)
+
+// hemiWords are the two-character hemisphere words of Chinese documents
+// (东经113°10′12″, 北纬27°51′36″), read as the letters.
+var hemiWords = strings.NewReplacer("东经", "E", "西经", "W", "北纬", "N", "南纬", "S")
 
 var hemiOf = map[string]byte{"N": HemiN, "S": HemiS, "E": HemiE, "W": HemiW, "北": HemiN, "南": HemiS, "东": HemiE, "西": HemiW}
 
@@ -37,7 +42,7 @@ func ParseValue(s string) (v float64, hemi byte, ok bool) {
 		}
 	}
 	t := strings.TrimSpace(width.Fold.String(s))
-	t = strings.ToUpper(t)
+	t = hemiWords.Replace(strings.ToUpper(t))
 	if t == "" || len(t) > 64 {
 		return 0, 0, false
 	}

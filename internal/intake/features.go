@@ -185,8 +185,10 @@ func readGeoPackage(ctx context.Context, p, table, layer string) (*Features, err
 			table = tables[0]
 		case len(tables) == 0:
 			return nil, inputErr("GeoPackage 中没有要素表", "the GeoPackage has no feature table")
+		case layer != "":
+			return nil, inputErr("GeoPackage 中没有名为 %[2]q 的要素表；现有 %[1]s，请用 layer=（导入时 table=）指定", "the GeoPackage has feature tables %s and none is named %q; say which with layer= (table= for imports)", echoList(tables), Echo(layer))
 		default:
-			return nil, inputErr("GeoPackage 有多个要素表 %s，请用 layer=（导入时 table=）指定", "the GeoPackage has feature tables %s and none is named %q; say which with layer= (table= for imports)", echoList(tables), Echo(layer))
+			return nil, inputErr("GeoPackage 有多个要素表 %s，请用 layer=（导入时 table=）指定", "the GeoPackage has several feature tables, %s; say which with layer= (table= for imports)", echoList(tables))
 		}
 	}
 	t, err := gpkg.ReadTable(ctx, p, table)

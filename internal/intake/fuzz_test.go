@@ -23,6 +23,14 @@ func FuzzOpen(f *testing.F) {
 		f.Add([]byte(s), uint8(0))
 	}
 	f.Add(gbk(f, "名称,经度,纬度\n荷塘,113.2,27.9\n"), uint8(1))
+	// Shapes planners' files take: a UTF-8 mark before GBK, a decimal
+	// comma, thousands separators, a bare seconds mark, a title row above
+	// a two-row header.
+	f.Add(append([]byte("\xef\xbb\xbf"), gbk(f, "名称,经度,纬度\n荷塘,113.2,27.9\n")...), uint8(1))
+	f.Add([]byte("Lon;Lat\n113,17;27,86\n"), uint8(1))
+	f.Add([]byte("X,Y\n\"3,082,500.5\",\"38,421,200\"\n"), uint8(1))
+	f.Add([]byte("经度\t纬度\n113°10'12\"E\t27°51'36\"N\n"), uint8(1))
+	f.Add([]byte("荷塘区选址坐标表,,,\n序号,坐标,,日期\n,经度,纬度,\n1,东经113°10′12″,北纬27°51′36″,45717\n"), uint8(1))
 	formats := []Format{"", FormatCSV, FormatNDJSON, FormatGeoJSON, FormatXLSX, FormatShapeZip}
 	f.Fuzz(func(t *testing.T, b []byte, which uint8) {
 		opt := Options{Format: formats[int(which)%len(formats)], Limits: Limits{MaxUncompressed: 1 << 20, MaxLine: 1 << 16}}

@@ -4,11 +4,16 @@
 //
 // Formats: GeoJSON (RFC 7946, or with a legacy "crs" member), NDJSON (one
 // GeoJSON Feature or flat object per line), CSV/TSV (UTF-8, UTF-8 with BOM,
-// UTF-16 with BOM, GBK/GB18030 detected), Excel .xlsx (first sheet unless
-// told), zipped ESRI Shapefile (.prj, .cpg) and GeoPackage. Tabular files
-// get their coordinate columns detected (lon/lat, lng, x/y, 经度/纬度,
-// 东坐标/北坐标, X坐标/Y坐标, wkt; case-, space-, width- and BOM-insensitive);
-// two candidate column sets are refused rather than guessed.
+// UTF-16 with BOM, GBK/GB18030 detected, also behind a UTF-8 mark; comma,
+// semicolon or tab separated), Excel .xlsx (the first sheet with coordinate
+// columns unless told), zipped ESRI Shapefile (.prj, .cpg) and GeoPackage.
+// Tabular files get their header found below title rows (a two-row header's
+// names merged over two columns fill the row below) and their coordinate
+// columns detected (lon/lat, lng, x/y, 经度/纬度, 东坐标/北坐标, X坐标/Y坐标,
+// wkt; case-, space-, width- and BOM-insensitive); two candidate column
+// sets are refused rather than guessed. Coordinate cells may be decimal
+// (with thousands separators, or a decimal comma in semicolon-separated
+// text) or degrees-minutes-seconds (27°51'36"N, 北纬27°51′36″).
 //
 // The coordinate reference system comes, in this order, from the crs
 // parameter, the file (GeoJSON crs member, .prj, GeoPackage srs), or the

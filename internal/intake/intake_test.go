@@ -8,6 +8,8 @@ import (
 	"errors"
 	"hash/crc32"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,6 +18,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
+
+	"hetang/internal/gdaltest"
 )
 
 func gbk(t testing.TB, s string) []byte {
@@ -59,6 +63,7 @@ func TestEncodings(t *testing.T) {
 		{"utf8", []byte(text), EncodingUTF8},
 		{"utf8 bom", append([]byte("\xef\xbb\xbf"), text...), EncodingUTF8BOM},
 		{"gbk", gbk(t, text), EncodingGB18030},
+		{"utf8 bom before gbk", append([]byte("\xef\xbb\xbf"), gbk(t, text)...), EncodingGB18030},
 		{"utf16le bom", u16, EncodingUTF16LE},
 	}
 	for _, tc := range tests {
@@ -194,6 +199,10 @@ func TestParseValue(t *testing.T) {
 		{"1_13.17E", 0, false},
 		{"０x71", 0, false},
 		{"+113.17", 113.17, true},
+		{"东经113°10′12″", 113.17, true},
+		{"北纬27°51′36″", 27.86, true},
+		{"西经113°10′12″", -113.17, true},
+		{"东经北纬27°", 0, false},
 		{".5", 0.5, true},
 	}
 	for _, tc := range tests {
@@ -423,10 +432,16 @@ func TestXLSX(t *testing.T) {
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Open(context.Background(), bytes.NewReader(buf.Bytes()), Options{Filename: "pts.xlsx"})
+	// Without sheet=, the first sheet with coordinate columns is read,
+	// and the answer says so.
+	in, _ := open(t, buf.Bytes(), Options{Filename: "pts.xlsx"})
+	if in.Geometry.X != "东坐标" || len(in.Warnings) != 1 || !strings.Contains(in.Warnings[0], "read sheet 点位") {
+		t.Fatalf("without sheet=: geometry %+v warnings %q, want sheet 点位 read and said", in.Geometry, in.Warnings)
+	}
+	_, err := Open(context.Background(), bytes.NewReader(buf.Bytes()), Options{Filename: "pts.xlsx", Sheet: "说明"})
 	var ie *InputError
 	if !errors.As(err, &ie) || !strings.Contains(ie.EN, "no coordinate columns") {
-		t.Fatalf("first sheet has no coordinates; got %v", err)
+		t.Fatalf("sheet=说明 has no coordinates; got %v", err)
 	}
 	in, recs := open(t, buf.Bytes(), Options{Filename: "pts.xlsx", Sheet: "点位"})
 	if in.Format != FormatXLSX || in.CRS.Code != "EPSG:4526" {
@@ -482,5 +497,152 @@ func TestStrictGeoJSONFile(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "Go ") || strings.Contains(err.Error(), "geojson.") {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// TestSpreadsheetNumbers: coordinates as spreadsheets write them into text
+// files: a decimal comma in semicolon-separated CSV, thousands separators,
+// DMS with 东经/北纬 and a bare seconds mark in a hand-typed tab file.
+func TestSpreadsheetNumbers(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		want []*orb.Point // WGS84, or nil for a row error
+		warn string
+	}{
+		{"semicolon decimal comma", []byte("Name;Lon;Lat\r\na;113,17;27,86\r\nb;113.2;27.9\r\n"), []*orb.Point{{113.17, 27.86}, {113.2, 27.9}}, ""},
+		// A comma in comma-separated text is a thousands separator, never a
+		// decimal mark; 113,170 is not a longitude.
+		{"comma thousands", []byte("lon,lat\n\"113,17\",27.86\n"), []*orb.Point{nil}, ""},
+		{"tab dms bare quote", gbk(t, "名称\t经度\t纬度\r\n甲\t113°10'12\"E\t27°51'36\"N\r\n乙\t东经113°10′12″\t北纬27°51′36″\r\n"), []*orb.Point{{113.17, 27.86}, {113.17, 27.86}}, "bare"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in, recs := open(t, tc.body, Options{})
+			if len(recs) != len(tc.want) {
+				t.Fatalf("%d records, want %d", len(recs), len(tc.want))
+			}
+			for i, w := range tc.want {
+				if w == nil {
+					if recs[i].Err == nil {
+						t.Errorf("record %d: %v, want a row error", i+1, recs[i].WGS84)
+					}
+					continue
+				}
+				if recs[i].Err != nil {
+					t.Fatalf("record %d: %v", i+1, recs[i].Err)
+				}
+				if p := recs[i].WGS84.(orb.Point); abs(p[0]-w[0]) > 1e-9 || abs(p[1]-w[1]) > 1e-9 {
+					t.Errorf("record %d: %v, want %v", i+1, p, w)
+				}
+			}
+			if got := strings.Join(in.Warnings, "; "); !strings.Contains(got, tc.warn) {
+				t.Errorf("warnings %q, want %q", got, tc.warn)
+			}
+		})
+	}
+	// EPSG:4526 with X the northing, thousands separators as Excel writes a
+	// formatted column; the truth is cs2cs EPSG:4326 → EPSG:4526 of the
+	// point: 27.8672598565 113.152613263563 → 3084020.175 38416545.818.
+	_, recs := open(t, []byte("点号,X坐标,Y坐标\r\nJ1,\"3,084,020.175\",\"38,416,545.818\"\r\n"), Options{})
+	if len(recs) != 1 || recs[0].Err != nil {
+		t.Fatalf("thousands: %+v", recs)
+	}
+	if p := recs[0].WGS84.(orb.Point); abs(p[0]-113.152613263563) > 1e-7 || abs(p[1]-27.8672598565) > 1e-7 {
+		t.Errorf("thousands: %v, want 113.152613263563 27.8672598565", p)
+	}
+	// A broken quoted cell stays an error: lenient quotes would run the
+	// lines after it into one cell.
+	_, err := Open(context.Background(), strings.NewReader("lon,lat,note\n113.2,27.9,\"open\n113.2,27.9,x\"y\"\n"), Options{})
+	if err == nil {
+		t.Error("a broken quoted cell was read")
+	}
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// TestHeaderBelowTitle: a title row (merged over the columns in Excel, a
+// row of one cell and empty ones in its CSV) and a two-row header ("坐标"
+// merged over 经度 and 纬度, the other names merged down) above the data.
+func TestHeaderBelowTitle(t *testing.T) {
+	csvBody := gbk(t, "荷塘区项目选址坐标表,,,,\r\n序号,项目名称,经度,纬度,备注\r\n1,甲,113.17,27.86,\r\n")
+	in, recs := open(t, csvBody, Options{})
+	if got := strings.Join(in.Columns, ","); got != "序号,项目名称,经度,纬度,备注" || len(recs) != 1 || recs[0].Err != nil || recs[0].Row[1] != "甲" {
+		t.Fatalf("csv: columns %q records %+v", got, recs)
+	}
+	if len(in.Warnings) != 1 || !strings.Contains(in.Warnings[0], "1 row(s) above the header") {
+		t.Errorf("csv warnings %q", in.Warnings)
+	}
+
+	f := excelize.NewFile()
+	defer f.Close()
+	rows := [][]any{
+		{"荷塘区项目选址坐标表"},
+		{"序号", "项目名称", "坐标", nil, "登记日期"},
+		{nil, nil, "经度", "纬度"},
+		{1, "甲", 113.17, 27.86, 45717},
+		{},
+		{2, "乙", 113.2, 27.9, 45718},
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		f.SetSheetRow("Sheet1", cell, &r)
+	}
+	for _, m := range [][2]string{{"A1", "E1"}, {"C2", "D2"}, {"A2", "A3"}, {"B2", "B3"}, {"E2", "E3"}} {
+		if err := f.MergeCell("Sheet1", m[0], m[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	in, recs = open(t, buf.Bytes(), Options{Filename: "t.xlsx"})
+	if got := strings.Join(in.Columns, ","); got != "序号,项目名称,经度,纬度,登记日期" {
+		t.Errorf("xlsx columns %q", got)
+	}
+	if len(recs) != 2 || recs[0].Err != nil || recs[1].Err != nil || recs[1].WGS84.(orb.Point) != (orb.Point{113.2, 27.9}) {
+		t.Fatalf("xlsx records %+v", recs)
+	}
+	if len(in.Warnings) != 1 || !strings.Contains(in.Warnings[0], "2 row(s) above the header") {
+		t.Errorf("xlsx warnings %q", in.Warnings)
+	}
+}
+
+// TestGeoPackageLayers: a GeoPackage with two layers, made by ogr2ogr,
+// is refused with a message naming both (in both languages, with no
+// formatting debris) until layer= picks one.
+func TestGeoPackageLayers(t *testing.T) {
+	gdaltest.Require(t, "ogr2ogr")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "p.geojson")
+	if err := os.WriteFile(src, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"名称":"甲"},"geometry":{"type":"Point","coordinates":[113.17,27.86]}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gp := filepath.Join(dir, "two.gpkg")
+	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", gp, src, "-nln", "地块")
+	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", "-update", gp, src, "-nln", "点位")
+	b, err := os.ReadFile(gp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ layer, en, zh string }{
+		{"", "several feature tables, 地块, 点位; say which with layer=", "GeoPackage 有多个要素表 地块, 点位，请用 layer="},
+		{"nope", `none is named "nope"`, `没有名为 "nope" 的要素表；现有 地块, 点位`},
+	} {
+		_, err := Open(context.Background(), bytes.NewReader(b), Options{Layer: tc.layer})
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(ie.EN, tc.en) || !strings.Contains(ie.ZH, tc.zh) || strings.Contains(ie.ZH+ie.EN, "%!") {
+			t.Errorf("layer=%q: %v / %q, want %q / %q", tc.layer, err, ie.ZH, tc.en, tc.zh)
+		}
+	}
+	in, recs := open(t, b, Options{Layer: "点位"})
+	if in.Format != FormatGeoPackage || len(recs) != 1 || recs[0].WGS84.(orb.Point) != (orb.Point{113.17, 27.86}) {
+		t.Fatalf("layer=点位: %s %+v", in.Format, recs)
 	}
 }

@@ -154,7 +154,8 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 		var tr io.Reader
 		tr, in.Encoding = decodeText(br)
 		tb := bufio.NewReaderSize(&lineLimiter{r: tr, max: lim.MaxLine}, sniffSize)
-		in.rd, err = newCSVReader(tb, in.Encoding, sniffDelimiter(tb), opt)
+		delim := sniffDelimiter(tb)
+		in.rd, err = newCSVReader(tb, in.Encoding, delim, sniffBareQuote(tb, delim), opt)
 	case FormatNDJSON:
 		in.rd = newNDJSONReader(br, lim.MaxLine)
 		in.Geometry.Kind = GeometryFlatJSON
@@ -192,6 +193,9 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 		in.Geometry = tr.geometrySpec()
 	}
 	in.Columns = in.rd.columns()
+	if w, ok := in.rd.(interface{ warnings() []string }); ok {
+		in.Warnings = append(in.Warnings, w.warnings()...)
+	}
 	// Look ahead for the CRS: the file may state it after the first lines
 	// (a GeoJSON crs member), and detection needs sample coordinates.
 	var sample []orb.Point

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
+	"golang.org/x/text/width"
 
 	"hetang/internal/apierr"
 	"hetang/internal/jsontext"
@@ -61,25 +63,52 @@ type csvReader struct {
 	spec   GeometrySpec
 	n      int
 	utf8   bool
+	// decimalComma: the file separates fields with semicolons, as Excel
+	// does where the comma is the decimal mark (113,17).
+	decimalComma bool
+	warn         []string
 }
 
-func newCSVReader(r io.Reader, enc string, delim rune, opt Options) (*csvReader, error) {
+func (c *csvReader) warnings() []string { return c.warn }
+
+func newCSVReader(r io.Reader, enc string, delim rune, lazy bool, opt Options) (*csvReader, error) {
 	cr := csv.NewReader(r)
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
-	h, err := cr.Read()
-	if err != nil {
+	cr.LazyQuotes = lazy
+	lim := opt.Limits.orDefault()
+	var rows [][]string
+	for len(rows) < maxHeaderScan {
+		h, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return nil, inputErr("CSV 文件为空：第一行须为表头，含经度/纬度、X/Y 或 wkt 列", "the CSV input is empty: it needs a header row with lon/lat, x/y or wkt columns")
+			break
 		}
-		return nil, csvFatal(0, err)
+		if err != nil {
+			return nil, csvFatal(0, err)
+		}
+		if len(h) > lim.MaxColumns {
+			return nil, inputErr("表头有 %d 列，超过上限 %d", "the header has %d columns, more than the limit of %d", len(h), lim.MaxColumns)
+		}
+		if blank(h) {
+			continue
+		}
+		h = cleanCells(h)
+		h[0] = strings.TrimPrefix(h[0], "\ufeff")
+		rows = append(rows, h)
+		if headerLike(h, opt) {
+			break
+		}
 	}
-	if len(h) > opt.Limits.orDefault().MaxColumns {
-		return nil, inputErr("表头有 %d 列，超过上限 %d", "the header has %d columns, more than the limit of %d", len(h), opt.Limits.orDefault().MaxColumns)
+	if len(rows) == 0 {
+		return nil, inputErr("CSV 文件为空：第一行须为表头，含经度/纬度、X/Y 或 wkt 列", "the CSV input is empty: it needs a header row with lon/lat, x/y or wkt columns")
 	}
-	c := &csvReader{cr: cr, header: cleanCells(h), utf8: enc == EncodingUTF8 || enc == EncodingUTF8BOM}
-	if len(c.header) > 0 {
-		c.header[0] = strings.TrimPrefix(c.header[0], "\ufeff")
+	header, skipped := pickHeader(rows, opt)
+	c := &csvReader{cr: cr, header: header, utf8: enc == EncodingUTF8 || enc == EncodingUTF8BOM, decimalComma: delim == ';'}
+	if skipped > 0 {
+		c.warn = append(c.warn, skippedWarning(skipped))
+	}
+	if lazy {
+		c.warn = append(c.warn, `a cell holds a bare " (a seconds mark?); quotes were read leniently`)
 	}
 	spec, err := detectColumns(c.header, opt.X, opt.Y, opt.WKT)
 	if err != nil {
@@ -128,7 +157,7 @@ func (c *csvReader) next() (*Record, error) {
 		}
 		c.n++
 		rec := &Record{N: c.n, Row: cleanCells(row)}
-		rec.Geom, rec.Err = tableGeometry(c.header, c.spec, rec.Row)
+		rec.Geom, rec.Err = tableGeometry(c.header, c.spec, rec.Row, c.decimalComma)
 		return rec, nil
 	}
 }
@@ -142,8 +171,9 @@ func blank(row []string) bool {
 	return true
 }
 
-// tableGeometry reads a table row's geometry as spec says.
-func tableGeometry(header []string, spec GeometrySpec, row []string) (orb.Geometry, *RowError) {
+// tableGeometry reads a table row's geometry as spec says; decimalComma
+// reads 113,17 as 113.17 (see parseCell).
+func tableGeometry(header []string, spec GeometrySpec, row []string, decimalComma bool) (orb.Geometry, *RowError) {
 	cell := func(i int) string {
 		if i < len(row) {
 			return row[i]
@@ -157,11 +187,11 @@ func tableGeometry(header []string, spec GeometrySpec, row []string) (orb.Geomet
 		}
 		return ParseWKT(s)
 	}
-	x, err := parseCell(header[spec.XIndex], cell(spec.XIndex))
+	x, err := parseCell(header[spec.XIndex], cell(spec.XIndex), decimalComma)
 	if err != nil {
 		return nil, err
 	}
-	y, err := parseCell(header[spec.YIndex], cell(spec.YIndex))
+	y, err := parseCell(header[spec.YIndex], cell(spec.YIndex), decimalComma)
 	if err != nil {
 		return nil, err
 	}
@@ -169,15 +199,43 @@ func tableGeometry(header []string, spec GeometrySpec, row []string) (orb.Geomet
 }
 
 // parseCell parses one coordinate cell (decimal or DMS); name is the column.
-func parseCell(name, s string) (float64, *RowError) {
+// Numbers as Excel writes them formatted are read too: thousands
+// separators (3,084,020.175) and, when decimalComma, a decimal comma
+// (113,17: the semicolon-separated CSV of locales that write decimals so).
+func parseCell(name, s string, decimalComma bool) (float64, *RowError) {
 	if strings.TrimSpace(s) == "" {
 		return 0, rowErr("%s 为空，需要数字", "%s is empty; give a number", Echo(name))
 	}
 	v, _, ok := ParseValue(s)
 	if !ok {
+		if t, grouped := ungroup(s, decimalComma); grouped {
+			v, _, ok = ParseValue(t)
+		}
+	}
+	if !ok {
 		return 0, rowErr("%s 的值 %q 不是数字（或度分秒）", "%s %q is not a number (or degrees-minutes-seconds)", Echo(name), Truncate(s))
 	}
 	return v, nil
+}
+
+// thousandsRe is a decimal number with comma thousands separators.
+var thousandsRe = regexp.MustCompile(`^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$`)
+
+// ungroup rewrites a number written with separators to plain decimal: the
+// one comma of a decimal-comma number when decimalComma, else thousands
+// separators. ok is false when s is neither.
+func ungroup(s string, decimalComma bool) (string, bool) {
+	t := strings.TrimSpace(width.Fold.String(s))
+	if len(t) > 64 || !strings.Contains(t, ",") {
+		return "", false
+	}
+	if decimalComma && strings.Count(t, ",") == 1 && !strings.Contains(t, ".") {
+		return strings.Replace(t, ",", ".", 1), true
+	}
+	if thousandsRe.MatchString(t) {
+		return strings.ReplaceAll(t, ",", ""), true
+	}
+	return "", false
 }
 
 // Truncate shortens a value for a message: valid UTF-8, at most 40 bytes.
@@ -323,11 +381,11 @@ func flatGeometry(m map[string]json.RawMessage) (orb.Geometry, *RowError) {
 		}
 		return ParseWKT(val(spec.WKTIndex))
 	}
-	x, rerr := parseCell(keys[spec.XIndex], val(spec.XIndex))
+	x, rerr := parseCell(keys[spec.XIndex], val(spec.XIndex), false)
 	if rerr != nil {
 		return nil, rerr
 	}
-	y, rerr := parseCell(keys[spec.YIndex], val(spec.YIndex))
+	y, rerr := parseCell(keys[spec.YIndex], val(spec.YIndex), false)
 	if rerr != nil {
 		return nil, rerr
 	}

@@ -3,6 +3,7 @@ package intake
 import (
 	"bufio"
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"io"
 	"strings"
@@ -19,7 +20,8 @@ const sniffSize = 64 << 10
 // decodeText detects the encoding of a text stream from its first bytes and
 // returns a reader of UTF-8 text without a byte-order mark:
 //
-//   - a UTF-8 BOM → UTF-8-BOM; a UTF-16 BOM → UTF-16LE/BE;
+//   - a UTF-8 BOM → UTF-8-BOM, unless the text after it is not UTF-8 (a
+//     mark put before GBK text) → GB18030; a UTF-16 BOM → UTF-16LE/BE;
 //   - the first 64 KiB valid UTF-8 → UTF-8 (later invalid bytes become U+FFFD
 //     where fields are read, never copied);
 //   - otherwise GB18030, the superset of GBK that Excel on Chinese Windows
@@ -29,6 +31,11 @@ func decodeText(br *bufio.Reader) (io.Reader, string) {
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		_, _ = br.Discard(3)
+		if !validUTF8Prefix(head[3:], len(head) == sniffSize) {
+			// A UTF-8 mark before GBK text: a tool added the mark to a
+			// file Excel wrote in GBK. The bytes decide.
+			return transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder()), EncodingGB18030
+		}
 		return br, EncodingUTF8BOM
 	case bytes.HasPrefix(head, []byte("\xff\xfe")):
 		return transform.NewReader(br, unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()), EncodingUTF16LE
@@ -112,4 +119,35 @@ func sniffDelimiter(br *bufio.Reader) rune {
 		return ';'
 	}
 	return ','
+}
+
+// sniffBareQuote reports whether the first lines of a table hold a quote
+// inside an unquoted cell (27°51'36"N typed by hand, in a file no
+// spreadsheet quoted) and no cell that starts with a quote: such a file is
+// read with lenient quotes, which read the quote as text. A file with
+// quoted cells stays strict, so a broken quoted cell is reported rather
+// than run together with the lines after it.
+func sniffBareQuote(br *bufio.Reader, delim rune) bool {
+	head, _ := br.Peek(sniffSize)
+	if len(head) == sniffSize {
+		if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+			head = head[:i+1]
+		}
+	}
+	for i, c := range head {
+		if c == '"' && (i == 0 || head[i-1] == '\n' || rune(head[i-1]) == delim) {
+			return false
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(head))
+	cr.Comma = delim
+	cr.FieldsPerRecord = -1
+	for {
+		_, err := cr.Read()
+		if err == nil {
+			continue
+		}
+		var pe *csv.ParseError
+		return errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrBareQuote)
+	}
 }
