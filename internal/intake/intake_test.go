@@ -578,6 +578,17 @@ func TestHeaderBelowTitle(t *testing.T) {
 	if len(in.Warnings) != 1 || !strings.Contains(in.Warnings[0], "1 row(s) above the header") {
 		t.Errorf("csv warnings %q", in.Warnings)
 	}
+	// A title line of one cell has no separator: the separator is taken
+	// from the header below it.
+	for _, body := range [][]byte{
+		gbk(t, "荷塘区项目选址坐标表\r\n名称\t经度\t纬度\r\n甲\t113.17\t27.86\r\n"),
+		[]byte("Koordinaten Hetang\r\nName;Lon;Lat\r\na;113,17;27,86\r\n"),
+	} {
+		in, recs := open(t, body, Options{})
+		if len(in.Columns) != 3 || len(recs) != 1 || recs[0].Err != nil || recs[0].WGS84.(orb.Point) != (orb.Point{113.17, 27.86}) {
+			t.Errorf("one-cell title: columns %q records %+v", in.Columns, recs)
+		}
+	}
 
 	f := excelize.NewFile()
 	defer f.Close()

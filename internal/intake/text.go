@@ -104,19 +104,29 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// sniffDelimiter picks the field separator from the first line: tab or
-// semicolon when they outnumber commas, else comma.
+// sniffDelimiter picks the field separator from the first line that has
+// one (a title line of one cell may come first; at most maxHeaderScan
+// lines are looked at): tab or semicolon when they outnumber commas, else
+// comma.
 func sniffDelimiter(br *bufio.Reader) rune {
 	head, _ := br.Peek(sniffSize)
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	c, t, s := bytes.Count(head, []byte(",")), bytes.Count(head, []byte("\t")), bytes.Count(head, []byte(";"))
-	switch {
-	case t > c && t >= s:
-		return '\t'
-	case s > c:
-		return ';'
+	for n := 0; n < maxHeaderScan && len(head) > 0; n++ {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		c, t, s := bytes.Count(line, []byte(",")), bytes.Count(line, []byte("\t")), bytes.Count(line, []byte(";"))
+		switch {
+		case c+t+s == 0:
+			continue
+		case t > c && t >= s:
+			return '\t'
+		case s > c:
+			return ';'
+		}
+		return ','
 	}
 	return ','
 }
