@@ -657,3 +657,41 @@ func TestGeoPackageLayers(t *testing.T) {
 		t.Fatalf("layer=点位: %s %+v", in.Format, recs)
 	}
 }
+
+// TestXLSXCells: cells outside the coordinate columns as a planner sees
+// them: a date (stored as Excel's day count 45717, shown by the built-in
+// short date 14) as ISO 8601, a date-time likewise, a percentage as shown,
+// a number shown with two decimals with all its digits, a formula's cached
+// value; the coordinates as stored whatever their format.
+func TestXLSXCells(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	row := []any{"甲", 113.17123456, 27.86, 45717, 45717.5, 0.125, 12.3456789}
+	f.SetSheetRow("Sheet1", "A1", &[]any{"名称", "经度", "纬度", "登记日期", "时间", "比例", "面积"})
+	f.SetSheetRow("Sheet1", "A2", &row)
+	date, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+	dateTime, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
+	pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10})
+	two, _ := f.NewStyle(&excelize.Style{NumFmt: 2})
+	for _, s := range []struct {
+		cell  string
+		style int
+	}{{"B2", two}, {"C2", date}, {"D2", date}, {"E2", dateTime}, {"F2", pct}, {"G2", two}} {
+		f.SetCellStyle("Sheet1", s.cell, s.cell, s.style)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, recs := open(t, buf.Bytes(), Options{Filename: "c.xlsx"})
+	if len(recs) != 1 || recs[0].Err != nil {
+		t.Fatalf("records %+v", recs)
+	}
+	want := []string{"甲", "113.17123456", "27.86", "2025-03-01", "2025-03-01T12:00:00", "12.50%", "12.3456789"}
+	if got := recs[0].Row[:len(want)]; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("cells %q, want %q", got, want)
+	}
+	if p := recs[0].WGS84.(orb.Point); p != (orb.Point{113.17123456, 27.86}) {
+		t.Errorf("point %v", p)
+	}
+}

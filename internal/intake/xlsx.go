@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"hetang/internal/decimal"
 )
 
 // xlsxReader streams the rows of one worksheet of an .xlsx workbook.
@@ -22,6 +26,10 @@ type xlsxReader struct {
 	opt    Options
 	empty  bool
 	warn   []string
+	// shown iterates the same rows as rows, giving cells as formatted.
+	shown    *excelize.Rows
+	date1904 bool
+	detected bool
 }
 
 // maxXMLInMemory is the worksheet size above which excelize streams the
@@ -107,6 +115,15 @@ func openSheet(f *excelize.File, sheet string, opt Options, lim Limits) (x *xlsx
 		return nil, false, inputErr("无法读取工作表 %s", "cannot read sheet %s: %s", Echo(sheet), Echo(err.Error()))
 	}
 	x = &xlsxReader{f: f, rows: rows, sheet: sheet}
+	// A second pass over the same rows gives the cells as shown, for
+	// dates and other formatted values outside the coordinate columns.
+	if x.shown, err = f.Rows(sheet); err != nil {
+		x.closeRows()
+		return nil, false, inputErr("无法读取工作表 %s", "cannot read sheet %s: %s", Echo(sheet), Echo(err.Error()))
+	}
+	if p, err := f.GetWorkbookProps(); err == nil && p.Date1904 != nil {
+		x.date1904 = *p.Date1904
+	}
 	var scanned [][]string
 	for len(scanned) < maxHeaderScan {
 		cells, err := x.nextRow()
@@ -152,6 +169,7 @@ func (x *xlsxReader) detect() error {
 	}
 	var err error
 	x.spec, err = detectColumns(x.header, x.opt.X, x.opt.Y, x.opt.WKT)
+	x.detected = err == nil
 	return err
 }
 
@@ -160,12 +178,56 @@ func (x *xlsxReader) closeRows() {
 		_ = x.rows.Close()
 		x.rows = nil
 	}
+	if x.shown != nil {
+		_ = x.shown.Close()
+		x.shown = nil
+	}
 }
+
+// isCoordinate reports whether column i holds the geometry.
+func (x *xlsxReader) isCoordinate(i int) bool {
+	return x.detected && (i == x.spec.XIndex || i == x.spec.YIndex || i == x.spec.WKTIndex)
+}
+
+// dateShown says a cell's shown text is a date or time (2025/3/1,
+// 03-01-25, 2025年3月1日, 2025.3.1, 12:30), not a decimal (12.50%).
+var dateShown = regexp.MustCompile(`[0-9][-/年月日:][0-9]|[0-9][年月日]|[0-9]\.[0-9]+\.[0-9]`)
+
+// shownCell is what a cell outside the coordinate columns holds, from its
+// stored value raw and its text as shown: the stored number when it shows
+// as a number (a number shown with two decimals keeps all its digits); a
+// date as ISO 8601 (Excel stores the day count since 1900 or 1904, and its
+// built-in short date shows month and day in the locale's order); other
+// formatted numbers (12%, ¥1,200.00) as shown; text as it is.
+func (x *xlsxReader) shownCell(raw, shown string) string {
+	if shown == "" || shown == raw || !decimal.Valid(raw) || decimal.Valid(shown) {
+		return raw
+	}
+	if dateShown.MatchString(shown) {
+		v, err := strconv.ParseFloat(raw, 64)
+		if err == nil && v >= 0 && v < maxExcelSerial {
+			if t, err := excelize.ExcelDateToTime(v, x.date1904); err == nil {
+				switch {
+				case v < 1:
+					return t.Format("15:04:05")
+				case t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0:
+					return t.Format("2006-01-02")
+				}
+				return t.Format("2006-01-02T15:04:05")
+			}
+		}
+	}
+	return shown
+}
+
+// maxExcelSerial is the day count of 9999-12-31, Excel's last date.
+const maxExcelSerial = 2958466
 
 func (x *xlsxReader) warnings() []string { return x.warn }
 
 // nextRow reads the next row's cells as stored (RawCellValue: a number
-// formatted to two decimals still gives all its digits).
+// formatted to two decimals still gives all its digits); outside the
+// coordinate columns, dates and formatted numbers as shownCell says.
 func (x *xlsxReader) nextRow() ([]string, error) {
 	if !x.rows.Next() {
 		if err := x.rows.Error(); err != nil {
@@ -177,8 +239,15 @@ func (x *xlsxReader) nextRow() ([]string, error) {
 	if err != nil {
 		return nil, inputErr("读取工作表出错", "reading the sheet: %s", Echo(err.Error()))
 	}
+	var shown []string
+	if x.shown != nil && x.shown.Next() {
+		shown, _ = x.shown.Columns()
+	}
 	for i := range cells {
 		cells[i] = strings.TrimSpace(cells[i])
+		if i < len(shown) && !x.isCoordinate(i) {
+			cells[i] = x.shownCell(cells[i], strings.TrimSpace(shown[i]))
+		}
 	}
 	return cleanCells(cells), nil
 }
