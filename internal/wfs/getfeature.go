@@ -71,12 +71,11 @@ func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, 
 		page = nil
 	}
 	next := ""
-	if !req.hits && start+count < len(matched) {
-		q := c.QueryParams()
-		if c.Request().Method != "GET" {
-			q = url.Values{"SERVICE": {Service}, "VERSION": {Version}, "REQUEST": {OpGetFeature}, "TYPENAMES": {strings.Join(req.typeName, ",")}}
-		}
-		next = base + links.WFS + "?" + withParams(q, map[string]string{"STARTINDEX": strconv.Itoa(start + count), "COUNT": strconv.Itoa(count)}).Encode()
+	// The next page is the same request (also a POSTed one's filter, CRS
+	// and properties) from the next index; a COUNT of 0 has no next page
+	// (it would name itself).
+	if !req.hits && count > 0 && start+count < len(matched) {
+		next = base + links.WFS + "?" + withParams(req.kvp, map[string]string{"STARTINDEX": strconv.Itoa(start + count), "COUNT": strconv.Itoa(count)}).Encode()
 	}
 	stamp := snap.LoadedAt.UTC().Format("2006-01-02T15:04:05Z")
 	var b []byte

@@ -35,6 +35,9 @@ type request struct {
 	storedQuery  string
 	storedID     string
 	propertyName []string
+	// kvp are the parameters the request was read from (a POSTed XML
+	// request's as converted to KVP): the next page's link repeats them.
+	kvp url.Values
 }
 
 // kvpParams are the KVP parameter names this WFS reads (upper case).
@@ -92,7 +95,7 @@ func parseKVP(q url.Values) (*request, error) {
 	if svc, ok := kv["SERVICE"]; ok && !strings.EqualFold(svc, Service) {
 		return nil, invalid("service", "SERVICE=%q: this is a WFS; use SERVICE=WFS", svc)
 	}
-	req := &request{op: kv["REQUEST"], version: kv["VERSION"], count: -1}
+	req := &request{op: kv["REQUEST"], version: kv["VERSION"], count: -1, kvp: q}
 	if req.op == "" {
 		return nil, missing("request", "give REQUEST=GetCapabilities, DescribeFeatureType or GetFeature (with SERVICE=WFS&VERSION=2.0.0)")
 	}

@@ -373,6 +373,41 @@ func TestHitsAndPaging(t *testing.T) {
 			t.Errorf("hits of TYPENAMES=%s: %.300s", tn, body)
 		}
 	}
+	// COUNT=0 has no next page (it would name itself: a client following
+	// next would loop).
+	if _, _, body := get(t, ts.URL+"/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&COUNT=0"); !strings.Contains(body, `numberReturned="0"`) || strings.Contains(body, "next=") {
+		t.Errorf("COUNT=0: %.400s", body)
+	}
+	// A POSTed request's next page keeps its filter, CRS and output format.
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"XML", "text/xml", `<wfs:GetFeature service="WFS" version="2.0.0" count="1" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0"><wfs:Query typeNames="hetang:places" srsName="EPSG:4547"><fes:Filter><fes:PropertyIsLike wildCard="*" singleChar="?" escapeChar="\"><fes:ValueReference>name_zh</fes:ValueReference><fes:Literal>株洲*</fes:Literal></fes:PropertyIsLike></fes:Filter></wfs:Query></wfs:GetFeature>`},
+		{"form", "application/x-www-form-urlencoded", "SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&COUNT=1&SRSNAME=EPSG:4547&RESOURCEID=places.place-zhuzhou-station,places.place-poxianling-forest-park"},
+	} {
+		resp, err := http.Post(ts.URL+"/wfs", tc.ctype, strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		type page struct {
+			Matched string `xml:"numberMatched,attr"`
+			Next    string `xml:"next,attr"`
+			SRS     []struct {
+				Name string `xml:"srsName,attr"`
+			} `xml:"member>places>geometry>Point"`
+		}
+		var first, second page
+		if err := xml.Unmarshal(b, &first); err != nil || first.Matched != "2" || first.Next == "" {
+			t.Fatalf("%s POST: %v %.400s", tc.name, err, b)
+		}
+		_, _, body := get(t, first.Next)
+		if err := xml.Unmarshal([]byte(body), &second); err != nil {
+			t.Fatal(err)
+		}
+		if second.Matched != "2" || second.Next != "" || len(second.SRS) != 1 || second.SRS[0].Name != "EPSG:4547" {
+			t.Errorf("%s POST: next page %s: matched %s, next %q, geometries %v: %.300s", tc.name, first.Next, second.Matched, second.Next, second.SRS, body)
+		}
+	}
 	next := ts.URL + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&COUNT=10"
 	seen := 0
 	for pages := 0; next != "" && pages < 10; pages++ {
