@@ -63,6 +63,11 @@ func TestAnswersNameTheirVersion(t *testing.T) {
 		{name: "point report", method: "GET", path: "/api/v1/report?lon=113.17&lat=27.86", members: []string{"layout_version", "answers.layout_version"}},
 		{name: "parcel report", method: "POST", path: "/api/v1/report", ctype: mediatype.GeoJSON, body: parcel, members: []string{"layout_version", "answers.layout_version"}},
 		{name: "catalog", method: "GET", path: "/api/v1/layers", members: []string{"layout_version"}},
+		// OGC API answers carry no member of ours; the header still names
+		// the version, and ?version= is taken like everywhere else.
+		{name: "OGC API items", method: "GET", path: "/ogcapi/collections/places/items?limit=2"},
+		{name: "OGC API feature", method: "GET", path: "/ogcapi/collections/places/items/" + places.Features[0].ID},
+		{name: "OGC API collection", method: "GET", path: "/ogcapi/collections/places"},
 	}
 	for _, tc := range tests {
 		for _, want := range []int64{next.Version.N, base.Version.N} {

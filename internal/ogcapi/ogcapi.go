@@ -20,7 +20,8 @@
 //   - datetime must be an RFC 3339 date-time, a date or an interval of them
 //     (a 400 otherwise); the layout has no temporal data, so every feature
 //     matches a valid one.
-//   - unknown query parameters are a 400 that names the parameter.
+//   - unknown query parameters are a 400 that names the parameter;
+//     version=N (a layout version, as on every data endpoint) is known.
 //   - crs, bbox-crs and filter-crs take OGC URIs and, leniently, short names
 //     such as EPSG:4547; GCJ-02 and BD-09 are not offered here (no URI).
 //   - a property name as query parameter selects features whose property
@@ -201,9 +202,11 @@ func format(c echo.Context, allowGeoJSON bool) (string, error) {
 }
 
 // checkParams refuses query parameters outside allowed (and extra).
+// ?version=N, which every data endpoint takes (httpapi pins the request to
+// that layout version before the handler runs), is always allowed.
 func checkParams(c echo.Context, allowed []string, extra func(string) bool) error {
 	for name := range c.QueryParams() {
-		if slices.Contains(allowed, name) || (extra != nil && extra(name)) {
+		if name == httpapi.ParamVersion || slices.Contains(allowed, name) || (extra != nil && extra(name)) {
 			continue
 		}
 		return apierr.BadRequest(fmt.Sprintf("unknown query parameter %q; this resource accepts %s", name, strings.Join(allowed, ", ")))
