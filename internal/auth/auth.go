@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -145,10 +147,15 @@ func Digest(token string) string {
 }
 
 // FromSecret returns the Token entry for a token given as such (from the
-// environment), checking its length.
+// environment), checking its length and that it holds no white space or
+// control characters (a presented token is read without the space around
+// it, so such a token could never match).
 func FromSecret(name, role, secret string) (Token, error) {
 	if len(secret) < MinTokenLength {
 		return Token{}, fmt.Errorf("%w: the token of %q must be at least %d characters", ErrInvalid, name, MinTokenLength)
+	}
+	if i := strings.IndexFunc(secret, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }); i >= 0 {
+		return Token{}, fmt.Errorf("%w: the token of %q has a space or control character at character %d; tokens are sent in an HTTP header and cannot hold one", ErrInvalid, name, utf8.RuneCountInString(secret[:i])+1)
 	}
 	return Token{Name: name, Role: role, SHA256: Digest(secret)}, nil
 }
@@ -210,7 +217,7 @@ func FromConfig(cfg config.Config) (*Tokens, error) {
 const (
 	headerAuthorization   = "Authorization"
 	headerWWWAuthenticate = "WWW-Authenticate"
-	bearerPrefix          = "Bearer "
+	bearerScheme          = "Bearer"
 )
 
 // Authorize checks the request's bearer token for role and returns who it
@@ -222,15 +229,16 @@ func (t *Tokens) Authorize(c echo.Context, role, what string) (Principal, error)
 	if t.Empty() {
 		return Principal{}, apierr.Errorf(apierr.KindForbidden, "%s", what+" are disabled on this server; configure a token: HETANG_TOKENS=name:role:token, tokens in the config file (see `hetang token`), or HETANG_ADMIN_TOKEN (at least 16 characters)")
 	}
-	got, ok := strings.CutPrefix(c.Request().Header.Get(headerAuthorization), bearerPrefix)
+	// The scheme is case-insensitive (RFC 9110 §11.1): "bearer" is Bearer.
+	scheme, got, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(headerAuthorization)), " ")
 	p, err := t.Check(strings.TrimSpace(got))
-	if !ok || err != nil {
+	if !strings.EqualFold(scheme, bearerScheme) || err != nil {
 		c.Response().Header().Set(headerWWWAuthenticate, `Bearer realm="hetang", error="invalid_token"`)
-		return Principal{}, apierr.WithCause(apierr.KindUnauthorized, what+" need the header Authorization: Bearer <token> with a "+role+" token; the token given is missing or wrong", ErrUnauthenticated)
+		return Principal{}, apierr.WithCause(apierr.KindUnauthorized, "for "+what+", send the header Authorization: Bearer <token> with a "+role+" token; the token given is missing or wrong", ErrUnauthenticated)
 	}
 	if !p.Allows(role) {
 		c.Response().Header().Set(headerWWWAuthenticate, `Bearer realm="hetang", error="insufficient_scope"`)
-		return Principal{}, apierr.WithCause(apierr.KindForbidden, fmt.Sprintf("the token %q has role %s; %s need a %s token", p.Name, p.Role, what, role), ErrForbidden)
+		return Principal{}, apierr.WithCause(apierr.KindForbidden, fmt.Sprintf("the token %q has role %s; for %s a %s token is needed", p.Name, p.Role, what, role), ErrForbidden)
 	}
 	return p, nil
 }

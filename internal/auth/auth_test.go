@@ -102,6 +102,10 @@ func TestConfigErrors(t *testing.T) {
 		{"bad name", func(c *config.Config) { c.TokensEnv = "a b:writer:" + writerSecret }, "name"},
 		{"bad digest", func(c *config.Config) { c.Tokens = []config.Token{{Name: "x", Role: auth.RoleWriter, SHA256: "abc"}} }, "64 hex"},
 		{"short admin token", func(c *config.Config) { c.AdminToken = "short" }, "at least 16"},
+		// A presented token is read without the space around it: such a
+		// token could never be used.
+		{"env token with a space", func(c *config.Config) { c.TokensEnv = "a:writer: " + writerSecret }, "space or control character at character 1"},
+		{"admin token with a tab", func(c *config.Config) { c.AdminToken = writerSecret + "\t" }, "space or control character"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config.Default()
@@ -134,6 +138,12 @@ func TestAuthorize(t *testing.T) {
 		{"reader for a write", tk, "Bearer " + readerSecret, auth.RoleWriter, http.StatusForbidden, ""},
 		{"no header", tk, "", auth.RoleWriter, http.StatusUnauthorized, ""},
 		{"basic scheme", tk, "Basic " + writerSecret, auth.RoleWriter, http.StatusUnauthorized, ""},
+		// RFC 9110 §11.1: the scheme is case-insensitive; spaces around the token do not count.
+		{"lower-case scheme", tk, "bearer " + writerSecret, auth.RoleWriter, 0, "alice"},
+		{"upper-case scheme", tk, "BEARER  " + writerSecret + " ", auth.RoleWriter, 0, "alice"},
+		{"token without scheme", tk, writerSecret, auth.RoleWriter, http.StatusUnauthorized, ""},
+		{"scheme without token", tk, "Bearer", auth.RoleWriter, http.StatusUnauthorized, ""},
+		{"scheme prefix", tk, "Bearerx " + writerSecret, auth.RoleWriter, http.StatusUnauthorized, ""},
 		{"wrong token", tk, "Bearer nope-nope-nope-nope", auth.RoleReaderAdmin, http.StatusUnauthorized, ""},
 		{"none configured", none, "Bearer " + writerSecret, auth.RoleWriter, http.StatusForbidden, ""},
 	} {
