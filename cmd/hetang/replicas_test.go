@@ -375,13 +375,21 @@ func TestReplicas(t *testing.T) {
 	if reads.Load()-before < 10 {
 		t.Errorf("only %d reads answered while PostgreSQL was down", reads.Load()-before)
 	}
+	// The refusal is a 503 that says why (the client may retry), not a 500.
 	if _, err := importLayer(reps[0].base(), "places", layerWith(t, reps[0].base(), "places", "while-down", 0), "while-down"); err == nil {
 		t.Error("an import succeeded while PostgreSQL was down")
+	} else if msg := err.Error(); !strings.HasPrefix(msg, "import places: 503 ") || !strings.Contains(msg, "database cannot be reached") {
+		t.Errorf("an import while PostgreSQL is down: %v; want a 503 saying the database cannot be reached", err)
 	}
 	for _, r := range reps {
 		if resp, err := replicaClient.Get(r.base() + "/readyz"); err == nil {
+			body, _ := io.ReadAll(resp.Body)
 			if resp.StatusCode != http.StatusServiceUnavailable {
 				t.Errorf("readyz answers %d while the database is down, want 503", resp.StatusCode)
+			}
+			// A public endpoint: no socket path, host or user name.
+			if strings.Contains(string(body), ".s.PGSQL") || strings.Contains(string(body), "user=") {
+				t.Errorf("readyz tells the world how the database is reached: %s", body)
 			}
 			resp.Body.Close()
 		}

@@ -31,10 +31,9 @@ import (
 
 // Query parameters.
 const (
-	ParamBefore  = "before"
-	ParamLimit   = "limit"
-	ParamFrom    = "from"
-	ParamMessage = "message"
+	ParamBefore = "before"
+	ParamLimit  = "limit"
+	ParamFrom   = "from"
 )
 
 // Page sizes of the lists.
@@ -114,9 +113,14 @@ func versionParam(c echo.Context) (int64, error) {
 	return n, nil
 }
 
+// notFound is the answer when version n cannot be read: 404 when there is
+// no such version, 503 while the database cannot be reached.
 func notFound(n int64, err error) error {
-	if errors.Is(err, store.ErrNoVersion) {
+	switch {
+	case errors.Is(err, store.ErrNoVersion):
 		return apierr.Errorf(apierr.KindNotFound, "there is no layout version %d; GET %s lists them", n, links.Versions)
+	case errors.Is(err, store.ErrUnavailable):
+		return apierr.WithCause(apierr.KindUnavailable, fmt.Sprintf("layout version %d cannot be read now: the database cannot be reached; try again", n), err)
 	}
 	return err
 }
@@ -232,15 +236,19 @@ func (s *Server) rollback(c echo.Context) error {
 	if s.st.ReadOnly() {
 		return apierr.WithCause(apierr.KindConflict, "this server serves the embedded default data, which is read-only; start it with -data FILE.gpkg or -data postgres://… to allow rollbacks", store.ErrReadOnly)
 	}
+	message, err := httpapi.Message(c)
+	if err != nil {
+		return err
+	}
 	snap, err := s.st.Rollback(c.Request().Context(), n, store.Change{
-		Author: who.Name, Role: who.Role, Message: c.QueryParam(ParamMessage),
+		Author: who.Name, Role: who.Role, Message: message,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID), Remote: c.RealIP(),
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrNoVersion) {
 			return notFound(n, err)
 		}
-		return apierr.WithCause(apierr.KindInternal, "the rollback could not be saved; nothing changed, the previous data is still served", err)
+		return httpapi.WriteError(err, "the rollback")
 	}
 	h := c.Response().Header()
 	h.Set(httpapi.HeaderLayoutVersion, strconv.FormatInt(snap.Version.N, 10))

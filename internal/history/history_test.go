@@ -289,3 +289,30 @@ print(json.dumps(out))
 		t.Errorf("types: %s", got["_types"])
 	}
 }
+
+// Writes refused over HTTP say why: a rollback to the version being served
+// would only add an empty version (409); a message with control characters
+// is a 400 on imports and rollbacks, before any work; nothing is written.
+func TestRefusedWritesOverHTTP(t *testing.T) {
+	ts, st := newServer(t)
+	for _, tc := range []struct {
+		name, method, path string
+		body               []byte
+		want               int
+		wantDetail         string
+	}{
+		{"rollback to the newest", http.MethodPost, "/api/v1/versions/1/rollback", nil, 409, "would change nothing: version 1 is the newest version"},
+		{"rollback, NUL in message", http.MethodPost, "/api/v1/versions/1/rollback?message=a%00b", nil, 400, "message=: it holds the control character U+0000"},
+		{"import, escape in message", http.MethodPut, "/api/v1/layers/places?message=%1B%5B2J", []byte(`{"type":"FeatureCollection","features":[]}`), 400, "control character U+001B"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, tc.method, ts.URL+tc.path, writer, tc.body, "application/geo+json")
+			if r.status != tc.want || !strings.Contains(string(r.body), tc.wantDetail) {
+				t.Errorf("%d %s; want %d saying %q", r.status, r.body, tc.want, tc.wantDetail)
+			}
+		})
+	}
+	if vs, err := st.Versions(context.Background(), 0, 10); err != nil || len(vs) != 1 {
+		t.Errorf("refused writes wrote versions: %d (%v)", len(vs), err)
+	}
+}

@@ -254,7 +254,12 @@ func (s *Server) healthz(c echo.Context) error {
 // longer than the configured bound.
 func (s *Server) readyz(c echo.Context) error {
 	if err := s.store.Ready(c.Request().Context()); err != nil {
-		return apierr.WithCause(apierr.KindUnavailable, "not ready: "+err.Error(), err)
+		reason := err.Error()
+		if errors.Is(err, store.ErrUnavailable) {
+			// The cause names hosts, users, sockets: for the log only.
+			reason = "the database cannot be reached or its schema read; the server log has the cause under this request id"
+		}
+		return apierr.WithCause(apierr.KindUnavailable, "not ready: "+reason, err)
 	}
 	snap := s.store.Current()
 	st := s.store.Status()

@@ -30,8 +30,6 @@ const (
 	ParamAccuracy = "accuracy"
 	ParamTable    = "table"
 	ParamFilename = "filename"
-	// ParamMessage says why, in the version history.
-	ParamMessage = "message"
 )
 
 // Server is the HTTP front of the importer:
@@ -134,6 +132,10 @@ func (s *Server) importLayer(c echo.Context) error {
 	if !ok {
 		return apierr.Errorf(apierr.KindUnsupportedMediaType, "send the data as application/geo+json (GeoJSON), application/geopackage+sqlite3 (GeoPackage) or application/zip (zipped shapefile)")
 	}
+	message, err := httpapi.Message(c)
+	if err != nil {
+		return err
+	}
 	// The memory an import takes is reserved before the work: for its body
 	// as it arrives, then for what it decodes to (a zip's files as their
 	// central directory declares them, before anything is expanded).
@@ -172,7 +174,7 @@ func (s *Server) importLayer(c echo.Context) error {
 		Layer: layerID, Format: format, Data: body, Filename: filename,
 		SRS: c.QueryParam(ParamSRS), Table: c.QueryParam(ParamTable),
 		Accuracy: c.QueryParam(ParamAccuracy), Agent: who.Name,
-		Author: who.Name, Role: who.Role, Message: c.QueryParam(ParamMessage),
+		Author: who.Name, Role: who.Role, Message: message,
 		RequestID: c.Response().Header().Get(echo.HeaderXRequestID), Remote: c.RealIP(), Limits: s.limits,
 	})
 	var rej *RejectedError
@@ -188,10 +190,8 @@ func (s *Server) importLayer(c echo.Context) error {
 			Detail: rej.Detail() + ". Nothing changed; the previous data is still served."}
 	case errors.Is(err, ErrInput):
 		return err // of kind apierr.KindInvalid, with what to fix
-	case errors.Is(err, store.ErrReadOnly):
-		return apierr.WithCause(apierr.KindConflict, "the data is read-only; start the server with -data FILE.gpkg to allow imports", err)
 	case errors.Is(err, layout.ErrNotFound):
 		return apierr.NotFound(fmt.Sprintf("layer %q does not exist", layerID))
 	}
-	return apierr.WithCause(apierr.KindInternal, "the import passed its checks but could not be saved; nothing changed, the previous data is still served", err)
+	return httpapi.WriteError(err, "the import")
 }

@@ -30,9 +30,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -227,7 +230,8 @@ CREATE TABLE IF NOT EXISTS %[1]s.schema_migrations (version integer PRIMARY KEY,
 }
 
 // Head implements store.Backend.
-func (b *Backend) Head(ctx context.Context) (int64, error) {
+func (b *Backend) Head(ctx context.Context) (_ int64, err error) {
+	defer classify(&err)
 	var n int64
 	if err := b.pool.QueryRow(ctx, "SELECT coalesce(max(n), 0) FROM "+b.q+".versions").Scan(&n); err != nil {
 		return 0, fmt.Errorf("pgstore: %w", err)
@@ -250,7 +254,8 @@ func scanVersion(row pgx.Row) (store.Version, error) {
 }
 
 // Manifest implements store.Backend.
-func (b *Backend) Manifest(ctx context.Context, n int64) (store.Version, []int64, error) {
+func (b *Backend) Manifest(ctx context.Context, n int64) (_ store.Version, _ []int64, err error) {
+	defer classify(&err)
 	v, err := scanVersion(b.pool.QueryRow(ctx, "SELECT "+versionColumns+" FROM "+b.q+".versions WHERE n = $1", n))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, nil, fmt.Errorf("%w: %d", store.ErrNoVersion, n)
@@ -267,7 +272,8 @@ func (b *Backend) Manifest(ctx context.Context, n int64) (store.Version, []int64
 }
 
 // Layers implements store.Backend.
-func (b *Backend) Layers(ctx context.Context, revs []int64) (map[int64]*layout.Layer, error) {
+func (b *Backend) Layers(ctx context.Context, revs []int64) (_ map[int64]*layout.Layer, err error) {
+	defer classify(&err)
 	out := map[int64]*layout.Layer{}
 	rows, err := b.pool.Query(ctx, "SELECT rev, id, title_zh, title_en, description, geometry_type FROM "+b.q+".layer_revisions WHERE rev = ANY($1)", revs)
 	if err != nil {
@@ -321,7 +327,8 @@ func (b *Backend) Layers(ctx context.Context, revs []int64) (map[int64]*layout.L
 }
 
 // Commit implements store.Backend.
-func (b *Backend) Commit(ctx context.Context, base int64, v store.Version, refs []store.LayerRef, audit store.AuditEntry) (store.Version, []int64, error) {
+func (b *Backend) Commit(ctx context.Context, base int64, v store.Version, refs []store.LayerRef, audit store.AuditEntry) (_ store.Version, _ []int64, err error) {
+	defer classify(&err)
 	tx, err := b.pool.Begin(ctx)
 	if err != nil {
 		return v, nil, fmt.Errorf("pgstore: %w", err)
@@ -376,6 +383,10 @@ func (b *Backend) Commit(ctx context.Context, base int64, v store.Version, refs 
 		return v, nil, fmt.Errorf("pgstore: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
+		if lostConnection(err) && !pgconn.SafeToRetry(err) {
+			// COMMIT may have reached the server before the connection went.
+			return v, nil, fmt.Errorf("%w: version %d: %w", store.ErrOutcomeUnknown, v.N, err)
+		}
 		return v, nil, fmt.Errorf("pgstore: committing version %d: %w", v.N, err)
 	}
 	return v, revs, nil
@@ -414,7 +425,8 @@ func (b *Backend) insertLayer(ctx context.Context, tx pgx.Tx, ly *layout.Layer) 
 }
 
 // Versions implements store.Backend.
-func (b *Backend) Versions(ctx context.Context, before int64, limit int) ([]store.Version, error) {
+func (b *Backend) Versions(ctx context.Context, before int64, limit int) (_ []store.Version, err error) {
+	defer classify(&err)
 	if before <= 0 {
 		before = 1 << 62
 	}
@@ -433,7 +445,8 @@ func (b *Backend) Versions(ctx context.Context, before int64, limit int) ([]stor
 }
 
 // AuditLog implements store.Backend.
-func (b *Backend) AuditLog(ctx context.Context, before int64, limit int) ([]store.AuditEntry, error) {
+func (b *Backend) AuditLog(ctx context.Context, before int64, limit int) (_ []store.AuditEntry, err error) {
+	defer classify(&err)
 	if before <= 0 {
 		before = 1 << 62
 	}
@@ -487,7 +500,6 @@ func (b *Backend) listen(ctx context.Context, head func(n int64), connected func
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{b.channel}.Sanitize()); err != nil {
 		return err
 	}
-	connected()
 	poll := func() error {
 		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -498,10 +510,13 @@ func (b *Backend) listen(ctx context.Context, head func(n int64), connected func
 		head(n)
 		return nil
 	}
-	// Catch up with whatever was committed while not listening.
+	// Catch up with whatever was committed while not listening. Only a
+	// connection that can read the history counts as back (a dropped
+	// schema keeps the retries slow).
 	if err := poll(); err != nil {
 		return err
 	}
+	connected()
 	next := time.Now().Add(pollInterval)
 	for {
 		wctx, cancel := context.WithDeadline(ctx, next)
@@ -528,8 +543,44 @@ func (b *Backend) listen(ctx context.Context, head func(n int64), connected func
 	}
 }
 
-// Ping implements store.Backend.
-func (b *Backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
+// Ping implements store.Backend: the database answers and the schema's
+// history can be read (a dropped schema or a revoked grant fails it too).
+func (b *Backend) Ping(ctx context.Context) (err error) {
+	defer classify(&err)
+	if _, err := b.pool.Exec(ctx, "SELECT 1 FROM "+b.q+".versions LIMIT 1"); err != nil {
+		return fmt.Errorf("pgstore: reading schema %s: %w", b.schema, err)
+	}
+	return nil
+}
+
+// classify marks *err as store.ErrUnavailable when it comes from a lost or
+// refused connection (the database may answer the same request later).
+func classify(err *error) {
+	if *err != nil && lostConnection(*err) && !errors.Is(*err, store.ErrUnavailable) && !errors.Is(*err, store.ErrOutcomeUnknown) {
+		*err = fmt.Errorf("%w: %w", store.ErrUnavailable, *err)
+	}
+}
+
+// lostConnection reports whether err means the database could not be
+// reached or the connection broke, rather than that it refused the
+// statement: a failed connect, a network error, an unexpected end of the
+// connection, or a server error of class 08 (connection exception) or
+// 57P01-57P03 (the server shutting down, crashed, or not accepting
+// connections yet).
+func lostConnection(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			return true
+		}
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED)
+}
 
 // ReadOnly implements store.Backend: a PostGIS store is writable.
 func (b *Backend) ReadOnly() bool { return false }

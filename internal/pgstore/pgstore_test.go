@@ -251,3 +251,70 @@ func BenchmarkFollow(b *testing.B) {
 		})
 	}
 }
+
+// While PostgreSQL is down every operation fails with store.ErrUnavailable
+// (a 503 with Retry-After, not a 500), readiness fails, nothing is written,
+// and once it is back the same write succeeds as the next version. A
+// dropped schema fails readiness at once.
+func TestDatabaseDown(t *testing.T) {
+	c := pgtest.Require(t)
+	ctx := context.Background()
+	lay := storetest.Layout(t)
+	b := newBackend(t, lay)
+	s, err := store.New(ctx, b, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := s.Current()
+	moved := storetest.MovePlace(t, v1.Layout, 0, 0.001, 0, "while down")
+	change := store.Change{Layers: []*layout.Layer{moved}, DataVersion: "down+1", Kind: store.KindImport, Author: "a"}
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	started := false
+	defer func() {
+		if !started {
+			_ = c.Start()
+		}
+	}()
+	if _, err := s.Commit(ctx, v1, change); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("commit while down: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Rollback(ctx, 1, store.Change{Author: "a"}); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("rollback while down: %v, want ErrUnavailable", err)
+	}
+	if _, err := b.Head(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("head while down: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.Versions(ctx, 0, 5); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("versions while down: %v, want ErrUnavailable", err)
+	}
+	if err := s.Ready(ctx); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("ready while down: %v, want ErrUnavailable", err)
+	}
+	if s.Current() != v1 {
+		t.Error("the served snapshot changed")
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	started = true
+	v2, err := s.Commit(ctx, v1, change)
+	if err != nil || v2.Version.N != 2 {
+		t.Fatalf("commit once back: %+v, %v; want version 2", v2, err)
+	}
+	if err := s.Ready(ctx); err != nil {
+		t.Errorf("not ready once back: %v", err)
+	}
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{b.Schema()}.Sanitize()+" CASCADE"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ready(ctx); err == nil {
+		t.Error("ready with its schema dropped")
+	}
+}

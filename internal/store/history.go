@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"hetang/internal/layout"
 )
@@ -18,9 +21,42 @@ var (
 	ErrNoVersion = errors.New("store: no such version")
 	// ErrEmpty is returned when opening a store that holds no version yet.
 	ErrEmpty = errors.New("store: the database holds no layout yet; load one with `hetang build -o DATABASE-URL`")
-	// ErrUnchanged is returned by a write that would not change the data.
+	// ErrUnchanged is returned by a write that would not change the data
+	// (a rollback to the version being served).
 	ErrUnchanged = errors.New("store: nothing to change: the data is already like that")
+	// ErrUnavailable is wrapped by a backend's errors when the database
+	// cannot be reached (connection refused or lost, server shutting down
+	// or starting): nothing was written, and the same request may succeed
+	// later.
+	ErrUnavailable = errors.New("store: the database cannot be reached")
+	// ErrOutcomeUnknown is wrapped by a Commit whose connection was lost
+	// after the commit was sent: the version may or may not have been
+	// written (Versions, once the database is back, tells).
+	ErrOutcomeUnknown = errors.New("store: the connection to the database was lost while committing; the write may or may not have been saved")
+	// ErrMessage is wrapped by writes refused for their message (CheckMessage).
+	ErrMessage = errors.New("store: invalid message")
 )
+
+// MaxMessage is the longest message a version may carry, in characters.
+const MaxMessage = 1000
+
+// CheckMessage refuses a version message that is not UTF-8 text of at most
+// MaxMessage characters without control characters other than newlines and
+// tabs (what every backend stores, and what the public version list shows).
+func CheckMessage(m string) error {
+	if !utf8.ValidString(m) {
+		return fmt.Errorf("%w: it is not valid UTF-8", ErrMessage)
+	}
+	if n := utf8.RuneCountInString(m); n > MaxMessage {
+		return fmt.Errorf("%w: it has %d characters; at most %d are allowed", ErrMessage, n, MaxMessage)
+	}
+	for i, r := range m {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return fmt.Errorf("%w: it holds the control character %U at byte %d", ErrMessage, r, i)
+		}
+	}
+	return nil
+}
 
 // Kinds of version, Version.Kind.
 const (

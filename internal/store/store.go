@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -361,6 +363,9 @@ func (s *Store) Commit(ctx context.Context, base *Snapshot, ch Change) (*Snapsho
 	if ch.DataVersion == "" {
 		return nil, errors.New("store: commit without a data version")
 	}
+	if err := CheckMessage(ch.Message); err != nil {
+		return nil, err
+	}
 	var baseLay *layout.Layout
 	var baseRevs []int64
 	var baseN int64
@@ -424,12 +429,20 @@ func (s *Store) Commit(ctx context.Context, base *Snapshot, ch Change) (*Snapsho
 func (s *Store) commit(ctx context.Context, baseN int64, v Version, refs []LayerRef, next *layout.Layout, ix *spatial.Index, ch Change) (*Snapshot, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	target := ""
-	for _, c := range v.Changes {
-		if target != "" {
-			target += ","
+	// What the write touched: the layers it replaced (even when they came
+	// out the same), else the layers that changed, else the whole layout.
+	var touched []string
+	for _, ly := range ch.Layers {
+		touched = append(touched, ly.ID)
+	}
+	if len(touched) == 0 {
+		for _, c := range v.Changes {
+			touched = append(touched, c.Layer)
 		}
-		target += c.Layer
+	}
+	target := strings.Join(touched, ",")
+	if target == "" {
+		target = "layout"
 	}
 	audit := AuditEntry{Actor: ch.Author, Role: ch.Role, Action: v.Kind, Target: target, Detail: ch.Detail, RequestID: ch.RequestID, Remote: ch.Remote}
 	if audit.Detail == "" {
@@ -464,11 +477,16 @@ func (s *Store) ReplaceLayer(ctx context.Context, ly *layout.Layer, version stri
 // Rollback writes a new version whose layers are those of version n (the
 // same stored layer revisions, so the data is byte for byte that of n, and
 // so is its data version). It retries by itself when another write commits
-// meanwhile.
+// meanwhile. Restoring the data of the newest version is refused with
+// ErrUnchanged (nothing would change but the history).
 func (s *Store) Rollback(ctx context.Context, n int64, ch Change) (*Snapshot, error) {
 	if s.b.ReadOnly() {
 		return nil, ErrReadOnly
 	}
+	if err := CheckMessage(ch.Message); err != nil {
+		return nil, err
+	}
+	caughtUp := false
 	for attempt := 0; ; attempt++ {
 		base := s.Current()
 		if base == nil {
@@ -477,6 +495,21 @@ func (s *Store) Rollback(ctx context.Context, n int64, ch Change) (*Snapshot, er
 		old, revs, err := s.b.Manifest(ctx, n)
 		if err != nil {
 			return nil, err
+		}
+		if old.DataVersion == base.Layout.Version && slices.Equal(revs, base.revs) {
+			// Nothing to restore, unless a newer version committed
+			// elsewhere is not served here yet: look once.
+			if !caughtUp {
+				caughtUp = true
+				if err := s.Refresh(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if n == base.Version.N {
+				return nil, fmt.Errorf("%w: version %d is the newest version", ErrUnchanged, n)
+			}
+			return nil, fmt.Errorf("%w: version %d holds the same data as version %d, the newest", ErrUnchanged, n, base.Version.N)
 		}
 		lays, err := s.layersOf(ctx, revs)
 		if err != nil {
@@ -637,7 +670,10 @@ func (s *Store) Ready(ctx context.Context) error {
 	pctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if err := s.b.Ping(pctx); err != nil {
-		return fmt.Errorf("store: the database cannot be reached: %w", err)
+		if !errors.Is(err, ErrUnavailable) {
+			err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+		return err
 	}
 	st := s.Status()
 	if s.following.Load() && st.SinceContact > s.opts.MaxLag {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -249,6 +250,52 @@ func Run(t *testing.T, fx Fixture) {
 		}
 		if head, _ := b.Head(ctx); head != 1 {
 			t.Errorf("head %d after failed writes", head)
+		}
+	})
+
+	t.Run("refused writes: a bad message, a rollback to the newest data", func(t *testing.T) {
+		b := fx.New(t, lay)
+		s := open(t, b)
+		v1 := s.Current()
+		moved := MovePlace(t, v1.Layout, 0, 0.001, 0, "bad message")
+		for _, msg := range []string{"nul\x00byte", "escape \x1b[31m", strings.Repeat("长", store.MaxMessage+1)} {
+			if _, err := s.Commit(ctx, v1, store.Change{Layers: []*layout.Layer{moved}, DataVersion: "m", Kind: store.KindImport, Author: "a", Message: msg}); !errors.Is(err, store.ErrMessage) {
+				t.Errorf("commit with message %.20q: %v, want ErrMessage", msg, err)
+			}
+			if _, err := s.Rollback(ctx, 1, store.Change{Author: "a", Message: msg}); !errors.Is(err, store.ErrMessage) {
+				t.Errorf("rollback with message %.20q: %v, want ErrMessage", msg, err)
+			}
+		}
+		if _, err := s.Commit(ctx, v1, store.Change{Layers: []*layout.Layer{moved}, DataVersion: "m", Kind: store.KindImport, Author: "a", Message: "两行\n\tfine"}); err != nil {
+			t.Fatalf("commit with a two-line message: %v", err)
+		}
+		// Version 2 is served: restoring it, or a version with its data,
+		// would only add an empty version.
+		if _, err := s.Rollback(ctx, 2, store.Change{Author: "a"}); !errors.Is(err, store.ErrUnchanged) {
+			t.Errorf("rollback to the newest version: %v, want ErrUnchanged", err)
+		}
+		if head, _ := b.Head(ctx); head != 2 {
+			t.Fatalf("head %d after refused writes, want 2", head)
+		}
+		// A replica that has not seen version 3 yet still restores version
+		// 2 when asked (its data is not the newest any more).
+		r := open(t, fx.Reopen(t, b))
+		v3, err := s.Commit(ctx, s.Current(), store.Change{Layers: []*layout.Layer{MovePlace(t, s.Current().Layout, 1, 0.001, 0, "v3")}, DataVersion: "m3", Kind: store.KindImport, Author: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v4, err := r.Rollback(ctx, 2, store.Change{Author: "r"})
+		if err != nil || v4.Version.N != v3.Version.N+1 || v4.Layout.Version != "m" {
+			t.Fatalf("rollback to 2 through a replica behind version 3: %+v, %v", v4, err)
+		}
+		// An import that leaves its layer as it was is still audited as
+		// a write to that layer.
+		same, _ := v4.Layout.Layer(layout.LayerPlaces)
+		if _, err := r.Commit(ctx, v4, store.Change{Layers: []*layout.Layer{same}, DataVersion: "m5", Kind: store.KindImport, Author: "r"}); err != nil {
+			t.Fatal(err)
+		}
+		if log, err := r.AuditLog(ctx, 0, 1); err != nil || len(log) != 1 || log[0].Target != layout.LayerPlaces || log[0].Version != 5 {
+			t.Errorf("audit of an import that changed nothing: %+v, %v; want target %s", log, err, layout.LayerPlaces)
 		}
 	})
 
