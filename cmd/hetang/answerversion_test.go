@@ -125,6 +125,36 @@ func TestAnswersNameTheirVersion(t *testing.T) {
 			})
 		}
 	}
+
+	// A TileJSON of an earlier version points at that version's tiles (the
+	// current one at the current tiles), so a map never mixes the two.
+	for _, want := range []int64{next.Version.N, base.Version.N} {
+		url := srv.URL + "/tiles/places.json"
+		if want != next.Version.N {
+			url += "?version=" + strconv.FormatInt(want, 10)
+		}
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tj struct {
+			Tiles []string `json:"tiles"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&tj)
+		resp.Body.Close()
+		if err != nil || len(tj.Tiles) != 1 {
+			t.Fatalf("TileJSON: %v, %v", tj, err)
+		}
+		tile := strings.NewReplacer("{z}", "0", "{x}", "0", "{y}", "0").Replace(tj.Tiles[0])
+		resp, err = http.Get(tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Hetang-Layout-Version"); resp.StatusCode != http.StatusOK || got != strconv.FormatInt(want, 10) {
+			t.Errorf("the TileJSON of version %d leads to %s: %d, version %q", want, tj.Tiles[0], resp.StatusCode, got)
+		}
+	}
 }
 
 // member follows a dotted path (object keys and array indexes) into a

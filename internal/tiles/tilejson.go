@@ -3,6 +3,7 @@ package tiles
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -10,6 +11,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"hetang/internal/apierr"
+	"hetang/internal/httpapi"
 	"hetang/internal/layout"
 	"hetang/internal/links"
 )
@@ -50,13 +52,20 @@ func (s *Server) getTileJSON(c echo.Context) error {
 	if !ok {
 		return apierr.NotFound("TileJSON documents are at /tiles/{layer}.json and /tiles/all.json")
 	}
-	lay := s.store.SnapshotFor(c.Request().Context()).Layout
+	snap := s.store.SnapshotFor(c.Request().Context())
+	lay := snap.Layout
 	layers, err := layersOf(lay, name)
 	if err != nil {
 		return err
 	}
 	base := c.Scheme() + "://" + c.Request().Host
 	tj := BuildTileJSON(lay, name, layers, base)
+	if c.QueryParam(httpapi.ParamVersion) != "" {
+		// The document describes an earlier version: so must its tiles.
+		for i := range tj.Tiles {
+			tj.Tiles[i] += "?" + httpapi.ParamVersion + "=" + strconv.FormatInt(snap.Version.N, 10)
+		}
+	}
 	h := c.Response().Header()
 	h.Set("Cache-Control", "public, max-age=60, must-revalidate")
 	return c.JSON(http.StatusOK, tj)
