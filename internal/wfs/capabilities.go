@@ -80,6 +80,9 @@ func capabilities(lay *layout.Layout, base string) ([]byte, error) {
 			allowed(w, "AcceptFormats", "text/xml")
 		case OpDescribeFeatureType:
 			allowed(w, "outputFormat", FormatGML32, "text/xml; subtype=gml/3.2")
+		case OpGetPropertyValue:
+			allowed(w, "outputFormat", FormatGML32, "text/xml; subtype=gml/3.2")
+			allowed(w, "resultType", "results", "hits")
 		case OpGetFeature:
 			allowed(w, "outputFormat", outputFormats...)
 			allowed(w, "resultType", "results", "hits")

@@ -21,6 +21,8 @@ func FuzzKVP(f *testing.F) {
 		"REQUEST=DescribeFeatureType&TYPENAME=a,b,c",
 		"BBOX=1,2,3,4,5,6",
 		"COUNT=-0&REQUEST=GetFeature",
+		"SERVICE=WFS&VERSION=2.0.0&REQUEST=GetPropertyValue&TYPENAMES=(hetang:places)(hetang:roads)&VALUEREFERENCE=hetang:places/hetang:name_zh",
+		"REQUEST=GetFeature&TYPENAMES=(a,b)&OUTPUTFORMAT=text/xml;%20subtype=gml/3.2",
 	} {
 		f.Add(s)
 	}

@@ -42,47 +42,18 @@ func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, 
 	if err != nil {
 		return "", nil, err
 	}
-	lay := snap.Layout
 	if req.storedQuery != "" {
-		return featureByID(lay, req, asJSON)
+		return featureByID(snap.Layout, req, asJSON)
 	}
-	if len(req.typeName) == 0 && len(req.resourceIDs) == 0 {
-		return "", nil, missing("typeNames", "GetFeature needs TYPENAMES (for example TYPENAMES=hetang:places) or RESOURCEID")
-	}
-	layers, err := selectLayers(lay, req.typeName)
+	p, err := selectPage(snap, req, base)
 	if err != nil {
 		return "", nil, err
 	}
-	var matched []selected
-	for _, ly := range layers {
-		sel, err := query(ly, req)
-		if err != nil {
-			return "", nil, err
-		}
-		matched = append(matched, sel...)
-	}
-	count := req.count
-	if count < 0 || count > MaxCount {
-		count = MaxCount
-	}
-	start := min(req.startIndex, len(matched))
-	page := matched[start:min(start+count, len(matched))]
-	if req.hits {
-		page = nil
-	}
-	next := ""
-	// The next page is the same request (also a POSTed one's filter, CRS
-	// and properties) from the next index; a COUNT of 0 has no next page
-	// (it would name itself).
-	if !req.hits && count > 0 && start+count < len(matched) {
-		next = base + links.WFS + "?" + withParams(req.kvp, map[string]string{"STARTINDEX": strconv.Itoa(start + count), "COUNT": strconv.Itoa(count)}).Encode()
-	}
-	stamp := snap.LoadedAt.UTC().Format("2006-01-02T15:04:05Z")
 	var b []byte
 	if asJSON {
-		b, err = featuresJSON(page, len(matched), req, next, stamp)
+		b, err = featuresJSON(p.members, p.matched, req, p.next, p.stamp)
 	} else {
-		b, err = featuresGML(page, len(matched), req, next, stamp, base)
+		b, err = featuresGML(p.members, p.matched, req, p.next, p.stamp, base)
 	}
 	if err != nil {
 		return "", nil, err
@@ -91,6 +62,98 @@ func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, 
 		return mediatype.GeoJSON, b, nil
 	}
 	return mediatype.GML32, b, nil
+}
+
+// page is what a GetFeature or GetPropertyValue request answers: the
+// features of this page, how many the query matched, the next page's
+// address ("" on the last) and the time stamp.
+type page struct {
+	members     []selected
+	matched     int
+	next, stamp string
+}
+
+// selectPage runs the query of req (TYPENAMES or RESOURCEID, with BBOX or
+// FILTER) and cuts the page COUNT and STARTINDEX ask for.
+func selectPage(snap *store.Snapshot, req *request, base string) (*page, error) {
+	if len(req.typeName) == 0 && len(req.resourceIDs) == 0 {
+		return nil, missing("typeNames", req.op+" needs TYPENAMES (for example TYPENAMES=hetang:places) or RESOURCEID")
+	}
+	layers, err := selectLayers(snap.Layout, req.typeName)
+	if err != nil {
+		return nil, err
+	}
+	var matched []selected
+	for _, ly := range layers {
+		sel, err := query(ly, req)
+		if err != nil {
+			return nil, err
+		}
+		matched = append(matched, sel...)
+	}
+	count := req.count
+	if count < 0 || count > MaxCount {
+		count = MaxCount
+	}
+	start := min(req.startIndex, len(matched))
+	p := &page{members: matched[start:min(start+count, len(matched))], matched: len(matched), stamp: snap.LoadedAt.UTC().Format("2006-01-02T15:04:05Z")}
+	if req.hits {
+		p.members = nil
+	}
+	// The next page is the same request (also a POSTed one's filter, CRS
+	// and properties) from the next index; a COUNT of 0 has no next page
+	// (it would name itself).
+	if !req.hits && count > 0 && start+count < len(matched) {
+		p.next = base + links.WFS + "?" + withParams(req.kvp, map[string]string{"STARTINDEX": strconv.Itoa(start + count), "COUNT": strconv.Itoa(count)}).Encode()
+	}
+	return p, nil
+}
+
+// getPropertyValue answers GetPropertyValue (WFS 2.0 §10, part of Basic
+// WFS): a wfs:ValueCollection with one wfs:member per feature of the page,
+// holding the property's element as GetFeature writes it (xsi:nil when the
+// feature has no value; the geometry in srsName).
+func getPropertyValue(snap *store.Snapshot, req *request, base string) (string, []byte, error) {
+	if asJSON, err := outputJSON(req.outputFormat); err != nil || asJSON {
+		return "", nil, invalid("outputFormat", "GetPropertyValue answers GML 3.2 (%s); for GeoJSON use GetFeature with PROPERTYNAME", FormatGML32)
+	}
+	layers, err := selectLayers(snap.Layout, req.typeName)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, ly := range layers {
+		if req.valueReference != GeometryElement && !slices.ContainsFunc(ly.Fields(), func(f layout.Field) bool { return f.Name == req.valueReference }) {
+			return "", nil, invalid("valueReference", "%s:%s has no property %q; DescribeFeatureType lists its properties", Prefix, typeName(ly), req.valueReference)
+		}
+	}
+	p, err := selectPage(snap, req, base)
+	if err != nil {
+		return "", nil, err
+	}
+	w := newXW()
+	attrs := []string{"xmlns:wfs", NamespaceWFS, "xmlns:gml", NamespaceGML, "xmlns:xsi", NamespaceXSI, "xmlns:" + Prefix, Namespace,
+		"xsi:schemaLocation", NamespaceWFS + " " + SchemaWFS,
+		"timeStamp", p.stamp, "numberMatched", strconv.Itoa(p.matched), "numberReturned", strconv.Itoa(len(p.members))}
+	if p.next != "" {
+		attrs = append(attrs, "next", p.next)
+	}
+	w.open("wfs:ValueCollection", attrs...)
+	for _, sel := range p.members {
+		w.open("wfs:member")
+		var err error
+		if req.valueReference == GeometryElement {
+			err = writeGeometryProperty(w, sel, req)
+		} else {
+			writeProperty(w, sel.f, req.valueReference)
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		w.close()
+	}
+	w.close()
+	b, err := w.bytes()
+	return mediatype.GML32, b, err
 }
 
 // withParams replaces parameters (case-insensitively) in q.
@@ -239,30 +302,46 @@ func writeFeature(w *xw, sel selected, req *request, root bool) error {
 		if len(req.propertyName) > 0 && !slices.Contains(req.propertyName, fd.Name) {
 			continue
 		}
-		el := Prefix + ":" + elementName(fd.Name)
-		v := f.Properties[fd.Name]
-		if fd.Name == layout.PropID && v == nil {
-			v = f.ID
-		}
-		if v == nil {
-			w.empty(el, "xsi:nil", "true")
-			continue
-		}
-		w.text(el, scalar(v))
+		writeProperty(w, f, fd.Name)
 	}
 	if len(req.propertyName) == 0 || slices.Contains(req.propertyName, GeometryElement) {
-		if f.Geometry == nil {
-			w.empty(Prefix+":"+GeometryElement, "xsi:nil", "true")
-		} else {
-			g, err := req.srs.fromWGS84(f.Geometry)
-			if err != nil {
-				return fmt.Errorf("wfs: feature %s to %s: %w", f.ID, req.srs.name, err)
-			}
-			w.open(Prefix + ":" + GeometryElement)
-			writeGeometry(w, g, kindOf(ly).multi, req.srs, id+".geom")
-			w.close()
+		if err := writeGeometryProperty(w, sel, req); err != nil {
+			return err
 		}
 	}
+	w.close()
+	return nil
+}
+
+// writeProperty writes the element of f's property name (xsi:nil when f has
+// no value).
+func writeProperty(w *xw, f *layout.Feature, name string) {
+	el := Prefix + ":" + elementName(name)
+	v := f.Properties[name]
+	if name == layout.PropID && v == nil {
+		v = f.ID
+	}
+	if v == nil {
+		w.empty(el, "xsi:nil", "true")
+		return
+	}
+	w.text(el, scalar(v))
+}
+
+// writeGeometryProperty writes the geometry element of sel in req's srsName.
+func writeGeometryProperty(w *xw, sel selected, req *request) error {
+	ly, f := sel.ly, sel.f
+	if f.Geometry == nil {
+		w.empty(Prefix+":"+GeometryElement, "xsi:nil", "true")
+		return nil
+	}
+	g, err := req.srs.fromWGS84(f.Geometry)
+	if err != nil {
+		return fmt.Errorf("wfs: feature %s to %s: %w", f.ID, req.srs.name, err)
+	}
+	id := gmlID(ly, f)
+	w.open(Prefix + ":" + GeometryElement)
+	writeGeometry(w, g, kindOf(ly).multi, req.srs, id+".geom")
 	w.close()
 	return nil
 }

@@ -38,6 +38,8 @@ type request struct {
 	// kvp are the parameters the request was read from (a POSTed XML
 	// request's as converted to KVP): the next page's link repeats them.
 	kvp url.Values
+	// valueReference is GetPropertyValue's property (local name).
+	valueReference string
 }
 
 // kvpParams are the KVP parameter names this WFS reads (upper case).
@@ -47,7 +49,7 @@ var kvpParams = map[string]bool{
 	"TYPENAMES": true, "TYPENAME": true, "NAMESPACES": true, "NAMESPACE": true, "OUTPUTFORMAT": true,
 	"COUNT": true, "MAXFEATURES": true, "STARTINDEX": true, "SRSNAME": true, "BBOX": true,
 	"RESULTTYPE": true, "RESOURCEID": true, "FEATUREID": true, "FILTER": true, "FILTER_LANGUAGE": true,
-	"STOREDQUERY_ID": true, "ID": true, "PROPERTYNAME": true, "SORTBY": true,
+	"STOREDQUERY_ID": true, "ID": true, "PROPERTYNAME": true, "SORTBY": true, "VALUEREFERENCE": true,
 }
 
 // parseRequest reads a request from the query string (GET), a form or an XML
@@ -129,7 +131,7 @@ func parseKVP(q url.Values) (*request, error) {
 		}
 	}
 	req.outputFormat = kv["OUTPUTFORMAT"]
-	if req.op != OpGetFeature {
+	if req.op != OpGetFeature && req.op != OpGetPropertyValue {
 		return req, nil
 	}
 	if v, ok := kv["COUNT"]; ok {
@@ -213,6 +215,16 @@ func parseKVP(q url.Values) (*request, error) {
 	}
 	if n > 1 {
 		return nil, invalid("filter", "BBOX, RESOURCEID, FILTER and STOREDQUERY_ID exclude each other (WFS 2.0 §7.9.2.4.1); give one")
+	}
+	if req.op == OpGetPropertyValue {
+		v := strings.TrimSpace(kv["VALUEREFERENCE"])
+		if v == "" {
+			return nil, missing("valueReference", "GetPropertyValue needs VALUEREFERENCE, a property of the feature type (for example VALUEREFERENCE=hetang:name_zh)")
+		}
+		if req.storedQuery != "" {
+			return nil, invalid("storedQuery_Id", "GetPropertyValue takes an ad hoc query (TYPENAMES with BBOX, RESOURCEID or FILTER), not a stored query")
+		}
+		req.valueReference = localName(v) // hetang:places/hetang:name_zh → name_zh
 	}
 	return req, nil
 }
@@ -397,6 +409,7 @@ type xmlRequest struct {
 	StartIndex   string   `xml:"startIndex,attr"`
 	ResultType   string   `xml:"resultType,attr"`
 	OutputFormat string   `xml:"outputFormat,attr"`
+	ValueRef     string   `xml:"valueReference,attr"`
 	TypeNames    []string `xml:"TypeName"`
 	Query        []struct {
 		TypeNames    string   `xml:"typeNames,attr"`
@@ -442,7 +455,8 @@ func parseXMLRequest(body []byte) (*request, error) {
 	case OpDescribeFeatureType:
 		set("TYPENAMES", strings.Join(x.TypeNames, ","))
 		set("OUTPUTFORMAT", x.OutputFormat)
-	case OpGetFeature:
+	case OpGetFeature, OpGetPropertyValue:
+		set("VALUEREFERENCE", x.ValueRef)
 		set("COUNT", x.Count)
 		set("STARTINDEX", x.StartIndex)
 		set("RESULTTYPE", x.ResultType)

@@ -3,8 +3,10 @@
 // WFS but not OGC API – Features (ArcGIS, SuperMap, older QGIS dialogs):
 //
 //   - GetCapabilities, DescribeFeatureType (an XML Schema per feature type),
-//     GetFeature, ListStoredQueries and DescribeStoredQueries, with the
-//     GetFeatureById stored query;
+//     GetFeature, GetPropertyValue (one property of each feature, as a
+//     wfs:ValueCollection, with GetFeature's query and paging),
+//     ListStoredQueries and DescribeStoredQueries, with the GetFeatureById
+//     stored query;
 //   - KVP requests by GET (and by POST as a form) and XML requests by POST;
 //   - GetFeature with TYPENAMES (several at once), RESOURCEID, BBOX, FILTER
 //     (FES 2.0: ResourceId, BBOX, the comparison operators, PropertyIsLike,
@@ -81,6 +83,7 @@ const (
 	OpGetCapabilities       = "GetCapabilities"
 	OpDescribeFeatureType   = "DescribeFeatureType"
 	OpGetFeature            = "GetFeature"
+	OpGetPropertyValue      = "GetPropertyValue"
 	OpListStoredQueries     = "ListStoredQueries"
 	OpDescribeStoredQueries = "DescribeStoredQueries"
 )
@@ -243,6 +246,8 @@ func (s *Server) serve(c echo.Context) error {
 			return describe(snap.Layout, req)
 		case OpGetFeature:
 			return s.getFeature(c, snap, req, base)
+		case OpGetPropertyValue:
+			return getPropertyValue(snap, req, base)
 		case OpListStoredQueries:
 			b, err := listStoredQueries()
 			return mediatype.XML, b, err
@@ -278,6 +283,8 @@ func mediaTypeOf(req *request) (string, error) {
 			return mediatype.GeoJSON, err
 		}
 		return mediatype.GML32, err
+	case OpGetPropertyValue:
+		return mediatype.GML32, nil
 	case OpDescribeFeatureType:
 		return mediatype.XMLSchema, nil
 	}
@@ -310,7 +317,7 @@ func etagOf(version, base string, q url.Values) string {
 }
 
 // operations are the operations served.
-var operations = []string{OpGetCapabilities, OpDescribeFeatureType, OpGetFeature, OpListStoredQueries, OpDescribeStoredQueries}
+var operations = []string{OpGetCapabilities, OpDescribeFeatureType, OpGetFeature, OpGetPropertyValue, OpListStoredQueries, OpDescribeStoredQueries}
 
 func writeException(c echo.Context, ex *Exception) error {
 	c.Response().Header().Del("ETag")

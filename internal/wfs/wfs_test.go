@@ -428,3 +428,98 @@ func TestHitsAndPaging(t *testing.T) {
 		t.Errorf("paging saw %d features, want %d", seen, len(places.Features))
 	}
 }
+
+// TestGetPropertyValue: Basic WFS's GetPropertyValue gives one member per
+// feature in the layer's order — the value, xsi:nil for none, the geometry
+// in srsName — with GetFeature's paging; bad references are exceptions.
+func TestGetPropertyValue(t *testing.T) {
+	ts, lay := newServer(t)
+	places, _ := lay.Layer("places")
+	type collection struct {
+		Matched string `xml:"numberMatched,attr"`
+		Next    string `xml:"next,attr"`
+		Members []struct {
+			Value struct {
+				Nil  string `xml:"nil,attr"`
+				Text string `xml:",chardata"`
+				Pos  string `xml:"Point>pos"`
+			} `xml:",any"`
+		} `xml:"member"`
+	}
+	read := func(body string) collection {
+		t.Helper()
+		var vc collection
+		if err := xml.Unmarshal([]byte(body), &vc); err != nil || !strings.Contains(body, "<wfs:ValueCollection") {
+			t.Fatalf("%v: %.400s", err, body)
+		}
+		return vc
+	}
+	gpv := ts.URL + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetPropertyValue&TYPENAMES=hetang:places"
+	status, ctype, body := get(t, gpv+"&VALUEREFERENCE=hetang:name_zh")
+	vc := read(body)
+	if status != 200 || !strings.Contains(ctype, "gml") || vc.Matched != fmt.Sprint(len(places.Features)) || len(vc.Members) != len(places.Features) {
+		t.Fatalf("name_zh: %d %s matched %s, %d members", status, ctype, vc.Matched, len(vc.Members))
+	}
+	for i, f := range places.Features {
+		if got, want := vc.Members[i].Value.Text, f.Properties["name_zh"]; got != want {
+			t.Errorf("member %d: %q, want %q", i, got, want)
+		}
+	}
+	vc = read(func() string { _, _, b := get(t, gpv+"&VALUEREFERENCE=beyond_note"); return b }())
+	for i, f := range places.Features {
+		if got, want := vc.Members[i].Value.Nil == "true", f.Properties["beyond_note"] == nil; got != want {
+			t.Errorf("beyond_note member %d: nil %v, want %v", i, got, want)
+		}
+	}
+	// The geometry in EPSG:4547 (x first) against cs2cs, one per page, in
+	// the layer's order (the station comes first).
+	vc = read(func() string {
+		_, _, b := get(t, gpv+"&VALUEREFERENCE=geometry&SRSNAME=EPSG:4547&COUNT=1&RESOURCEID=places.place-poxianling-forest-park,places.place-zhuzhou-station")
+		return b
+	}())
+	f, _ := places.Feature("place-poxianling-forest-park")
+	gk := gdaltest.ToGK(t, []orb.Point{f.Geometry.(orb.Point)})[0]
+	if vc.Matched != "2" || len(vc.Members) != 1 || vc.Next == "" {
+		t.Fatalf("geometry page: matched %s, %d members, next %q", vc.Matched, len(vc.Members), vc.Next)
+	}
+	vc = read(func() string { _, _, b := get(t, vc.Next); return b }())
+	var x, y float64
+	if len(vc.Members) != 1 {
+		t.Fatalf("next page: %d members", len(vc.Members))
+	}
+	if _, err := fmt.Sscan(vc.Members[0].Value.Pos, &x, &y); err != nil || abs(x-gk[0]) > 0.001 || abs(y-gk[1]) > 0.001 {
+		t.Errorf("Poxianling in EPSG:4547: %q, want %v (%v)", vc.Members[0].Value.Pos, gk, err)
+	}
+	// By XML POST too.
+	resp, err := http.Post(ts.URL+"/wfs", "text/xml", strings.NewReader(`<wfs:GetPropertyValue service="WFS" version="2.0.0" valueReference="kind" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0"><wfs:Query typeNames="hetang:places"><fes:Filter><fes:ResourceId rid="places.place-zhuzhou-station"/></fes:Filter></wfs:Query></wfs:GetPropertyValue>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if vc = read(string(b)); len(vc.Members) != 1 || vc.Members[0].Value.Text != "station" {
+		t.Errorf("XML POST: %.300s", b)
+	}
+	for _, tc := range []struct {
+		query, code, locator string
+	}{
+		{"", CodeMissingParameter, "valueReference"},
+		{"&VALUEREFERENCE=nosuch", CodeInvalidParameter, "valueReference"},
+		{"&VALUEREFERENCE=name_zh&OUTPUTFORMAT=application/json", CodeInvalidParameter, "outputFormat"},
+	} {
+		status, _, body := get(t, gpv+tc.query)
+		if code, loc := exceptionCode(body); status != 400 || code != tc.code || loc != tc.locator {
+			t.Errorf("%q: %d %s %s", tc.query, status, code, loc)
+		}
+	}
+	if _, _, body := get(t, ts.URL+"/wfs?SERVICE=WFS&REQUEST=GetCapabilities"); !strings.Contains(body, `<ows:Operation name="GetPropertyValue">`) {
+		t.Error("the capabilities do not list GetPropertyValue")
+	}
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
