@@ -236,7 +236,7 @@ func (s *Server) rollback(c echo.Context) error {
 	if s.st.ReadOnly() {
 		return apierr.WithCause(apierr.KindConflict, "this server serves the embedded default data, which is read-only; start it with -data FILE.gpkg or -data postgres://… to allow rollbacks", store.ErrReadOnly)
 	}
-	message, err := httpapi.Message(c)
+	message, err := httpapi.WriteMessage(c)
 	if err != nil {
 		return err
 	}

@@ -292,7 +292,8 @@ print(json.dumps(out))
 
 // Writes refused over HTTP say why: a rollback to the version being served
 // would only add an empty version (409); a message with control characters
-// is a 400 on imports and rollbacks, before any work; nothing is written.
+// is a 400 on imports and rollbacks, before any work, and so is a
+// ?version= (a write applies to the newest version); nothing is written.
 func TestRefusedWritesOverHTTP(t *testing.T) {
 	ts, st := newServer(t)
 	for _, tc := range []struct {
@@ -304,6 +305,8 @@ func TestRefusedWritesOverHTTP(t *testing.T) {
 		{"rollback to the newest", http.MethodPost, "/api/v1/versions/1/rollback", nil, 409, "would change nothing: version 1 is the newest version"},
 		{"rollback, NUL in message", http.MethodPost, "/api/v1/versions/1/rollback?message=a%00b", nil, 400, "message=: it holds the control character U+0000"},
 		{"import, escape in message", http.MethodPut, "/api/v1/layers/places?message=%1B%5B2J", []byte(`{"type":"FeatureCollection","features":[]}`), 400, "control character U+001B"},
+		{"import at a version", http.MethodPut, "/api/v1/layers/places?version=1", []byte(`{"type":"FeatureCollection","features":[]}`), 400, "a write always applies to the newest version"},
+		{"rollback at a version", http.MethodPost, "/api/v1/versions/1/rollback?version=1", nil, 400, "a write always applies to the newest version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := do(t, tc.method, ts.URL+tc.path, writer, tc.body, "application/geo+json")

@@ -23,9 +23,16 @@ const (
 	retryUnavailable = 5 * time.Second
 )
 
-// Message returns the request's ?message=, or a 400 saying what is wrong
-// with it (store.CheckMessage), before any work is done.
-func Message(c echo.Context) (string, error) {
+// WriteMessage returns a write request's ?message=, or a 400 before any work
+// is done: when the message is not what store.CheckMessage takes, or when
+// the request names a ?version= (a write always applies to the newest
+// version; a version given with it would be silently ignored, and a client
+// that meant "only if version N is still the newest" would overwrite
+// another writer's version).
+func WriteMessage(c echo.Context) (string, error) {
+	if v := c.QueryParam(ParamVersion); v != "" {
+		return "", apierr.Errorf(apierr.KindInvalid, "%s=%q: a write always applies to the newest version (another writer's changes are checked again, not overwritten blindly); %s= is for reading an earlier one — leave it out", ParamVersion, v, ParamVersion)
+	}
 	m := c.QueryParam(ParamMessage)
 	if err := store.CheckMessage(m); err != nil {
 		return "", apierr.Errorf(apierr.KindInvalid, "%s=: %s", ParamMessage, strings.TrimPrefix(err.Error(), store.ErrMessage.Error()+": "))

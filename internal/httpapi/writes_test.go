@@ -57,8 +57,9 @@ func TestWriteError(t *testing.T) {
 }
 
 // ?message= is checked before any work: text of at most store.MaxMessage
-// characters, newlines and tabs allowed, no other control characters.
-func TestMessage(t *testing.T) {
+// characters, newlines and tabs allowed, no other control characters; a
+// ?version= on a write is refused, not ignored.
+func TestWriteMessage(t *testing.T) {
 	for _, tc := range []struct {
 		query string
 		want  string // the message, or the 400's detail
@@ -70,9 +71,10 @@ func TestMessage(t *testing.T) {
 		{"message=a%00b", "control character U+0000 at byte 1", false},
 		{"message=%1B%5B31m", "control character U+001B", false},
 		{"message=" + strings.Repeat("x", store.MaxMessage+1), fmt.Sprintf("%d characters; at most %d", store.MaxMessage+1, store.MaxMessage), false},
+		{"message=ok&version=3", `version="3": a write always applies to the newest version`, false},
 	} {
 		c := echo.New().NewContext(httptest.NewRequest(http.MethodPut, "/?"+tc.query, nil), httptest.NewRecorder())
-		got, err := httpapi.Message(c)
+		got, err := httpapi.WriteMessage(c)
 		if tc.ok {
 			if err != nil || got != tc.want {
 				t.Errorf("%.40s: %q, %v; want %q", tc.query, got, err, tc.want)

@@ -132,7 +132,7 @@ func (s *Server) importLayer(c echo.Context) error {
 	if !ok {
 		return apierr.Errorf(apierr.KindUnsupportedMediaType, "send the data as application/geo+json (GeoJSON), application/geopackage+sqlite3 (GeoPackage) or application/zip (zipped shapefile)")
 	}
-	message, err := httpapi.Message(c)
+	message, err := httpapi.WriteMessage(c)
 	if err != nil {
 		return err
 	}
