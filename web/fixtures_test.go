@@ -55,6 +55,10 @@ type uploadFixture struct {
 	// is a record that cannot be read (BadRows says which).
 	Points  []*fixturePoint `json:"points"`
 	BadRows []int           `json:"bad_rows"`
+	// Layer is the GeoPackage layer the records are in, one of Layers
+	// (the second holds the first two records only).
+	Layer  string   `json:"layer,omitempty"`
+	Layers []string `json:"layers,omitempty"`
 }
 
 type uploadFixtures struct {
@@ -125,11 +129,15 @@ func writeUploadFixtures(t *testing.T, base, dir string) string {
 	fx.Files = append(fx.Files, &uploadFixture{ID: "shapezip-4547", Path: path("parcels-4547-shp.zip"), Format: "shapezip", Encoding: "binary",
 		CRS: "EPSG:4547", Source: "file", Parcels: true, Points: pts, BadRows: []int{}})
 
-	// A GeoPackage in EPSG:4547, its srs from gpkg_spatial_ref_sys.
+	// A GeoPackage in EPSG:4547, its srs from gpkg_spatial_ref_sys, with a
+	// second layer (the first two parcels again, as 点位): the page offers
+	// the layers and names the one it read to the batch.
 	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", "-s_srs", "EPSG:4326", "-t_srs", "EPSG:4547", "-nln", "地块",
 		path("地块-4547.gpkg"), path("squares-wgs84.geojson"))
+	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", "-update", "-s_srs", "EPSG:4326", "-t_srs", "EPSG:4547", "-nln", "点位", "-limit", "2",
+		path("地块-4547.gpkg"), path("squares-wgs84.geojson"))
 	fx.Files = append(fx.Files, &uploadFixture{ID: "gpkg-4547", Path: path("地块-4547.gpkg"), Format: "gpkg", Encoding: "binary",
-		CRS: "EPSG:4547", Source: "file", Parcels: true, Points: pts, BadRows: []int{}})
+		CRS: "EPSG:4547", Source: "file", Parcels: true, Points: pts, BadRows: []int{}, Layer: "地块", Layers: []string{"地块", "点位"}})
 
 	// GBK CSV with 经度/纬度 (WGS84), with a row whose longitude is not a number.
 	var lonlat strings.Builder

@@ -32,6 +32,9 @@ type Features struct {
 	CRSDef   string
 	HasCRS   bool
 	Warnings []string
+	// Layers are a GeoPackage's feature tables, Layer the one read.
+	Layers []string
+	Layer  string
 }
 
 // FeatureOptions steer ReadFeatures.
@@ -42,6 +45,10 @@ type FeatureOptions struct {
 	// Known are property names to restore from 10-character DBF names.
 	Known  []string
 	Limits Limits
+	// FirstLayer reads the first feature table of a GeoPackage that has
+	// several when neither Table nor Layer names one (with a warning; the
+	// inspector previews so and lists them); else that is an error.
+	FirstLayer bool
 }
 
 // ReadFeatures reads a whole GeoJSON, zipped Shapefile or GeoPackage. A
@@ -55,14 +62,14 @@ func ReadFeatures(ctx context.Context, format Format, data []byte, p string, opt
 		return readShapeZip(data, opt.Known, opt.Limits)
 	case FormatGeoPackage:
 		if p != "" {
-			return readGeoPackage(ctx, p, opt.Table, opt.Layer)
+			return readGeoPackage(ctx, p, opt)
 		}
 		tmp, err := writeTemp(data, "hetang-intake-*.gpkg")
 		if err != nil {
 			return nil, err
 		}
 		defer os.Remove(tmp)
-		fs, err := readGeoPackage(ctx, tmp, opt.Table, opt.Layer)
+		fs, err := readGeoPackage(ctx, tmp, opt)
 		if err != nil {
 			var ie *InputError
 			if errors.As(err, &ie) {
@@ -170,13 +177,16 @@ func IDString(v any) string {
 	return ""
 }
 
-// readGeoPackage reads a feature table of the GeoPackage at p: table when
-// given, else the one named layer, else the only feature table.
-func readGeoPackage(ctx context.Context, p, table, layer string) (*Features, error) {
+// readGeoPackage reads a feature table of the GeoPackage at p: opt.Table
+// when given, else the one named opt.Layer, else the only feature table
+// (or the first, when opt.FirstLayer).
+func readGeoPackage(ctx context.Context, p string, opt FeatureOptions) (*Features, error) {
+	table, layer := opt.Table, opt.Layer
 	tables, err := gpkg.Tables(ctx, p)
 	if err != nil {
 		return nil, inputErr("不是可读的 GeoPackage", "not a readable GeoPackage: %s", Echo(err.Error()))
 	}
+	var warn []string
 	if table == "" {
 		switch {
 		case slices.Contains(tables, layer):
@@ -185,6 +195,9 @@ func readGeoPackage(ctx context.Context, p, table, layer string) (*Features, err
 			table = tables[0]
 		case len(tables) == 0:
 			return nil, inputErr("GeoPackage 中没有要素表", "the GeoPackage has no feature table")
+		case layer == "" && opt.FirstLayer:
+			table = tables[0]
+			warn = append(warn, fmt.Sprintf("the GeoPackage has feature tables %s; read %s; choose another with layer=", echoList(tables), Echo(table)))
 		case layer != "":
 			return nil, inputErr("GeoPackage 中没有名为 %[2]q 的要素表；现有 %[1]s，请用 layer=（导入时 table=）指定", "the GeoPackage has feature tables %s and none is named %q; say which with layer= (table= for imports)", echoList(tables), Echo(layer))
 		default:
@@ -195,7 +208,7 @@ func readGeoPackage(ctx context.Context, p, table, layer string) (*Features, err
 	if err != nil {
 		return nil, inputErr("读取 GeoPackage 表 %s 失败", "reading GeoPackage table %s: %s", Echo(table), Echo(err.Error()))
 	}
-	src := &Features{Features: t.Features}
+	src := &Features{Features: t.Features, Layers: tables, Layer: table, Warnings: warn}
 	// ReadTable falls back to the primary key for a missing id column; an
 	// import wants the real id, so keep only what the id column holds.
 	for _, f := range src.Features {

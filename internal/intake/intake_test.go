@@ -652,7 +652,12 @@ func TestGeoPackageLayers(t *testing.T) {
 			t.Errorf("layer=%q: %v / %q, want %q / %q", tc.layer, err, ie.ZH, tc.en, tc.zh)
 		}
 	}
-	in, recs := open(t, b, Options{Layer: "点位"})
+	// The inspector previews the first and lists them all.
+	in, recs := open(t, b, Options{FirstLayer: true})
+	if strings.Join(in.Layers, ",") != "地块,点位" || in.Layer != "地块" || len(recs) != 1 || len(in.Warnings) != 1 || !strings.Contains(in.Warnings[0], "choose another with layer=") {
+		t.Errorf("FirstLayer: layers %q layer %q warnings %q", in.Layers, in.Layer, in.Warnings)
+	}
+	in, recs = open(t, b, Options{Layer: "点位"})
 	if in.Format != FormatGeoPackage || len(recs) != 1 || recs[0].WGS84.(orb.Point) != (orb.Point{113.17, 27.86}) {
 		t.Fatalf("layer=点位: %s %+v", in.Format, recs)
 	}

@@ -35,8 +35,11 @@ type Options struct {
 	// Sheet names the .xlsx worksheet (default: the first).
 	Sheet string
 	// Layer names the GeoPackage table.
-	Layer  string
-	Limits Limits
+	Layer string
+	// FirstLayer reads the first of several GeoPackage tables when Layer
+	// is empty (see FeatureOptions.FirstLayer).
+	FirstLayer bool
+	Limits     Limits
 }
 
 // ParseFormat reads a format name or alias (geojson, json, csv, tsv, txt,
@@ -109,6 +112,10 @@ type Input struct {
 	CRS      CRSInfo
 	Frame    *Frame
 	Warnings []string
+	// Sheets are an .xlsx workbook's worksheets and Sheet the one read;
+	// Layers and Layer the same for a GeoPackage's feature tables.
+	Sheets, Layers []string
+	Sheet, Layer   string
 
 	rd    rawReader
 	ahead []*Record
@@ -173,14 +180,18 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 			format, in.Format = FormatXLSX, FormatXLSX
 		}
 		if format == FormatXLSX {
-			in.rd, err = newXLSXReader(b, opt)
+			var x *xlsxReader
+			if x, err = newXLSXReader(b, opt); err == nil {
+				in.rd, in.Sheets, in.Sheet = x, x.sheets, x.sheet
+			}
 		} else {
 			var fs *Features
-			fs, err = ReadFeatures(ctx, format, b, "", FeatureOptions{Layer: opt.Layer, Limits: lim})
+			fs, err = ReadFeatures(ctx, format, b, "", FeatureOptions{Layer: opt.Layer, FirstLayer: opt.FirstLayer, Limits: lim})
 			if err == nil {
 				in.rd = newFeatureReader(fs)
 				in.Warnings = fs.Warnings
 				in.Geometry.Kind = GeometryFeature
+				in.Layers, in.Layer = fs.Layers, fs.Layer
 			}
 		}
 	default:

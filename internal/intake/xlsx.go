@@ -23,6 +23,7 @@ type xlsxReader struct {
 	spec   GeometrySpec
 	n      int
 	sheet  string
+	sheets []string
 	opt    Options
 	empty  bool
 	warn   []string
@@ -89,6 +90,7 @@ func newXLSXReader(b []byte, opt Options) (*xlsxReader, error) {
 			x.close()
 			return nil, err
 		}
+		x.sheets = sheets
 		if sheet != sheets[0] && opt.Sheet == "" {
 			x.warn = append(x.warn, fmt.Sprintf("read sheet %s, the first with coordinate columns (the workbook has %s); choose another with sheet=", Echo(sheet), echoList(sheets)))
 		}

@@ -634,6 +634,13 @@ type InputInfo struct {
 	Geometry intake.GeometrySpec `json:"geometry"`
 	CRS      intake.CRSInfo      `json:"crs"`
 	Warnings []string            `json:"warnings"`
+	// Sheets are an .xlsx workbook's worksheets and Sheet the one read
+	// (choose with sheet=); Layers and Layer a GeoPackage's feature
+	// tables and the one read (layer=).
+	Sheets []string `json:"sheets,omitempty"`
+	Sheet  string   `json:"sheet,omitempty"`
+	Layers []string `json:"layers,omitempty"`
+	Layer  string   `json:"layer,omitempty"`
 }
 
 // InputMeta returns in's InputInfo.
@@ -646,7 +653,8 @@ func InputMeta(in *intake.Input) InputInfo {
 	if w == nil {
 		w = []string{}
 	}
-	return InputInfo{Format: in.Format, Encoding: in.Encoding, Columns: cols, Geometry: in.Geometry, CRS: in.CRS, Warnings: w}
+	return InputInfo{Format: in.Format, Encoding: in.Encoding, Columns: cols, Geometry: in.Geometry, CRS: in.CRS, Warnings: w,
+		Sheets: in.Sheets, Sheet: in.Sheet, Layers: in.Layers, Layer: in.Layer}
 }
 
 type csvWriter struct {

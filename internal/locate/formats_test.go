@@ -286,3 +286,53 @@ func mustFloat(s string) float64 {
 	v, _ := strconv.ParseFloat(s, 64)
 	return v
 }
+
+// TestGeoPackageLayersInspect: a GeoPackage of two layers (made by
+// ogr2ogr): inspect previews the first and lists both, so a page can offer
+// the choice; a batch without layer= is a 400 that names them, and with
+// layer= reads that layer.
+func TestGeoPackageLayersInspect(t *testing.T) {
+	needTools(t, "ogr2ogr")
+	srv := newTestServer(t, nil)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "p.geojson")
+	if err := os.WriteFile(src, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"名称":"金山"},"geometry":{"type":"Point","coordinates":[113.21,27.9]}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gp := filepath.Join(dir, "two.gpkg")
+	ogr(t, "-f", "GPKG", gp, src, "-nln", "地块")
+	ogr(t, "-f", "GPKG", "-update", gp, src, "-nln", "点位")
+	body, err := os.ReadFile(gp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/locate/inspect?filename=two.gpkg", bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a InspectAnswer
+	err = json.NewDecoder(resp.Body).Decode(&a)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("inspect: %d %v", resp.StatusCode, err)
+	}
+	if strings.Join(a.Layers, ",") != "地块,点位" || a.Layer != "地块" || a.Rows != 1 || len(a.Warnings) != 1 || !strings.Contains(a.Warnings[0], "layer=") {
+		t.Errorf("inspect: layers %q layer %q rows %d warnings %q", a.Layers, a.Layer, a.Rows, a.Warnings)
+	}
+	req, _ = http.NewRequest("POST", srv.URL+"/api/v1/locate/batch?filename=two.gpkg", bytes.NewReader(body))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := new(bytes.Buffer)
+	b.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(b.String(), "地块, 点位") {
+		t.Errorf("batch without layer=: %d %s", resp.StatusCode, b)
+	}
+	got, _ := batchCSV(t, srv.URL+"/api/v1/locate/batch?filename=two.gpkg&layer=点位", "application/geopackage+sqlite3", body)
+	if len(got) != 1 || got[0]["area_id"] != "area-jinshan" || got[0]["名称"] != "金山" {
+		t.Errorf("layer=点位: %v", got)
+	}
+}

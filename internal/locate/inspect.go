@@ -100,6 +100,10 @@ func (s *Server) postInspect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A GeoPackage of several tables is previewed by its first; the
+	// answer lists them (layers) for the page to offer, and a batch
+	// must still say which with layer=.
+	opt.FirstLayer = true
 	ctx := c.Request().Context()
 	in, err := intake.Open(ctx, c.Request().Body, opt)
 	if err != nil {

@@ -92,6 +92,29 @@ async function checkFacts(t, page, fx, tag, crs, lang) {
 }
 
 /**
+ * layerChoice: a GeoPackage of several layers. The check offers them all
+ * (as inspect lists them); choosing the second asks inspect again with
+ * layer= and shows its records; the first is then chosen back.
+ */
+async function layerChoice(t, page, h, fx, name, lang) {
+  const options = await page.$$eval('#upload-layer option', (os) => os.map((o) => o.value));
+  t.check(options.join(',') === fx.layers.join(','), `${name}: the check offers the GeoPackage's layers ${fx.layers.join(', ')}`, options);
+  const other = fx.layers.find((l) => l !== fx.layer);
+  const [req] = await Promise.all([
+    page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/locate/inspect', { timeout: t.WAIT }),
+    page.selectOption('#upload-layer', other),
+  ]);
+  t.check(new URL(req.url()).searchParams.get('layer') === other, `${name}: choosing layer ${other} asks inspect again with layer=`, req.url());
+  await page.waitForFunction((l) => document.getElementById('upload-layer')?.value === l && !document.getElementById('upload-run')?.disabled, other, { timeout: t.WAIT });
+  const want = await upload(t, 'inspect', fx.path, { layer: other });
+  const rows = await page.textContent('#upload-rows');
+  t.check(want.layer === other && rows === String(want.rows) && want.rows === 2, `${name}: layer ${other} shows its own ${want.rows} records, as inspect says`, { rows, want: want.rows });
+  await h.shot(`upload-${fx.id}-${lang}-1b-layer`);
+  await page.selectOption('#upload-layer', fx.layer);
+  await page.waitForFunction((l) => document.getElementById('upload-layer')?.value === l && !document.getElementById('upload-run')?.disabled && document.getElementById('upload-rows')?.textContent !== '2', fx.layer, { timeout: t.WAIT });
+}
+
+/**
  * uploadFlow uploads one fixture file through the page's file input, checks
  * the inspect panel, runs the batch and compares the rows with the batch API
  * and with the known points.
@@ -106,6 +129,7 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
     `${name}: the server reads it as ${fx.format}/${fx.encoding} in ${fx.crs} (${fx.source}${fx.swap_xy ? ', X/Y swapped' : ''})`, { crs: want.crs, format: want.format, encoding: want.encoding });
   await h.shot(`upload-${fx.id}-${lang}-1-check`);
   if (axe) await h.axe('the upload check of ' + fx.id);
+  if (fx.layers) await layerChoice(t, page, h, fx, name, lang);
   if (changeCRS) {
     // the planner says "zone 38 with prefix": the page asks inspect again with crs=, and shows the new reading
     const [req] = await Promise.all([
@@ -127,8 +151,9 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
     page.click('#upload-run'),
   ]);
   t.check(new URL(breq.url()).searchParams.get('crs') === crs && crs === fx.crs, `${name}: the batch runs with the confirmed CRS ${fx.crs}`, breq.url());
+  if (fx.layer) t.check(new URL(breq.url()).searchParams.get('layer') === fx.layer, `${name}: the batch names the layer the check read (${fx.layer})`, breq.url());
   await page.waitForFunction((n) => window.hetang.parcels().length === n && document.querySelectorAll('#parcel-table tbody tr').length === n, fx.points.length, { timeout: t.WAIT });
-  const truth = await upload(t, 'batch', fx.path, { crs }, 'application/geo+json');
+  const truth = await upload(t, 'batch', fx.path, fx.layer ? { crs, layer: fx.layer } : { crs }, 'application/geo+json');
   const rows = await h.hook('parcels');
   const dom = await page.$$eval('#parcel-table tbody tr', (trs) => trs.map((tr) => ({
     flag: tr.querySelector('td.flag')?.textContent, area: tr.querySelector('td.primary-area')?.dataset.areaId || null, text: tr.textContent })));

@@ -249,6 +249,10 @@ export const UPLOAD_CRS = ['CRS84', 'EPSG:4490', 'EPSG:4547', 'EPSG:4526', 'EPSG
  * @property {Record<string, any>[]} sample  the first records: input columns plus wgs84_lon/wgs84_lat for points
  * @property {{row: number, reason_zh: string, reason_en: string}[]} problems  at most 100
  * @property {number} problems_total
+ * @property {string[]} [sheets]  an .xlsx workbook's worksheets; sheet the one read
+ * @property {string} [sheet]
+ * @property {string[]} [layers]  a GeoPackage's feature tables; layer the one read (the first of several, previewed: a batch must name it)
+ * @property {string} [layer]
  */
 /**
  * @typedef {object} UploadOptions  the overrides the page may send

@@ -239,9 +239,10 @@ export function csv() {
 
 /**
  * The file being checked: the server's inspect answer for it, the CRS asked
- * for (null: the server's own choice), and a sequence number so that only the
- * newest inspect answer is shown when the planner changes the CRS quickly.
- * @type {{file: File, answer: api.InspectAnswer | null, crs: string | null, error: {zh: string, en: string} | null, busy: boolean} | null}
+ * for (null: the server's own choice), the worksheet or GeoPackage layer
+ * asked for (pick), and a sequence number so that only the newest inspect
+ * answer is shown when the planner changes the CRS quickly.
+ * @type {{file: File, answer: api.InspectAnswer | null, crs: string | null, pick?: api.UploadOptions | null, error: {zh: string, en: string} | null, busy: boolean} | null}
  */
 let pending = null;
 let inspectSeq = 0;
@@ -271,23 +272,24 @@ const SOURCE = { file: ['文件声明', 'stated in the file'], detected: ['由�
 const fmtBBox = (b) => b[0].toFixed(5) + ', ' + b[1].toFixed(5) + ' — ' + b[2].toFixed(5) + ', ' + b[3].toFixed(5);
 
 /**
- * inspectFile sends a file to the inspect endpoint (with the CRS the planner
- * chose, if any) and shows what it holds.
+ * inspectFile sends a file to the inspect endpoint (with the CRS, worksheet
+ * or GeoPackage layer the planner chose, if any) and shows what it holds.
  * @param {File} file
  * @param {string | null} [crs]
+ * @param {api.UploadOptions | null} [pick] {sheet} or {layer}
  */
-export async function inspectFile(file, crs = null) {
+export async function inspectFile(file, crs = null, pick = null) {
   const mine = ++inspectSeq;
   const answer = pending && pending.file === file ? pending.answer : null;
-  pending = { file, answer, crs, error: null, busy: true };
+  pending = { file, answer, crs, pick, error: null, busy: true };
   if (!answer) $('#upload-check').hidden = true;
   renderCheck();
   status(crs ? `正在按 ${crsShort(crs)} 重新读取 ${file.name}…` : `正在读取 ${file.name}…`,
     crs ? `Reading ${file.name} again as ${crsShort(crs)}…` : `Reading ${file.name}…`);
   try {
-    const a = await api.inspect(file, crs ? { crs } : {});
+    const a = await api.inspect(file, { ...(pick || {}), ...(crs ? { crs } : {}) });
     if (mine !== inspectSeq || !pending || pending.file !== file) return;
-    pending = { file, answer: a, crs, error: null, busy: false };
+    pending = { file, answer: a, crs, pick, error: null, busy: false };
     status('');
     renderCheck();
     $('#upload-check').scrollIntoView({ block: 'nearest' });
@@ -296,7 +298,7 @@ export async function inspectFile(file, crs = null) {
   } catch (err) {
     if (mine !== inspectSeq || !pending || pending.file !== file) return;
     const e = api.errorText(err);
-    pending = { file, answer: null, crs, error: e, busy: false };
+    pending = { file, answer: null, crs, pick, error: e, busy: false };
     status('无法读取文件：' + e.zh, 'The file cannot be read: ' + e.en, true);
   }
   renderCheck();
@@ -335,7 +337,7 @@ function renderCheck() {
   drawPreview();
   if (!pending || (!pending.answer && !pending.error)) { box.hidden = !pending; if (!pending) box.replaceChildren(); return; }
   const { file, answer: a, error, busy } = pending;
-  const hadFocus = document.activeElement && document.activeElement.id === 'upload-crs';
+  const focused = document.activeElement && document.activeElement.id;
   const cancel = h('button', { type: 'button', class: 'btn btn-quiet', onclick: () => { pending = null; inspectSeq++; status(''); renderCheck(); } }, tr('取消', 'Cancel'));
   if (!a) { // the file cannot be read at all: the reason, and nothing to run
     box.replaceChildren(h('h3', null, file.name), h('p', { class: 'err' }, tr(error.zh, error.en)), h('div', { class: 'tools' }, cancel));
@@ -346,7 +348,16 @@ function renderCheck() {
   const sel = /** @type {HTMLSelectElement} */ (h('select', { id: 'upload-crs', disabled: busy }));
   const codes = [...new Set([chosen, ...api.UPLOAD_CRS, ...a.candidates])].filter((c) => CRS_NAMES[c] || c === chosen);
   sel.replaceChildren(...codes.map((c) => h('option', { value: c, selected: c === chosen }, crsName(c) + (c === a.candidates[0] && a.crs.source !== 'parameter' ? tr('（推荐）', ' (suggested)') : ''))));
-  sel.addEventListener('change', () => inspectFile(file, sel.value));
+  sel.addEventListener('change', () => inspectFile(file, sel.value, pending && pending.pick));
+  // A workbook of several sheets or a GeoPackage of several layers: which
+  // one to read (another part may be in another CRS: the file decides again).
+  const part = a.layers && a.layers.length > 1 ? { key: 'layer', id: 'upload-layer', list: a.layers, now: a.layer, label: ['选择图层（GeoPackage 要素表）', 'Layer (GeoPackage feature table)'] }
+    : a.sheets && a.sheets.length > 1 ? { key: 'sheet', id: 'upload-sheet', list: a.sheets, now: a.sheet, label: ['选择工作表', 'Worksheet'] } : null;
+  let partSel = null;
+  if (part) {
+    partSel = /** @type {HTMLSelectElement} */ (h('select', { id: part.id, disabled: busy }, part.list.map((n) => h('option', { value: n, selected: n === part.now }, n))));
+    partSel.addEventListener('change', () => inspectFile(file, null, { [part.key]: partSel.value }));
+  }
   const geom = a.geometry.kind === 'xy' ? tr('坐标列 ', 'coordinate columns ') + a.geometry.x + ' / ' + a.geometry.y
     : a.geometry.kind === 'wkt' ? tr('WKT 列 ', 'WKT column ') + a.geometry.column : tr('文件自带的几何', 'the file\'s own geometries');
   const reason = tr(a.crs.reason_zh, a.crs.reason_en);
@@ -367,6 +378,7 @@ function renderCheck() {
           : tr('没有可换算的记录（请检查坐标系）', 'no record converts (check the coordinate system)'))),
     a.warnings.length ? h('ul', { class: 'warnings' }, a.warnings.map((w) => h('li', null, w))) : null,
     sampleTable(a),
+    part ? [h('label', { for: part.id, class: 'field' }, tr(...part.label)), partSel] : null,
     h('label', { for: 'upload-crs', class: 'field' }, tr('确认或更改坐标系', 'Confirm or change the coordinate system')), sel,
     a.problems_total ? h('div', { class: 'problems', id: 'upload-problems' },
       h('p', null, tr(`有问题的行（${a.problems_total} 行${a.problems_total > a.problems.length ? '，列出前 ' + a.problems.length + ' 行' : ''}）：`,
@@ -377,19 +389,22 @@ function renderCheck() {
         tr(`按 ${crsShort(chosen)} 查询全部 ${a.rows} 条`, `Locate all ${a.rows} as ${crsShort(chosen)}`)),
       cancel));
   box.hidden = false;
-  if (hadFocus) sel.focus();
+  if (focused === 'upload-crs') sel.focus();
+  else if (partSel && focused === partSel.id) partSel.focus();
 }
 onLang(() => { renderCheck(); renderStatus(); });
 
 /** runBatch locates every record of the pending file in the confirmed CRS. @param {string} crs */
 export async function runBatch(crs) {
   if (!pending || pending.busy) return;
-  const { file } = pending;
+  const { file, answer } = pending;
   pending.busy = true;
   renderCheck();
   status(`正在查询 ${file.name}（${crsShort(crs)}）…`, `Locating ${file.name} (${crsShort(crs)})…`);
   try {
-    const res = await api.batch(file, { crs });
+    // the sheet or layer the check read (a GeoPackage of several layers
+    // must name it)
+    const res = await api.batch(file, { crs, sheet: answer && answer.sheet, layer: answer && answer.layer });
     const base = state.parcels.length;
     const columns = res.input ? res.input.columns : [];
     const rows = res.features.map((f, i) => {
