@@ -255,3 +255,35 @@ func pickHeader(rows [][]string, opt Options) (header []string, skipped int) {
 func skippedWarning(n int) string {
 	return fmt.Sprintf("%d row(s) above the header (a title?) were skipped", n)
 }
+
+// uniqueNames gives every column a name of its own, for answers that key
+// cells by name (GeoJSON properties, NDJSON members, the page's table): an
+// empty name becomes field_N (N the 1-based column, as GDAL names them) and
+// a repeated one gets _2, _3 …, so no cell is lost to a later one of the
+// same name. Detection has already run on the names as read.
+func uniqueNames(cols []string) []string {
+	if cols == nil {
+		return nil
+	}
+	out := make([]string, len(cols))
+	seen := make(map[string]bool, len(cols))
+	for _, c := range cols {
+		seen[c] = true
+	}
+	used := map[string]bool{}
+	for i, c := range cols {
+		name := c
+		if strings.TrimSpace(c) == "" {
+			name = fmt.Sprintf("field_%d", i+1)
+		}
+		for k := 2; used[name] || name != c && seen[name]; k++ {
+			name = fmt.Sprintf("%s_%d", strings.TrimSpace(c), k)
+			if strings.TrimSpace(c) == "" {
+				name = fmt.Sprintf("field_%d_%d", i+1, k)
+			}
+		}
+		used[name] = true
+		out[i] = name
+	}
+	return out
+}

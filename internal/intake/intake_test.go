@@ -700,3 +700,27 @@ func TestXLSXCells(t *testing.T) {
 		t.Errorf("point %v", p)
 	}
 }
+
+// TestColumnNamesDistinct: a table with unnamed columns (Excel's CSV of a
+// sheet with a note column without a header) and a repeated name keeps
+// every cell under a name of its own; the coordinate columns keep theirs.
+func TestColumnNamesDistinct(t *testing.T) {
+	body := gbk(t, "名称,经度,纬度,,,备注,备注,field_4\r\n甲,113.17,27.86,注1,注2,a,b,c\r\n")
+	in, recs := open(t, body, Options{})
+	want := "名称,经度,纬度,field_4_2,field_5,备注,备注_2,field_4"
+	if got := strings.Join(in.Columns, ","); got != want {
+		t.Errorf("columns %q, want %q", got, want)
+	}
+	if in.Geometry.X != "经度" || len(recs) != 1 || recs[0].Err != nil || len(recs[0].Row) != 8 {
+		t.Fatalf("geometry %+v records %+v", in.Geometry, recs)
+	}
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"", ""}, []string{"field_1", "field_2"}},
+		{[]string{"a", "a", "a_2"}, []string{"a", "a_3", "a_2"}},
+		{nil, nil},
+	} {
+		if got := uniqueNames(tc.in); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("uniqueNames(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -106,7 +106,8 @@ func sniff(head []byte) Format {
 type Input struct {
 	Format   Format
 	Encoding string
-	// Columns are a table's header (nil for JSON-like inputs).
+	// Columns are a table's header (nil for JSON-like inputs), each name
+	// distinct (see uniqueNames).
 	Columns  []string
 	Geometry GeometrySpec
 	CRS      CRSInfo
@@ -203,7 +204,7 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 	if tr, ok := in.rd.(interface{ geometrySpec() GeometrySpec }); ok {
 		in.Geometry = tr.geometrySpec()
 	}
-	in.Columns = in.rd.columns()
+	in.Columns = uniqueNames(in.rd.columns())
 	if w, ok := in.rd.(interface{ warnings() []string }); ok {
 		in.Warnings = append(in.Warnings, w.warnings()...)
 	}
