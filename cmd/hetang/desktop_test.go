@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 
 	"hetang/geodata"
@@ -85,6 +86,23 @@ func TestDesktopClients(t *testing.T) {
 		wantPath := filepath.Join(dir, "layers.tsv")
 		if err := os.WriteFile(wantPath, []byte(want.String()), 0o644); err != nil {
 			t.Fatal(err)
+		}
+		// Each layer's features straight from the layout (WGS84), for the
+		// script to compare every value and vertex QGIS reads against.
+		for _, ly := range lay.Layers {
+			fc := geojson.NewFeatureCollection()
+			for _, f := range ly.Features {
+				gf := geojson.NewFeature(f.Geometry)
+				gf.Properties = geojson.Properties(f.Properties)
+				fc.Append(gf)
+			}
+			b, err := fc.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "want-"+ly.ID+".geojson"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		cmd := exec.Command(py, "testdata/qgis_clients.py", srv.base, dir, wantPath)
 		cmd.Env = append(os.Environ(), "QT_QPA_PLATFORM=offscreen", "XDG_RUNTIME_DIR="+t.TempDir())
