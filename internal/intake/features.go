@@ -323,18 +323,33 @@ func readShapefile(shp, dbf, prj, cpg []byte, known []string, name string) (*Fea
 	if err != nil {
 		return nil, inputErr("%s 无法读取", "%s: %s", name, Echo(err.Error()))
 	}
-	dec, err := shapefile.Decoder(string(cpg), shapefile.LanguageDriver(dbf))
+	ldid := shapefile.LanguageDriver(dbf)
+	dec, err := shapefile.Decoder(string(cpg), ldid)
 	if err != nil {
-		return nil, inputErr("%s 的编码无法识别", "%s: %s", name, Echo(err.Error()))
+		return nil, inputErr("%s 的编码无法识别：%s", "%s: %s", name, Echo(err.Error()))
 	}
+	var guessed string
 	fields, records, err := shapefile.ReadDBF(dbf, dec)
+	if err != nil && strings.TrimSpace(string(cpg)) == "" && ldid == 0 {
+		// No .cpg and no code page in the DBF: UTF-8 was assumed and the
+		// text is not UTF-8. Shapefiles made on Chinese Windows without a
+		// .cpg hold GBK: the bytes decide, as for a CSV.
+		gb, _ := shapefile.Decoder("GB18030", 0)
+		if f2, r2, err2 := shapefile.ReadDBF(dbf, gb); err2 == nil {
+			fields, records, err = f2, r2, nil
+			guessed = name + " has no .cpg and its text is not UTF-8: read as GBK (GB18030); add a .cpg if that is wrong"
+		}
+	}
 	if err != nil {
-		return nil, inputErr("%s 的 .dbf 无法读取", "%s: %s", name, Echo(err.Error()))
+		return nil, inputErr("%s 的 .dbf 无法读取：%s", "%s: %s", name, Echo(err.Error()))
 	}
 	if len(records) != len(geoms) {
 		return nil, inputErr("%s 有 %d 个图形但 .dbf 有 %d 条记录", "%s has %d shapes but its .dbf has %d records", name, len(geoms), len(records))
 	}
 	src := &Features{}
+	if guessed != "" {
+		src.Warnings = append(src.Warnings, guessed)
+	}
 	names, renamed := restoreFieldNames(fields, known)
 	for _, r := range renamed {
 		src.Warnings = append(src.Warnings, fmt.Sprintf("%s: DBF field %s read as property %s", name, r[0], r[1]))

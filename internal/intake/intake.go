@@ -32,6 +32,7 @@ package intake
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -91,7 +92,70 @@ func (e *InputError) Unwrap() []error {
 }
 
 func inputErr(zh, en string, args ...any) *InputError {
-	return &InputError{ZH: fmt.Sprintf(zh, args...), EN: fmt.Sprintf(en, args...)}
+	return &InputError{ZH: sprintfZH(zh, args), EN: fmt.Sprintf(en, args...)}
+}
+
+// sprintfZH formats the Chinese message of a pair whose English one may
+// take more arguments (a Go error's text, a file name): the arguments the
+// Chinese format does not use are appended after "：", never left to fmt's
+// "%!(EXTRA …)".
+func sprintfZH(zh string, args []any) string {
+	n := argsUsed(zh)
+	if n >= len(args) {
+		return fmt.Sprintf(zh, args...)
+	}
+	out := fmt.Sprintf(zh, args[:n]...)
+	for i, a := range args[n:] {
+		if i == 0 {
+			out += "："
+		} else {
+			out += "；"
+		}
+		out += fmt.Sprint(a)
+	}
+	return out
+}
+
+// argsUsed counts the arguments a format string consumes (its verbs, '*'
+// widths and precisions, explicit [n] indexes).
+func argsUsed(format string) int {
+	used, next := 0, 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		i++
+		if i < len(format) && format[i] == '%' {
+			continue
+		}
+		for i < len(format) {
+			c := format[i]
+			switch {
+			case c == '[':
+				j := strings.IndexByte(format[i:], ']')
+				if j < 0 {
+					return max(used, next)
+				}
+				if k, err := strconv.Atoi(format[i+1 : i+j]); err == nil && k > 0 {
+					next = k - 1
+				}
+				i += j + 1
+				continue
+			case c == '*':
+				next++
+				used = max(used, next)
+				i++
+				continue
+			case strings.IndexByte("+-# 0.123456789", c) >= 0:
+				i++
+				continue
+			}
+			next++ // the verb
+			used = max(used, next)
+			break
+		}
+	}
+	return used
 }
 
 // RowError is why one record has no geometry, in Chinese and English.
@@ -100,7 +164,7 @@ type RowError struct{ ZH, EN string }
 func (e *RowError) Error() string { return e.EN }
 
 func rowErr(zh, en string, args ...any) *RowError {
-	return &RowError{ZH: fmt.Sprintf(zh, args...), EN: fmt.Sprintf(en, args...)}
+	return &RowError{ZH: sprintfZH(zh, args), EN: fmt.Sprintf(en, args...)}
 }
 
 // MaxEcho is the most bytes of any input text (a header, a cell, a CRS

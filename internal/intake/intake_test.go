@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"context"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"os"
@@ -629,12 +630,7 @@ func TestHeaderBelowTitle(t *testing.T) {
 // is refused with a message naming both (in both languages, with no
 // formatting debris) until layer= picks one.
 func TestGeoPackageLayers(t *testing.T) {
-	gdaltest.Require(t, "ogr2ogr")
-	dir := t.TempDir()
-	src := filepath.Join(dir, "p.geojson")
-	if err := os.WriteFile(src, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"名称":"甲"},"geometry":{"type":"Point","coordinates":[113.17,27.86]}}]}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	dir, src := pointGeoJSON(t, "甲", orb.Point{113.17, 27.86})
 	gp := filepath.Join(dir, "two.gpkg")
 	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", gp, src, "-nln", "地块")
 	gdaltest.Run(t, nil, "ogr2ogr", "-f", "GPKG", "-update", gp, src, "-nln", "点位")
@@ -723,4 +719,73 @@ func TestColumnNamesDistinct(t *testing.T) {
 			t.Errorf("uniqueNames(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestShapefileGBKWithoutCodePage: a shapefile written by ogr2ogr in GBK
+// whose .cpg was lost and whose DBF names no code page (as shapefiles from
+// Chinese Windows often come) is read as GBK, with a warning, instead of a
+// 400; the messages of a broken one have no formatting debris.
+func TestShapefileGBKWithoutCodePage(t *testing.T) {
+	dir, src := pointGeoJSON(t, "金山新城", orb.Point{113.21, 27.9})
+	gdaltest.Run(t, nil, "ogr2ogr", "-f", "ESRI Shapefile", "-lco", "ENCODING=GBK", filepath.Join(dir, "地块.shp"), src)
+	files := map[string]string{}
+	for _, ext := range []string{"shp", "shx", "dbf", "prj"} {
+		b, err := os.ReadFile(filepath.Join(dir, "地块."+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ext == "dbf" {
+			b[29] = 0 // no language driver
+		}
+		files["地块."+ext] = string(b)
+	}
+	in, recs := open(t, zipOf(t, files), Options{})
+	if len(recs) != 1 || recs[0].Err != nil || string(recs[0].Props["名称"]) != `"金山新城"` {
+		t.Fatalf("records %+v", recs)
+	}
+	if w := strings.Join(in.Warnings, "; "); !strings.Contains(w, "no .cpg") || !strings.Contains(w, "GBK") {
+		t.Errorf("warnings %q", w)
+	}
+	// A .cpg naming a code page the reader does not know: both messages
+	// carry the cause.
+	files["地块.cpg"] = "KOI8-R"
+	_, err := Open(context.Background(), bytes.NewReader(zipOf(t, files)), Options{})
+	var ie *InputError
+	if !errors.As(err, &ie) || strings.Contains(ie.ZH, "%!") || !strings.Contains(ie.ZH, "KOI8-R") {
+		t.Errorf("unknown code page: %v / %q", err, ie.ZH)
+	}
+}
+
+func TestSprintfZH(t *testing.T) {
+	tests := []struct {
+		zh   string
+		args []any
+		want string
+	}{
+		{"无法读取", []any{"x"}, "无法读取：x"},
+		{"%s 无法读取", []any{"a.shp", "bad"}, "a.shp 无法读取：bad"},
+		{"%s 无法读取", []any{"a.shp", "bad", 3}, "a.shp 无法读取：bad；3"},
+		{"没有 %[2]q，现有 %[1]s", []any{"a, b", "c"}, `没有 "c"，现有 a, b`},
+		{"%d%% 与 %*d", []any{5, 3, 7}, "5% 与   7"},
+		{"%s", nil, "%!s(MISSING)"},
+	}
+	for _, tc := range tests {
+		if got := sprintfZH(tc.zh, tc.args); got != tc.want {
+			t.Errorf("sprintfZH(%q, %v) = %q, want %q", tc.zh, tc.args, got, tc.want)
+		}
+	}
+}
+
+// pointGeoJSON writes a one-point GeoJSON (property 名称) into a new
+// temporary directory for ogr2ogr to convert; it needs ogr2ogr.
+func pointGeoJSON(t *testing.T, name string, p orb.Point) (dir, path string) {
+	t.Helper()
+	gdaltest.Require(t, "ogr2ogr")
+	dir = t.TempDir()
+	path = filepath.Join(dir, "p.geojson")
+	body := fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"名称":%q},"geometry":{"type":"Point","coordinates":[%v,%v]}}]}`, name, p[0], p[1])
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir, path
 }
