@@ -213,6 +213,11 @@ func FromConfig(cfg config.Config) (*Tokens, error) {
 	return New(all)
 }
 
+// ContextActor is the echo context key under which Authorize leaves the
+// name of a recognised token (even when its role is refused), so that the
+// access log says who made a request, refused writes included.
+const ContextActor = "hetang.actor"
+
 // Header names and the bearer scheme (RFC 6750).
 const (
 	headerAuthorization   = "Authorization"
@@ -236,6 +241,7 @@ func (t *Tokens) Authorize(c echo.Context, role, what string) (Principal, error)
 		c.Response().Header().Set(headerWWWAuthenticate, `Bearer realm="hetang", error="invalid_token"`)
 		return Principal{}, apierr.WithCause(apierr.KindUnauthorized, "for "+what+", send the header Authorization: Bearer <token> with a "+role+" token; the token given is missing or wrong", ErrUnauthenticated)
 	}
+	c.Set(ContextActor, p.Name)
 	if !p.Allows(role) {
 		c.Response().Header().Set(headerWWWAuthenticate, `Bearer realm="hetang", error="insufficient_scope"`)
 		return Principal{}, apierr.WithCause(apierr.KindForbidden, fmt.Sprintf("the token %q has role %s; for %s a %s token is needed", p.Name, p.Role, what, role), ErrForbidden)

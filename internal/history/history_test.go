@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -36,6 +38,12 @@ const (
 
 func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
+	return newServerLog(t, io.Discard)
+}
+
+// newServerLog is newServer writing its JSON log to w.
+func newServerLog(t *testing.T, w io.Writer) (*httptest.Server, *store.Store) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "layout.gpkg")
 	if err := store.Create(context.Background(), path, storetest.Layout(t), "build"); err != nil {
 		t.Fatal(err)
@@ -46,7 +54,7 @@ func newServer(t *testing.T) (*httptest.Server, *store.Store) {
 	}
 	cfg := config.Default()
 	cfg.TokensEnv = "alice:writer:" + writer + ",auditor:reader-admin:" + reader
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewJSONHandler(w, nil))
 	srv := httpapi.New(cfg, st, log, "test", layers.New(st), locate.New(st, log, spatial.ParcelLimits{}, nil), importer.NewServer(cfg, st, geodata.FS, spatial.ParcelLimits{}, nil), history.New(cfg, st))
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -295,7 +303,8 @@ print(json.dumps(out))
 // is a 400 on imports and rollbacks, before any work, and so is a
 // ?version= (a write applies to the newest version); nothing is written.
 func TestRefusedWritesOverHTTP(t *testing.T) {
-	ts, st := newServer(t)
+	var logBuf syncBuffer
+	ts, st := newServerLog(t, &logBuf)
 	for _, tc := range []struct {
 		name, method, path string
 		body               []byte
@@ -318,4 +327,45 @@ func TestRefusedWritesOverHTTP(t *testing.T) {
 	if vs, err := st.Versions(context.Background(), 0, 10); err != nil || len(vs) != 1 {
 		t.Errorf("refused writes wrote versions: %d (%v)", len(vs), err)
 	}
+	// The audit log holds committed writes; the access log names who
+	// attempted each refused one (a known token, even with the wrong role).
+	do(t, http.MethodPost, ts.URL+"/api/v1/versions/1/rollback", reader, nil, "")
+	do(t, http.MethodPost, ts.URL+"/api/v1/versions/1/rollback", "not-a-token-0123456789", nil, "")
+	actors := map[int][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(logBuf.String()), "\n") {
+		var e struct {
+			Msg, URI, Actor string
+			Status          int
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if e.Msg == "request" {
+			actors[e.Status] = append(actors[e.Status], e.Actor)
+		}
+	}
+	want := map[int][]string{409: {"alice"}, 400: {"alice", "alice", "alice", "alice"}, 403: {"auditor"}, 401: {""}}
+	for status, names := range want {
+		if !slices.Equal(actors[status], names) {
+			t.Errorf("access log actors of the %d answers: %q, want %q", status, actors[status], names)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"hetang/internal/apierr"
+	"hetang/internal/auth"
 )
 
 // MaxRequestIDLen is the longest X-Request-Id a client may choose; longer
@@ -84,14 +85,21 @@ func setRequestID(c echo.Context) {
 	c.Response().Header()[echo.HeaderXRequestID] = []string{id}
 }
 
-// logRequest writes the access log line and counts the request.
+// logRequest writes the access log line and counts the request. A request
+// made with a recognised token names it (actor): the audit log holds the
+// committed writes, this line every attempt, refused ones included.
 func (s *Server) logRequest(c echo.Context, latency time.Duration) {
 	req, res := c.Request(), c.Response()
 	s.metrics.Request(c.Path(), res.Status, latency)
-	s.log.LogAttrs(req.Context(), slog.LevelInfo, "request",
-		slog.String("method", req.Method), slog.String("uri", req.RequestURI), slog.Int("status", res.Status),
+	attrs := [...]slog.Attr{slog.String("method", req.Method), slog.String("uri", req.RequestURI), slog.Int("status", res.Status),
 		slog.Duration("latency", latency), slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
-		slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size))
+		slog.String("remote_ip", c.RealIP()), slog.Int64("bytes", res.Size), {}}
+	n := len(attrs) - 1
+	if actor, ok := c.Get(auth.ContextActor).(string); ok {
+		attrs[n] = slog.String("actor", actor)
+		n++
+	}
+	s.log.LogAttrs(req.Context(), slog.LevelInfo, "request", attrs[:n]...)
 }
 
 // panicStackSize is the most bytes of a panicking goroutine's stack logged.
