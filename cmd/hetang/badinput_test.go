@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -629,7 +628,7 @@ func TestAccessLogRequestID(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t)
 	st := fixture.Store(t)
-	var buf syncBuffer
+	var buf fixture.SyncBuffer
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	srv := httptest.NewServer(httpapi.New(cfg, st, log, "test", mounts(cfg, st, log)...).Handler())
 	defer srv.Close()
@@ -659,31 +658,13 @@ func TestAccessLogRequestID(t *testing.T) {
 	}
 }
 
-// syncBuffer is a strings.Builder safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRejectedBodyKeepsConnection sends a large body that is rejected early
 // (before the server read it all) and then an ordinary request on the same
 // kept-alive connection: the second request is answered, and the server's
 // error log shows no panic.
 func TestRejectedBodyKeepsConnection(t *testing.T) {
 	t.Parallel()
-	var errLog syncBuffer
+	var errLog fixture.SyncBuffer
 	start := func(cfg config.Config, st *store.Store) string {
 		srv := httptest.NewUnstartedServer(newTestHandler(t, cfg, st))
 		srv.Config.ErrorLog = stdlog.New(&errLog, "", 0)

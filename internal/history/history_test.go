@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -21,6 +20,7 @@ import (
 
 	"hetang/geodata"
 	"hetang/internal/config"
+	"hetang/internal/fixture"
 	"hetang/internal/history"
 	"hetang/internal/httpapi"
 	"hetang/internal/importer"
@@ -303,7 +303,7 @@ print(json.dumps(out))
 // is a 400 on imports and rollbacks, before any work, and so is a
 // ?version= (a write applies to the newest version); nothing is written.
 func TestRefusedWritesOverHTTP(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf fixture.SyncBuffer
 	ts, st := newServerLog(t, &logBuf)
 	for _, tc := range []struct {
 		name, method, path string
@@ -350,22 +350,4 @@ func TestRefusedWritesOverHTTP(t *testing.T) {
 			t.Errorf("access log actors of the %d answers: %q, want %q", status, actors[status], names)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
