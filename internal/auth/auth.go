@@ -91,10 +91,13 @@ type Tokens struct {
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
 // New checks the configured tokens and returns the checker. Names must be
-// unique, roles known, digests 64 hex digits.
+// unique, roles known, digests 64 hex digits and unique (one token under two
+// names would be written in the history and the audit log as whichever came
+// last).
 func New(tokens []Token) (*Tokens, error) {
 	t := &Tokens{}
 	seen := map[string]bool{}
+	owner := map[[sha256.Size]byte]string{}
 	for i, tk := range tokens {
 		if !namePattern.MatchString(tk.Name) {
 			return nil, fmt.Errorf("%w: token %d: name %q must be 1-64 letters, digits, '.', '_', '@' or '-'", ErrInvalid, i+1, tk.Name)
@@ -112,6 +115,10 @@ func New(tokens []Token) (*Tokens, error) {
 		}
 		e := entry{p: Principal{Name: tk.Name, Role: tk.Role}}
 		copy(e.digest[:], d)
+		if other, ok := owner[e.digest]; ok {
+			return nil, fmt.Errorf("%w: tokens %q and %q are the same token; give each its own (`hetang token`)", ErrInvalid, other, tk.Name)
+		}
+		owner[e.digest] = tk.Name
 		t.entries = append(t.entries, e)
 	}
 	return t, nil

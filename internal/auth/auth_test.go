@@ -99,6 +99,8 @@ func TestConfigErrors(t *testing.T) {
 		{"env entry without role", func(c *config.Config) { c.TokensEnv = "a:" + writerSecret }, "name:role:token"},
 		{"unknown role", func(c *config.Config) { c.TokensEnv = "a:root:" + writerSecret }, "role"},
 		{"duplicate name", func(c *config.Config) { c.TokensEnv = "a:writer:" + writerSecret + ",a:writer:" + readerSecret }, "twice"},
+		{"one token, two names", func(c *config.Config) { c.TokensEnv = "a:writer:" + writerSecret + ",b:reader-admin:" + writerSecret }, `tokens "a" and "b" are the same token`},
+		{"admin token reused", func(c *config.Config) { c.TokensEnv = "a:writer:" + writerSecret; c.AdminToken = writerSecret }, `tokens "a" and "admin" are the same token`},
 		{"bad name", func(c *config.Config) { c.TokensEnv = "a b:writer:" + writerSecret }, "name"},
 		{"bad digest", func(c *config.Config) { c.Tokens = []config.Token{{Name: "x", Role: auth.RoleWriter, SHA256: "abc"}} }, "64 hex"},
 		{"short admin token", func(c *config.Config) { c.AdminToken = "short" }, "at least 16"},
