@@ -64,6 +64,19 @@ var nameRole = func() map[string]role {
 	return m
 }()
 
+// roleOf is the role a normalised column name says, also when the name
+// ends in a unit or note in brackets, as survey tables write them:
+// X坐标(m), 经度(°), 纬度（N）, X(北坐标), 经度(CGCS2000).
+func roleOf(n string) role {
+	if r, ok := nameRole[n]; ok {
+		return r
+	}
+	if i := strings.LastIndexByte(n, '('); i > 0 && strings.HasSuffix(n, ")") {
+		return nameRole[n[:i]]
+	}
+	return roleNone
+}
+
 // NormalizeName folds a column name for matching: BOM, quotes and spaces
 // removed, full-width forms narrowed, lower case.
 func NormalizeName(s string) string {
@@ -119,7 +132,7 @@ func detectColumns(header []string, x, y, wkt string) (GeometrySpec, error) {
 	}
 	byRole := map[role][]int{}
 	for i, h := range header {
-		if r := nameRole[NormalizeName(h)]; r != roleNone {
+		if r := roleOf(NormalizeName(h)); r != roleNone {
 			byRole[r] = append(byRole[r], i)
 		}
 	}
@@ -198,7 +211,7 @@ func headerLike(row []string, opt Options) bool {
 			continue
 		}
 		if opt.X == "" && opt.Y == "" && opt.WKT == "" {
-			if nameRole[n] != roleNone {
+			if roleOf(n) != roleNone {
 				return true
 			}
 			continue
