@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -65,6 +66,11 @@ type Options struct {
 	// newest committed one, or go without reaching its backend, before
 	// Ready fails (default 5 s).
 	MaxLag time.Duration
+	// HistoryLoads is how many earlier versions At loads at once (default
+	// half the CPUs, at least 1): each reads its layers and builds an index
+	// (up to ~100 ms of CPU when a layer with nearest-point grids changed),
+	// so a sweep through ?version=1, 2, 3 … cannot take every core.
+	HistoryLoads int
 }
 
 // Store serves snapshots, writes new versions and follows other writers.
@@ -84,6 +90,7 @@ type Store struct {
 	histMu   sync.Mutex
 	hist     []*Snapshot         // most recently used first
 	inflight map[int64]*histLoad // loads in progress, by version
+	loads    chan struct{}       // one token per load At may run now
 
 	target      atomic.Int64 // newest version number the backend announced
 	unseenSince atomic.Int64 // unix nanos since a newer version than the served one is known; 0 if none
@@ -113,7 +120,10 @@ func New(ctx context.Context, b Backend, opts Options) (*Store, error) {
 	if opts.MaxLag <= 0 {
 		opts.MaxLag = 5 * time.Second
 	}
-	s := &Store{b: b, log: opts.Log, opts: opts, layers: map[int64]*layout.Layer{}, inflight: map[int64]*histLoad{}, wake: make(chan struct{}, 1)}
+	if opts.HistoryLoads <= 0 {
+		opts.HistoryLoads = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	s := &Store{b: b, log: opts.Log, opts: opts, layers: map[int64]*layout.Layer{}, inflight: map[int64]*histLoad{}, loads: make(chan struct{}, opts.HistoryLoads), wake: make(chan struct{}, 1)}
 	if g, ok := b.(*GPKG); ok {
 		s.path = g.path
 	}
@@ -295,10 +305,18 @@ func (s *Store) At(ctx context.Context, n int64) (*Snapshot, error) {
 	s.inflight[n] = l
 	s.histMu.Unlock()
 
-	// The load is shared, so it does not stop when one waiting request goes.
-	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	l.snap, l.err = s.load(lctx, n, cur)
-	cancel()
+	// Loads take turns (Options.HistoryLoads at once); a request waits for
+	// its turn only until its own deadline. Once started, the load is
+	// shared, so it does not stop when one waiting request goes.
+	select {
+	case s.loads <- struct{}{}:
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		l.snap, l.err = s.load(lctx, n, cur)
+		cancel()
+		<-s.loads
+	case <-ctx.Done():
+		l.err = fmt.Errorf("store: waiting to load version %d behind other loads: %w", n, ctx.Err())
+	}
 	s.histMu.Lock()
 	delete(s.inflight, n)
 	if l.err == nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -245,5 +246,72 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := store.OpenDefault(context.Background(), filepath.Join(notDir, "cache"), geodata.FS); err == nil {
 		t.Error("a cache dir under a regular file was accepted")
+	}
+}
+
+// gatedBackend tells started when a Manifest of an earlier version than
+// newest begins, and holds that of version hold until gate is closed.
+type gatedBackend struct {
+	store.Backend
+	newest, hold int64
+	gate         chan struct{}
+	started      chan int64
+}
+
+func (g *gatedBackend) Manifest(ctx context.Context, n int64) (store.Version, []int64, error) {
+	if n < g.newest {
+		g.started <- n
+	}
+	if n == g.hold {
+		<-g.gate
+	}
+	return g.Backend.Manifest(ctx, n)
+}
+
+// Earlier versions load a bounded number at a time: while one load runs, a
+// request for another version waits only until its own deadline and is
+// then refused (not ErrNoVersion: the version exists), and is served once
+// the slot is free. A sweep through ?version=1, 2, 3 … cannot take every
+// core.
+func TestHistoryLoadsTakeTurns(t *testing.T) {
+	ctx := context.Background()
+	st, path := writable(t)
+	for i := range 2 {
+		if _, err := commit(st, ctx, storetest.MovePlace(t, st.Current().Layout, i, 0.0001, 0, "turns"), "turns+"+string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	g := &gatedBackend{Backend: openGPKG(t, path), newest: 3, hold: 1, gate: make(chan struct{}), started: make(chan int64, 4)}
+	s, err := store.New(ctx, g, store.Options{HistoryLoads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.At(ctx, 1)
+		first <- err
+	}()
+	if n := <-g.started; n != 1 {
+		t.Fatalf("loading version %d, want 1", n)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err = s.At(wctx, 2)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrNoVersion) {
+		t.Errorf("version 2 while version 1 loads: %v; want its deadline, not ErrNoVersion", err)
+	}
+	select {
+	case n := <-g.started:
+		t.Errorf("version %d started loading beside version 1", n)
+	default:
+	}
+	close(g.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if snap, err := s.At(ctx, 2); err != nil || snap.Version.N != 2 {
+		t.Errorf("version 2 once the slot is free: %v", err)
 	}
 }
