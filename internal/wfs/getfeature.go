@@ -51,9 +51,9 @@ func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, 
 	}
 	var b []byte
 	if asJSON {
-		b, err = featuresJSON(p.members, p.matched, req, p.next, p.stamp)
+		b, err = featuresJSON(p, req)
 	} else {
-		b, err = featuresGML(p.members, p.matched, req, p.next, p.stamp, base)
+		b, err = featuresGML(p, req, base)
 	}
 	if err != nil {
 		return "", nil, err
@@ -65,12 +65,12 @@ func (s *Server) getFeature(c echo.Context, snap *store.Snapshot, req *request, 
 }
 
 // page is what a GetFeature or GetPropertyValue request answers: the
-// features of this page, how many the query matched, the next page's
-// address ("" on the last) and the time stamp.
+// features of this page, how many the query matched, the next and previous
+// pages' addresses ("" on the last and the first) and the time stamp.
 type page struct {
-	members     []selected
-	matched     int
-	next, stamp string
+	members               []selected
+	matched               int
+	next, previous, stamp string
 }
 
 // selectPage runs the query of req (TYPENAMES or RESOURCEID, with BBOX or
@@ -106,6 +106,10 @@ func selectPage(snap *store.Snapshot, req *request, base string) (*page, error) 
 	if !req.hits && count > 0 && start+count < len(matched) {
 		p.next = base + links.WFS + "?" + withParams(req.kvp, map[string]string{"STARTINDEX": strconv.Itoa(start + count), "COUNT": strconv.Itoa(count)}).Encode()
 	}
+	// WFS 2.0 §7.7.4.4: a page after the first names the one before it.
+	if !req.hits && count > 0 && req.startIndex > 0 {
+		p.previous = base + links.WFS + "?" + withParams(req.kvp, map[string]string{"STARTINDEX": strconv.Itoa(max(0, min(req.startIndex, len(matched))-count)), "COUNT": strconv.Itoa(count)}).Encode()
+	}
 	return p, nil
 }
 
@@ -134,9 +138,7 @@ func getPropertyValue(snap *store.Snapshot, req *request, base string) (string, 
 	attrs := []string{"xmlns:wfs", NamespaceWFS, "xmlns:gml", NamespaceGML, "xmlns:xsi", NamespaceXSI, "xmlns:" + Prefix, Namespace,
 		"xsi:schemaLocation", NamespaceWFS + " " + SchemaWFS,
 		"timeStamp", p.stamp, "numberMatched", strconv.Itoa(p.matched), "numberReturned", strconv.Itoa(len(p.members))}
-	if p.next != "" {
-		attrs = append(attrs, "next", p.next)
-	}
+	attrs = append(attrs, pageLinks(p)...)
 	w.open("wfs:ValueCollection", attrs...)
 	for _, sel := range p.members {
 		w.open("wfs:member")
@@ -262,8 +264,20 @@ func gmlID(ly *layout.Layer, f *layout.Feature) string {
 	}, f.ID)
 }
 
+// pageLinks are the previous and next attributes of a page's collection.
+func pageLinks(p *page) []string {
+	var attrs []string
+	if p.previous != "" {
+		attrs = append(attrs, "previous", p.previous)
+	}
+	if p.next != "" {
+		attrs = append(attrs, "next", p.next)
+	}
+	return attrs
+}
+
 // featuresGML writes a wfs:FeatureCollection.
-func featuresGML(page []selected, matched int, req *request, next, stamp, base string) ([]byte, error) {
+func featuresGML(p *page, req *request, base string) ([]byte, error) {
 	w := newXW()
 	var names []string
 	for _, n := range req.typeName {
@@ -272,12 +286,10 @@ func featuresGML(page []selected, matched int, req *request, next, stamp, base s
 	describe := base + links.WFS + "?SERVICE=WFS&VERSION=2.0.0&REQUEST=DescribeFeatureType&TYPENAMES=" + url.QueryEscape(strings.Join(names, ","))
 	attrs := []string{"xmlns:wfs", NamespaceWFS, "xmlns:gml", NamespaceGML, "xmlns:xsi", NamespaceXSI, "xmlns:" + Prefix, Namespace,
 		"xsi:schemaLocation", NamespaceWFS + " " + SchemaWFS + " " + Namespace + " " + describe,
-		"timeStamp", stamp, "numberMatched", strconv.Itoa(matched), "numberReturned", strconv.Itoa(len(page))}
-	if next != "" {
-		attrs = append(attrs, "next", next)
-	}
+		"timeStamp", p.stamp, "numberMatched", strconv.Itoa(p.matched), "numberReturned", strconv.Itoa(len(p.members))}
+	attrs = append(attrs, pageLinks(p)...)
 	w.open("wfs:FeatureCollection", attrs...)
-	for _, sel := range page {
+	for _, sel := range p.members {
 		w.open("wfs:member")
 		if err := writeFeature(w, sel, req, false); err != nil {
 			return nil, err
@@ -496,21 +508,28 @@ func featureJSON(sel selected, req *request) (map[string]any, error) {
 }
 
 // featuresJSON is a GeoJSON FeatureCollection with WFS's counts.
-func featuresJSON(page []selected, matched int, req *request, next, stamp string) ([]byte, error) {
-	feats := make([]any, 0, len(page))
-	for _, sel := range page {
+func featuresJSON(p *page, req *request) ([]byte, error) {
+	feats := make([]any, 0, len(p.members))
+	for _, sel := range p.members {
 		f, err := featureJSON(sel, req)
 		if err != nil {
 			return nil, err
 		}
 		feats = append(feats, f)
 	}
-	fc := map[string]any{"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(page), "timeStamp": stamp, "features": feats}
+	fc := map[string]any{"type": "FeatureCollection", "numberMatched": p.matched, "numberReturned": len(p.members), "timeStamp": p.stamp, "features": feats}
 	if !req.srs.crs.IsWGS84() {
 		fc["crs"] = map[string]any{"type": "name", "properties": map[string]string{"name": req.srs.crs.Code}}
 	}
-	if next != "" {
-		fc["links"] = []links.Link{{Rel: links.RelNext, Href: next, Type: mediatype.GeoJSON}}
+	var ls []links.Link
+	if p.previous != "" {
+		ls = append(ls, links.Link{Rel: links.RelPrev, Href: p.previous, Type: mediatype.GeoJSON})
+	}
+	if p.next != "" {
+		ls = append(ls, links.Link{Rel: links.RelNext, Href: p.next, Type: mediatype.GeoJSON})
+	}
+	if ls != nil {
+		fc["links"] = ls
 	}
 	return json.Marshal(fc)
 }

@@ -409,23 +409,43 @@ func TestHitsAndPaging(t *testing.T) {
 		}
 	}
 	next := ts.URL + "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=hetang:places&COUNT=10"
-	seen := 0
-	for pages := 0; next != "" && pages < 10; pages++ {
-		_, _, body := get(t, next)
-		var fc struct {
-			Next    string `xml:"next,attr"`
-			Members []struct {
-				Inner string `xml:",innerxml"`
-			} `xml:"member"`
-		}
+	type collection struct {
+		Next     string `xml:"next,attr"`
+		Previous string `xml:"previous,attr"`
+		Members  []struct {
+			Inner string `xml:",innerxml"`
+		} `xml:"member"`
+	}
+	page := func(u string) collection {
+		t.Helper()
+		_, _, body := get(t, u)
+		var fc collection
 		if err := xml.Unmarshal([]byte(body), &fc); err != nil {
 			t.Fatal(err)
 		}
+		return fc
+	}
+	seen, last := 0, ""
+	for pages := 0; next != "" && pages < 10; pages++ {
+		fc := page(next)
+		if (pages == 0) != (fc.Previous == "") {
+			t.Errorf("page %d: previous %q (only the first page has none)", pages, fc.Previous)
+		}
 		seen += len(fc.Members)
-		next = fc.Next
+		last, next = next, fc.Next
 	}
 	if seen != len(places.Features) {
 		t.Errorf("paging saw %d features, want %d", seen, len(places.Features))
+	}
+	// Back from the last page by previous (WFS 2.0 §7.7.4.4) to the first.
+	back := 0
+	for pages, u := 0, last; u != "" && pages < 10; pages++ {
+		fc := page(u)
+		back += len(fc.Members)
+		u = fc.Previous
+	}
+	if back != len(places.Features) {
+		t.Errorf("paging back saw %d features, want %d", back, len(places.Features))
 	}
 }
 
