@@ -415,6 +415,7 @@ type xmlRequest struct {
 		TypeNames    string   `xml:"typeNames,attr"`
 		SRSName      string   `xml:"srsName,attr"`
 		PropertyName []string `xml:"PropertyName"`
+		SortBy       []struct{} `xml:"SortBy"`
 		Filter       *struct {
 			Inner []byte `xml:",innerxml"`
 		} `xml:"Filter"`
@@ -478,6 +479,10 @@ func parseXMLRequest(body []byte) (*request, error) {
 		set("TYPENAMES", qu.TypeNames)
 		set("SRSNAME", qu.SRSName)
 		set("PROPERTYNAME", strings.Join(qu.PropertyName, ","))
+		if len(qu.SortBy) > 0 {
+			// Refused as KVP SORTBY is, not served unsorted in silence.
+			q.Set("SORTBY", "fes:SortBy")
+		}
 		if qu.Filter != nil {
 			q.Set("FILTER", "<fes:Filter xmlns:fes=\""+NamespaceFES+"\" xmlns:gml=\""+NamespaceGML+"\">"+string(qu.Filter.Inner)+"</fes:Filter>")
 		}

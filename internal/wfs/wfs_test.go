@@ -337,6 +337,16 @@ func TestEncodings(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"numberMatched":1`) || !strings.Contains(string(b), "place-poxianling-forest-park") {
 		t.Errorf("XML POST: %d %.400s", resp.StatusCode, b)
 	}
+	// An XML fes:SortBy is refused as KVP SORTBY is, not ignored.
+	resp, err = http.Post(ts.URL+"/wfs", "text/xml", strings.NewReader(`<wfs:GetFeature service="WFS" version="2.0.0" xmlns:wfs="http://www.opengis.net/wfs/2.0" xmlns:fes="http://www.opengis.net/fes/2.0"><wfs:Query typeNames="hetang:places"><fes:SortBy><fes:SortProperty><fes:ValueReference>name_en</fes:ValueReference><fes:SortOrder>DESC</fes:SortOrder></fes:SortProperty></fes:SortBy></wfs:Query></wfs:GetFeature>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if code, loc := exceptionCode(string(b)); resp.StatusCode != 501 || code != CodeOptionNotSupported || loc != "sortBy" {
+		t.Errorf("XML POST with fes:SortBy: %d %.300s", resp.StatusCode, b)
+	}
 	resp, err = http.Post(ts.URL+"/wfs", "text/xml", strings.NewReader("<wfs:GetFeature"))
 	if err != nil {
 		t.Fatal(err)
