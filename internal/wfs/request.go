@@ -412,9 +412,9 @@ type xmlRequest struct {
 	ValueRef     string   `xml:"valueReference,attr"`
 	TypeNames    []string `xml:"TypeName"`
 	Query        []struct {
-		TypeNames    string   `xml:"typeNames,attr"`
-		SRSName      string   `xml:"srsName,attr"`
-		PropertyName []string `xml:"PropertyName"`
+		TypeNames    string     `xml:"typeNames,attr"`
+		SRSName      string     `xml:"srsName,attr"`
+		PropertyName []string   `xml:"PropertyName"`
 		SortBy       []struct{} `xml:"SortBy"`
 		Filter       *struct {
 			Inner []byte `xml:",innerxml"`
