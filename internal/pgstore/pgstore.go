@@ -337,6 +337,15 @@ func (b *Backend) Commit(ctx context.Context, base int64, v store.Version, refs 
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "hetang-write:"+b.schema); err != nil {
 		return v, nil, fmt.Errorf("pgstore: write lock: %w", err)
 	}
+	// A newer hetang may have migrated the schema since this one started:
+	// its tables may hold what this program cannot write correctly.
+	var schemaVersion int
+	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+b.q+".schema_migrations").Scan(&schemaVersion); err != nil {
+		return v, nil, fmt.Errorf("pgstore: %w", err)
+	}
+	if schemaVersion > SchemaVersion() {
+		return v, nil, fmt.Errorf("pgstore: schema %s was migrated to version %d by a newer hetang while this one (which knows %d) ran; nothing written: restart this replica with the newer program", b.schema, schemaVersion, SchemaVersion())
+	}
 	var head int64
 	if err := tx.QueryRow(ctx, "SELECT coalesce(max(n), 0) FROM "+b.q+".versions").Scan(&head); err != nil {
 		return v, nil, fmt.Errorf("pgstore: %w", err)

@@ -318,3 +318,32 @@ func TestDatabaseDown(t *testing.T) {
 		t.Error("ready with its schema dropped")
 	}
 }
+
+// A replica that started before a newer hetang migrated the schema writes
+// nothing into the newer tables: its commits are refused, saying why.
+func TestWriteAfterNewerMigration(t *testing.T) {
+	c := pgtest.Require(t)
+	ctx := context.Background()
+	b := newBackend(t, storetest.Layout(t))
+	s, err := store.New(ctx, b, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := c.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "INSERT INTO "+pgx.Identifier{b.Schema()}.Sanitize()+".schema_migrations (version, description) VALUES ($1, 'from the future')", pgstore.SchemaVersion()+1); err != nil {
+		t.Fatal(err)
+	}
+	v1 := s.Current()
+	moved := storetest.MovePlace(t, v1.Layout, 0, 0.001, 0, "after a newer migration")
+	_, err = s.Commit(ctx, v1, store.Change{Layers: []*layout.Layer{moved}, DataVersion: "future+1", Kind: store.KindImport, Author: "a"})
+	if err == nil || !strings.Contains(err.Error(), "newer hetang") {
+		t.Errorf("commit after a newer migration: %v; want a refusal naming the newer hetang", err)
+	}
+	if head, _ := b.Head(ctx); head != 1 {
+		t.Errorf("head %d, want 1: something was written", head)
+	}
+}
