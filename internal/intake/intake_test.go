@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/xuri/excelize/v2"
@@ -796,4 +797,44 @@ func pointGeoJSON(t *testing.T, name string, p orb.Point) (dir, path string) {
 		t.Fatal(err)
 	}
 	return dir, path
+}
+
+// TestXLSXCellsPastSample: the second pass over the rows stops after the
+// first shownSample rows; a date column past them is still written as
+// dates, and a percentage column keeps the second pass going.
+func TestXLSXCellsPastSample(t *testing.T) {
+	for _, withPct := range []bool{false, true} {
+		f := excelize.NewFile()
+		date, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+		pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10})
+		f.SetSheetRow("Sheet1", "A1", &[]any{"经度", "纬度", "登记日期", "比例"})
+		n := 3 * shownSample
+		for i := 0; i < n; i++ {
+			row := []any{113.17, 27.86, 45717 + i, 0.125}
+			cell, _ := excelize.CoordinatesToCellName(1, i+2)
+			f.SetSheetRow("Sheet1", cell, &row)
+			f.SetCellStyle("Sheet1", "C"+cell[1:], "C"+cell[1:], date)
+			if withPct {
+				f.SetCellStyle("Sheet1", "D"+cell[1:], "D"+cell[1:], pct)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		_, recs := open(t, buf.Bytes(), Options{Filename: "s.xlsx"})
+		if len(recs) != n {
+			t.Fatalf("%d records, want %d", len(recs), n)
+		}
+		last := recs[n-1].Row
+		wantPct := "0.125"
+		if withPct {
+			wantPct = "12.50%"
+		}
+		wantDate := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n-1).Format("2006-01-02")
+		if last[2] != wantDate || last[3] != wantPct {
+			t.Errorf("percent styled %v: last row %q, want date %s and %s", withPct, last, wantDate, wantPct)
+		}
+	}
 }

@@ -31,6 +31,12 @@ type xlsxReader struct {
 	shown    *excelize.Rows
 	date1904 bool
 	detected bool
+	// dateCols are the columns where a date was shown; needShown says a
+	// cell was shown as something else (12.50%), so the second pass goes
+	// on past the sample; sampled counts the data rows read both ways.
+	dateCols  map[int]bool
+	needShown bool
+	sampled   int
 }
 
 // maxXMLInMemory is the worksheet size above which excelize streams the
@@ -116,7 +122,7 @@ func openSheet(f *excelize.File, sheet string, opt Options, lim Limits) (x *xlsx
 	if err != nil {
 		return nil, false, inputErr("无法读取工作表 %s", "cannot read sheet %s: %s", Echo(sheet), Echo(err.Error()))
 	}
-	x = &xlsxReader{f: f, rows: rows, sheet: sheet}
+	x = &xlsxReader{f: f, rows: rows, sheet: sheet, dateCols: map[int]bool{}}
 	// A second pass over the same rows gives the cells as shown, for
 	// dates and other formatted values outside the coordinate columns.
 	if x.shown, err = f.Rows(sheet); err != nil {
@@ -195,32 +201,50 @@ func (x *xlsxReader) isCoordinate(i int) bool {
 // 03-01-25, 2025年3月1日, 2025.3.1, 12:30), not a decimal (12.50%).
 var dateShown = regexp.MustCompile(`[0-9][-/年月日:][0-9]|[0-9][年月日]|[0-9]\.[0-9]+\.[0-9]`)
 
-// shownCell is what a cell outside the coordinate columns holds, from its
+// shownCell is what cell i outside the coordinate columns holds, from its
 // stored value raw and its text as shown: the stored number when it shows
 // as a number (a number shown with two decimals keeps all its digits); a
 // date as ISO 8601 (Excel stores the day count since 1900 or 1904, and its
 // built-in short date shows month and day in the locale's order); other
 // formatted numbers (12%, ¥1,200.00) as shown; text as it is.
-func (x *xlsxReader) shownCell(raw, shown string) string {
+func (x *xlsxReader) shownCell(i int, raw, shown string) string {
 	if shown == "" || shown == raw || !decimal.Valid(raw) || decimal.Valid(shown) {
 		return raw
 	}
 	if dateShown.MatchString(shown) {
-		v, err := strconv.ParseFloat(raw, 64)
-		if err == nil && v >= 0 && v < maxExcelSerial {
-			if t, err := excelize.ExcelDateToTime(v, x.date1904); err == nil {
-				switch {
-				case v < 1:
-					return t.Format("15:04:05")
-				case t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0:
-					return t.Format("2006-01-02")
-				}
-				return t.Format("2006-01-02T15:04:05")
-			}
+		if d, ok := x.isoDate(raw); ok {
+			x.dateCols[i] = true
+			return d
 		}
 	}
+	x.needShown = true
 	return shown
 }
+
+// isoDate writes an Excel day count as an ISO 8601 date, date-time or time.
+func (x *xlsxReader) isoDate(raw string) (string, bool) {
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil || v < 0 || v >= maxExcelSerial {
+		return "", false
+	}
+	t, err := excelize.ExcelDateToTime(v, x.date1904)
+	if err != nil {
+		return "", false
+	}
+	switch {
+	case v < 1:
+		return t.Format("15:04:05"), true
+	case t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0:
+		return t.Format("2006-01-02"), true
+	}
+	return t.Format("2006-01-02T15:04:05"), true
+}
+
+// shownSample is how many data rows are read both ways before the second
+// pass stops unless a cell needed it for more than a date: formatting
+// every cell costs several times the reading, and the date columns are
+// known by then.
+const shownSample = 64
 
 // maxExcelSerial is the day count of 9999-12-31, Excel's last date.
 const maxExcelSerial = 2958466
@@ -247,8 +271,20 @@ func (x *xlsxReader) nextRow() ([]string, error) {
 	}
 	for i := range cells {
 		cells[i] = strings.TrimSpace(cells[i])
-		if i < len(shown) && !x.isCoordinate(i) {
-			cells[i] = x.shownCell(cells[i], strings.TrimSpace(shown[i]))
+		switch {
+		case x.isCoordinate(i):
+		case i < len(shown):
+			cells[i] = x.shownCell(i, cells[i], strings.TrimSpace(shown[i]))
+		case x.dateCols[i] && decimal.Valid(cells[i]):
+			if d, ok := x.isoDate(cells[i]); ok {
+				cells[i] = d
+			}
+		}
+	}
+	if x.shown != nil && x.detected {
+		if x.sampled++; x.sampled >= shownSample && !x.needShown {
+			_ = x.shown.Close()
+			x.shown = nil
 		}
 	}
 	return cleanCells(cells), nil
