@@ -106,6 +106,9 @@ func TestSearchWhatPeopleType(t *testing.T) {
 		{q: "N27.86 E113.17", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
 		{q: "27.86N 113.17E", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
 		{q: "北27.86 东113.17", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
+		// as Chinese documents write them
+		{q: "东经113°10′12″ 北纬27°51′36″", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
+		{q: "北纬27°51′36″，东经113°10′12″", wantFirst: "coordinate", wantMatch: MatchCoordinate, wantArea: "area-shuizhuhu"},
 		{q: "421200 3082500", wantFirst: "coordinate", wantMatch: MatchCoordinate},
 		{q: "3082500 421200", wantFirst: "coordinate", wantMatch: MatchCoordinate},
 		{q: "38421200,3082500", wantFirst: "coordinate", wantMatch: MatchCoordinate},
