@@ -18,7 +18,7 @@ func FuzzOpen(f *testing.F) {
 		"lon,lat\n113.2,27.9\n", "X坐标,Y坐标\n3082500,421200\n", "wkt\n\"POINT (1 2)\"\n", "a;b\n1;2\n",
 		"\xef\xbb\xbf经度\t纬度\n113\t27\n", "{\"lon\":1,\"lat\":2}\n",
 		`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4547"}},"features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[421200,3082500]}}]}`,
-		"PK\x03\x04", "SQLite format 3\x00",
+		"PK\x03\x04", "SQLite format 3\x00", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "<?xml version=\"1.0\"?><kml>", "\x00\x00\x27\x0a",
 	} {
 		f.Add([]byte(s), uint8(0))
 	}

@@ -238,6 +238,14 @@ func TestBadInput(t *testing.T) {
 		{"zip no shp", zipOf(t, map[string]string{"a.txt": "x"}), Options{}, "no .shp"},
 		{"gpkg garbage", append([]byte("SQLite format 3\x00"), make([]byte, 100)...), Options{}, "GeoPackage"},
 		{"bad geojson crs", []byte(`{"type":"FeatureCollection","crs":{"type":"link"},"features":[]}`), Options{}, "crs member"},
+		// files planners have that are not read: what to do instead, not
+		// "the header <?xml … has no coordinate columns"
+		{"old xls", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 600)...), Options{Filename: "地块.xls"}, "save it as .xlsx or CSV"},
+		{"old xls unnamed", append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 600)...), Options{}, "old Excel .xls"},
+		{"kml", []byte(`<?xml version="1.0" encoding="utf-8" ?><kml xmlns="http://www.opengis.net/kml/2.2"><Document/></kml>`), Options{}, "KML/KMZ is not read"},
+		{"kmz", zipOf(t, map[string]string{"doc.kml": "<kml/>"}), Options{Filename: "奥维.kmz"}, "KML/KMZ is not read"},
+		{"dxf", []byte("0\nSECTION\n2\nHEADER\n"), Options{Filename: "红线.dxf"}, "CAD drawings"},
+		{"lone shp", append([]byte("\x00\x00\x27\x0a"), make([]byte, 96)...), Options{Filename: "地块.shp"}, "zip it with its .dbf"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -138,6 +138,11 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 		}
 	}
 	head, _ := br.Peek(512)
+	if opt.Format == "" {
+		if err := refuseKnown(opt.Filename, head); err != nil {
+			return nil, err
+		}
+	}
 	if format == "" {
 		// application/json and text/plain say too little: sniff those.
 		mt, _, _ := mime.ParseMediaType(opt.ContentType)
@@ -239,6 +244,36 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 		return nil, err
 	}
 	return in, nil
+}
+
+// Magic numbers of files planners have that are not read.
+var (
+	oleMagic = []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") // old Office (.xls)
+	shpMagic = []byte("\x00\x00\x27\x0a")                 // a lone .shp
+)
+
+// refuseKnown refuses, with what to do instead, the files planners have
+// that are not read (old .xls, KML/KMZ, CAD drawings, a .shp without its
+// .dbf), by name or first bytes, before a text format reads their bytes as
+// a header of garbage.
+func refuseKnown(name string, head []byte) error {
+	ext := strings.ToLower(path.Ext(path.Base(strings.ReplaceAll(name, "\\", "/"))))
+	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case ext == ".xls" || bytes.HasPrefix(head, oleMagic):
+		return inputErr("这是旧版 Excel（.xls）文件，无法读取；请在 Excel 或 WPS 中另存为 .xlsx 或 CSV",
+			"this is an old Excel .xls file, which is not read; save it as .xlsx or CSV in Excel or WPS")
+	case ext == ".kml" || ext == ".kmz" || bytes.HasPrefix(t, []byte("<")) && bytes.Contains(head, []byte("<kml")):
+		return inputErr("KML/KMZ 无法读取；请导出为 GeoJSON、Shapefile（zip）或 CSV，例如 ogr2ogr -f GeoJSON 输出.geojson 输入.kml",
+			"KML/KMZ is not read; export it as GeoJSON, a zipped Shapefile or CSV (e.g. ogr2ogr -f GeoJSON out.geojson in.kml)")
+	case ext == ".dxf" || ext == ".dwg":
+		return inputErr("CAD 图（.dxf/.dwg）无法读取；请导出为 Shapefile（zip）、GeoJSON，或把界址点坐标做成 CSV/Excel",
+			"CAD drawings (.dxf/.dwg) are not read; export them as a zipped Shapefile or GeoJSON, or list the boundary points in a CSV or Excel table")
+	case bytes.HasPrefix(head, shpMagic):
+		return inputErr("单独的 .shp 无法读取：请把 .shp、.dbf、.shx、.prj（和 .cpg）压缩成一个 zip 上传",
+			"a .shp alone cannot be read: zip it with its .dbf, .shx, .prj (and .cpg) and upload the zip")
+	}
+	return nil
 }
 
 func zipHasWorkbook(b []byte) bool {
