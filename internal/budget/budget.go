@@ -418,7 +418,10 @@ func (r *Reservation) ReadAll(ctx context.Context, body io.Reader, size, perByte
 	}
 	var buf bytes.Buffer
 	if size > 0 {
-		buf.Grow(int(size) + 1)
+		// Room for the body comes as its bytes do: a client that declares
+		// 16 MiB and sends them slowly (or never) holds only what it sent,
+		// not a buffer of the declared size outside the budget.
+		buf.Grow(int(min(size, readStep)) + 1)
 	}
 	for {
 		n, err := io.CopyN(&buf, body, readStep)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -324,6 +326,27 @@ func TestReadAll(t *testing.T) {
 	r2, _ := b.Reserve(ctx, "this upload", 0)
 	if _, err := r2.ReadAll(ctx, never, 20*mib, 10); !errors.Is(err, ErrTooLarge) || never.n != 0 {
 		t.Errorf("200 MiB estimate in 80 MiB: %v after reading %d bytes", err, never.n)
+	}
+}
+
+// TestReadAllAllocatesAsBytesArrive: a body that declares 64 MiB (its
+// Content-Length) and sends 100 bytes costs its 100 bytes, not a 64 MiB
+// buffer made before any byte came: slow clients declaring large bodies
+// must not hold memory the budget does not count.
+func TestReadAllAllocatesAsBytesArrive(t *testing.T) {
+	b := newTest(t, 200*mib, time.Second)
+	ctx := context.Background()
+	r, _ := b.Reserve(ctx, "this body", 0)
+	defer r.Release()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	body, err := r.ReadAll(ctx, strings.NewReader(strings.Repeat("x", 100)), 64*mib, 1)
+	runtime.ReadMemStats(&after)
+	if err != nil || len(body) != 100 {
+		t.Fatalf("read %d bytes, %v", len(body), err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 4*mib {
+		t.Errorf("reading 100 bytes of a body declared as 64 MiB allocated %d bytes", got)
 	}
 }
 
