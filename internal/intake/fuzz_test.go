@@ -19,6 +19,7 @@ func FuzzOpen(f *testing.F) {
 		"\xef\xbb\xbf经度\t纬度\n113\t27\n", "{\"lon\":1,\"lat\":2}\n",
 		`{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4547"}},"features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[421200,3082500]}}]}`,
 		"PK\x03\x04", "SQLite format 3\x00", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "<?xml version=\"1.0\"?><kml>", "\x00\x00\x27\x0a",
+		"wkt\n\"PolygonZ ((1 2 3,4 5 6,7 8 9,1 2 3))\"\n", "wkt\n\"MULTIPOLYGON ZM (((1 2 3 4,5 6 7 8,9 1 2 3,1 2 3 4)))\"\n",
 	} {
 		f.Add([]byte(s), uint8(0))
 	}

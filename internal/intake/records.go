@@ -261,9 +261,31 @@ func ParseWKT(s string) (orb.Geometry, *RowError) {
 	}
 	g, err := wkt.Unmarshal(strings.TrimSpace(s))
 	if err != nil {
-		return nil, rowErr("WKT %q 无效", "wkt %q is not valid WKT: %s", Truncate(s), Echo(err.Error()))
+		if flat, ok := flatWKT(s); ok {
+			g, err = wkt.Unmarshal(flat)
+		}
+	}
+	if err != nil {
+		return nil, rowErr("WKT %q 无效：%s", "wkt %q is not valid WKT: %s", Truncate(s), Echo(err.Error()))
 	}
 	return AcceptGeometry(g)
+}
+
+// wktDims is a WKT dimension tag ("POLYGON Z", "PolygonZ", "POINT ZM",
+// "LINESTRING M") and wktXYZ a position of three or four numbers.
+var (
+	wktDims = regexp.MustCompile(`(?i)(POINT|LINESTRING|POLYGON|GEOMETRYCOLLECTION)\s*(ZM|Z|M)\b`)
+	wktXYZ  = regexp.MustCompile(`([^\s,()]+)\s+([^\s,()]+)(?:\s+[^\s,()]+){1,2}(\s*[,)])`)
+)
+
+// flatWKT drops the dimension tags and the third and fourth numbers of
+// every position of a 3D or measured WKT (as QGIS, PostGIS and GDAL write
+// it), as the GeoJSON reader drops a position's altitude: locating is in
+// two dimensions. ok is false when there was nothing to drop.
+func flatWKT(s string) (string, bool) {
+	flat := wktDims.ReplaceAllString(strings.TrimSpace(s), "$1")
+	flat = wktXYZ.ReplaceAllString(flat, "$1 $2$3")
+	return flat, flat != strings.TrimSpace(s)
 }
 
 // AcceptGeometry keeps the geometry types that can be located.
@@ -313,7 +335,7 @@ func (r *ndjsonReader) next() (*Record, error) {
 			if r.n == 1 {
 				return nil, &InputError{Record: 1, ZH: "NDJSON 格式错误（每行须为一个 JSON 对象）", EN: "malformed NDJSON (one JSON object per line): " + Echo(err.Error())}
 			}
-			rec.Err = rowErr("NDJSON 行格式错误", "malformed NDJSON line: %s", Echo(err.Error()))
+			rec.Err = rowErr("NDJSON 行格式错误：%s", "malformed NDJSON line: %s", Echo(err.Error()))
 			return rec, nil
 		}
 		if t, _ := jsonString(props["type"]); t == "Feature" {
@@ -443,7 +465,9 @@ func GeometryFromJSON(b []byte) (orb.Geometry, *RowError) {
 		msg := Echo(jsontext.Describe(err).Error())
 		return nil, rowErr(`GeoJSON %s 的 "coordinates" 格式错误：%s`, `malformed GeoJSON %s: "coordinates": %s`, probe.Type, msg)
 	}
-	return g.Coordinates, nil
+	// A GeometryCollection's parts are in Geometries, not Coordinates:
+	// Geometry() gives either, so the collection is refused by name.
+	return g.Geometry(), nil
 }
 
 // --- GeoJSON FeatureCollection, streamed feature by feature ---
