@@ -264,6 +264,7 @@ func TestGeodesicAreaAgreesWithPROJ(t *testing.T) {
 		{"circle 2000 km clockwise", circle(-60, -30, 18, 720, true), 0},
 		{"random self-intersecting", random(113.2, 27.85, 0.3, 50), 0},
 		{"random far", random(-100, 40, 20, 30), 0},
+		{"triangle on one parallel", ring([2]float64{113.0, 27.87}, [2]float64{113.4, 27.87}, [2]float64{113.2, 27.87}), 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

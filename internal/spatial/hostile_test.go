@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"hetang/internal/spatial/internal/projgeod"
 )
 
 // star is the self-intersecting star polygon {n/k}, k = (n-1)/2, of the
@@ -77,6 +79,13 @@ func hostileParcels() []struct {
 		{"random self-intersecting, 200 vertices", orb.Polygon{random}, "complex"},
 		{"random self-intersecting, 12 vertices", orb.Polygon{append(append(orb.Ring{}, random[:12]...), random[0])}, "ok"},
 		{"zero area", orb.Polygon{{{113.2, 27.87}, {113.3, 27.87}, {113.2, 27.87}}}, "notareal"},
+		{"collinear along a meridian", orb.Polygon{{{113.2, 27.8}, {113.2, 27.9}, {113.2, 28.0}, {113.2, 27.8}}}, "notareal"},
+		// Collinear in lon/lat but not on the ellipsoid: a ring on one
+		// parallel around a pole is a polar cap (unsupported, not "no area"),
+		// and a triangle on one parallel has the area between its geodesics.
+		{"ring around the north pole on one parallel", orb.Polygon{{{0, 80}, {120, 80}, {-120, 80}, {0, 80}}}, "unsupported"},
+		{"ring around the pole through the district's parallel", orb.Polygon{{{113, 27}, {-157, 27}, {-67, 27}, {23, 27}, {113, 27}}}, "unsupported"},
+		{"triangle on the district's parallel", orb.Polygon{{{113.0, 27.87}, {113.4, 27.87}, {113.2, 27.87}, {113.0, 27.87}}}, "ok"},
 	}
 }
 
@@ -115,9 +124,48 @@ func TestHostileParcels(t *testing.T) {
 			if hit != nil && strings.HasPrefix(c.name, "hemisphere") && math.Abs(hit.SquareMeters-EarthArea/2) > 1e-3*EarthArea/2 {
 				t.Errorf("hemisphere area %.6e m², want %.6e", hit.SquareMeters, EarthArea/2)
 			}
+			// A ring collinear in lon/lat keeps the area between its
+			// geodesic edges, as PROJ's geod_polygonarea has it.
+			if p, ok := c.g.(orb.Polygon); ok && hit != nil && strings.HasPrefix(c.name, "triangle on") {
+				var lons, lats []float64
+				for _, v := range p[0][:len(p[0])-1] {
+					lons, lats = append(lons, v[0]), append(lats, v[1])
+				}
+				ref, _ := projgeod.PolygonArea(lons, lats)
+				if ref = math.Abs(ref); ref < 1e5 || math.Abs(hit.SquareMeters-ref) > 1e-3*ref {
+					t.Errorf("area %.6e m², PROJ geod_polygonarea %.6e m²", hit.SquareMeters, ref)
+				}
+			}
 			if el > 2*time.Second {
 				t.Errorf("took %v (limit 2 s)", el)
 			}
 		})
+	}
+}
+
+// TestOutlineLimitNamesTheSetting: a parcel whose densified outline runs
+// over HETANG_PARCEL_MAX_WORK_VERTICES in its second ring is refused with
+// the limit as configured (not the internal allowance left for that ring).
+func TestOutlineLimitNamesTheSetting(t *testing.T) {
+	ix := mustIndex(t)
+	// Near the district: two 0.5° squares, about 900 pieces of 250 m each.
+	near := orb.MultiPolygon{square(112.9, 27.6, 0.5), square(113.0, 27.7, 0.5)}
+	// Far away (nothing left once clipped, but the whole outline is cut
+	// too): 100 squares of 0.4°, about 700 pieces each, over the 1,000 +
+	// the slack allowed for the whole outline.
+	far := orb.MultiPolygon{}
+	for i := range 100 {
+		far = append(far, square(10+float64(i%10)*0.5, 50+float64(i/10)*0.5, 0.4))
+	}
+	lim := ParcelLimits{MaxWorkVertices: 1000}
+	var le *LimitError
+	for _, c := range []orb.MultiPolygon{near, far} {
+		_, err := ix.PrepareParcel(context.Background(), c, lim)
+		if !errors.As(err, &le) {
+			t.Fatalf("%d parts: err %v, want a LimitError", len(c), err)
+		}
+		if d := le.Detail("parcel"); le.Limit != 1000 || !strings.Contains(d, "the limit is 1000 (HETANG_PARCEL_MAX_WORK_VERTICES)") {
+			t.Errorf("%d parts: %s", len(c), d)
+		}
 	}
 }

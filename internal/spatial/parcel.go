@@ -61,6 +61,9 @@ type LimitError struct {
 	Setting string
 	// TooComplex marks the self-crossing limit.
 	TooComplex bool
+	// Partial: counting stopped once over the limit, so Got is only what
+	// was counted by then; the message says "more than Limit".
+	Partial bool
 	// Hint says what to do.
 	Hint string
 }
@@ -71,7 +74,7 @@ func (e *LimitError) Error() string { return "spatial: " + e.Detail("parcel") }
 // noun ("parcel", "geometry").
 func (e *LimitError) Detail(noun string) string {
 	got := fmt.Sprint(e.Got)
-	if e.TooComplex {
+	if e.TooComplex || e.Partial {
 		got = "more than " + fmt.Sprint(e.Limit)
 	}
 	return fmt.Sprintf("the %s has %s %s; the limit is %d (%s): %s", noun, got, e.What, e.Limit, e.Setting, e.Hint)
@@ -220,6 +223,15 @@ func (ix *Index) shapeParcel(ctx context.Context, mp orb.MultiPolygon, lim Parce
 			}
 			part = append(part, u)
 			d, err := densifyRing(ctx, u, c, near, &steps, lim.MaxWorkVertices+outlineSlack-sh.outlineN)
+			if le := (*LimitError)(nil); errors.As(err, &le) {
+				// densifyRing counts one ring against what is left of the
+				// whole outline's allowance: say it of the parcel, with the
+				// limit as configured.
+				le.Got, le.Limit, le.Partial = sh.outlineN+le.Got, lim.MaxWorkVertices, true
+				le.What = "vertices in its whole outline once its edges are cut into geodesic pieces (of 250 m near the district, longer far away)"
+				le.Hint = "the outline is too long; send only the part within about 100 km of the district, or split the parcel"
+				return nil, le
+			}
 			if err != nil {
 				return nil, err
 			}

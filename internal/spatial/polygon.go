@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -295,7 +296,7 @@ func (ix *Index) newOverlay(ctx context.Context, pc *pace, w *worker, sh *parcel
 		g = w.geos.NewCollection(geos.TypeIDMultiPolygon, polys)
 	}
 	if !g.IsValid() {
-		reason := g.IsValidReason()
+		reason := lonLatReason(g.IsValidReason(), w.fromGK)
 		if err := checkCrossings(ctx, sh.clipped, lim); err != nil {
 			return nil, err
 		}
@@ -343,13 +344,42 @@ func (ov *overlay) parcelArea(ctx context.Context, sh *parcelShape, lim ParcelLi
 		return 0, err
 	}
 	if !ov.repaired {
-		ov.notes = append(ov.notes, "invalid polygon ("+whole.IsValidReason()+"), repaired with GEOS MakeValid (structure method: the union of what the rings enclose)")
+		ov.notes = append(ov.notes, "invalid polygon ("+lonLatReason(whole.IsValidReason(), nil)+"), repaired with GEOS MakeValid (structure method: the union of what the rings enclose)")
 	}
 	fixed, err := geosorb.FromGEOS(whole.MakeValidWithParams(geos.MakeValidStructure, geos.MakeValidDiscardCollapsed))
 	if err != nil {
 		return 0, fmt.Errorf("spatial: repaired parcel: %w", err)
 	}
 	return GeodesicArea(geosorb.Polygonal(fixed)), nil
+}
+
+// lonLatReason writes the place GEOS names in a validity reason
+// ("Self-intersection[421200.57 3082109.27]") as the lon/lat the parcel
+// was given in: toLonLat converts the point when the geometry checked was
+// in EPSG:4547 (nil: it was lon/lat already).
+func lonLatReason(reason string, toLonLat func([][]float64) ([]orb.Point, error)) string {
+	i := strings.LastIndexByte(reason, '[')
+	if i < 0 || !strings.HasSuffix(reason, "]") {
+		return reason
+	}
+	f := strings.Fields(reason[i+1 : len(reason)-1])
+	if len(f) != 2 {
+		return reason
+	}
+	x, errX := strconv.ParseFloat(f[0], 64)
+	y, errY := strconv.ParseFloat(f[1], 64)
+	if errX != nil || errY != nil {
+		return reason
+	}
+	p := orb.Point{x, y}
+	if toLonLat != nil {
+		ll, err := toLonLat([][]float64{{x, y}})
+		if err != nil || len(ll) != 1 {
+			return reason
+		}
+		p = ll[0]
+	}
+	return fmt.Sprintf("%s at lon %.7f, lat %.7f", strings.TrimSpace(reason[:i]), p[0], p[1])
 }
 
 // geodesicAreaGK is the geodesic area of a polygonal EPSG:4547 geometry:
@@ -682,7 +712,10 @@ func polygonalInput(g orb.Geometry) (orb.MultiPolygon, []string, error) {
 			for _, v := range r {
 				distinct[v] = true
 			}
-			if len(distinct) < 3 || collinear(r) {
+			// Collinear in lon/lat is not flat on the ellipsoid: edges are
+			// geodesics, so a ring whose vertices share a parallel encloses
+			// area (or goes around a pole, which unwrapRing reports).
+			if len(distinct) < 3 || collinear(r) && ringArea(r) < minRingArea {
 				if ri == 0 {
 					np = nil
 					break
@@ -713,6 +746,11 @@ func polygonalInput(g orb.Geometry) (orb.MultiPolygon, []string, error) {
 	}
 	return out, notes, nil
 }
+
+// minRingArea (m²) is the geodesic area below which a ring whose vertices
+// are collinear in lon/lat is taken as degenerate: well above the rounding
+// of Karney's area for rings along a meridian or the equator.
+const minRingArea = 1.0
 
 // shoelace is the planar signed area of a closed ring in its own units.
 func shoelace(r orb.Ring) float64 {

@@ -143,6 +143,11 @@ func TestLocatePolygonRepairsAndRejects(t *testing.T) {
 	if !hit.Repaired || !strings.Contains(hit.RepairNote, "MakeValid") {
 		t.Errorf("bow-tie: repaired %v note %q", hit.Repaired, hit.RepairNote)
 	}
+	// The place GEOS names is where the edges cross, in the lon/lat given
+	// (not the EPSG:4547 metres the overlay works in).
+	if !strings.Contains(hit.RepairNote, "Self-intersection at lon 113.21000") || !strings.Contains(hit.RepairNote, "lat 27.900") {
+		t.Errorf("bow-tie: note %q does not name the crossing in lon/lat", hit.RepairNote)
+	}
 	unclosed := orb.Polygon{{{113.2, 27.89}, {113.22, 27.89}, {113.22, 27.91}, {113.2, 27.91}}}
 	hit, err = ix.LocatePolygon(ctx, unclosed, 3)
 	if err != nil || !hit.Repaired || !strings.Contains(hit.RepairNote, "unclosed") {
@@ -157,8 +162,12 @@ func TestLocatePolygonRepairsAndRejects(t *testing.T) {
 		"point":     orb.Point{113.2, 27.9},
 		"line":      orb.LineString{{113.2, 27.9}, {113.3, 27.9}},
 		"collapsed": orb.Polygon{{{113.2, 27.9}, {113.3, 27.9}, {113.2, 27.9}}},
-		"flat":      orb.Polygon{{{113.2, 27.9}, {113.3, 27.9}, {113.4, 27.9}, {113.2, 27.9}}},
-		"empty":     orb.MultiPolygon{},
+		// Along a meridian and along the equator (geodesics); three points
+		// on another parallel enclose the area between their geodesic edges
+		// (see "triangle on the district's parallel" in hostileParcels).
+		"flat":       orb.Polygon{{{113.2, 27.8}, {113.2, 27.9}, {113.2, 28.0}, {113.2, 27.8}}},
+		"equatorial": orb.Polygon{{{113.2, 0}, {113.3, 0}, {113.4, 0}, {113.2, 0}}},
+		"empty":      orb.MultiPolygon{},
 	} {
 		if _, err := ix.LocatePolygon(ctx, g, 3); !errors.Is(err, ErrNotAreal) {
 			t.Errorf("%s: err %v, want ErrNotAreal", name, err)
