@@ -9,6 +9,10 @@
 //
 // Light requests — estimates up to LightBytes, such as a small parcel —
 // never wait: they are counted against a reserve the heavy ones cannot use.
+// The bytes of request bodies still arriving are bounded by the reserve:
+// once light requests hold all of it, a body beyond its first 16 KiB is
+// admitted as heavy (so many slow uploads, each light, cannot take the
+// process past its budget), while small parcels still never wait.
 // Requests whose memory does not depend on their input (points, layers,
 // tiles, downloads of the stored data, OGC API and WFS filters, whose
 // geometry is capped at 64 KiB) are part of the fixed Base.
@@ -213,7 +217,7 @@ func (b *Budget) Reserve(ctx context.Context, what string, n int64) (*Reservatio
 // total is admitted as heavy, waiting as Reserve does. On error the
 // reservation keeps what it held before.
 func (r *Reservation) Grow(ctx context.Context, n int64) error {
-	_, err := r.grow(ctx, n, true)
+	_, err := r.grow(ctx, n, true, false)
 	return err
 }
 
@@ -221,25 +225,27 @@ func (r *Reservation) Grow(ctx context.Context, n int64) error {
 // would have to wait for room (err is then nil).
 func (b *Budget) TryReserve(what string, n int64) (r *Reservation, ok bool, err error) {
 	r = &Reservation{b: b, what: what}
-	if ok, err = r.grow(context.Background(), n, false); !ok || err != nil {
+	if ok, err = r.grow(context.Background(), n, false, false); !ok || err != nil {
 		return nil, false, err
 	}
 	return r, true, nil
 }
 
-// grow is Grow; without wait it reports false instead of waiting.
-func (r *Reservation) grow(ctx context.Context, n int64, wait bool) (bool, error) {
+// grow is Grow; without wait it reports false instead of waiting. body
+// marks bytes of a body as they arrive, light only while the light reserve
+// has room for them (or within the first freeBodyBytes).
+func (r *Reservation) grow(ctx context.Context, n int64, wait, body bool) (bool, error) {
 	if r == nil || r.b == nil || n <= 0 {
 		return true, nil
 	}
 	b := r.b
 	total := r.held + n
-	if !r.heavy && total <= b.cfg.LightBytes {
+	if !r.heavy && total <= b.cfg.LightBytes && b.addLight(n, total, body) {
 		if r.held == 0 {
 			b.lightN.Add(1)
 		}
 		r.held = total
-		b.notePeak(b.light.Add(n) + b.heavy.Load())
+		b.notePeak(b.light.Load() + b.heavy.Load())
 		return true, nil
 	}
 	need := n
@@ -265,6 +271,29 @@ func (r *Reservation) grow(ctx context.Context, n int64, wait bool) (bool, error
 	r.held = total
 	b.notePeak(b.heavy.Add(need) + b.light.Load())
 	return true, nil
+}
+
+// freeBodyBytes is how much of a body arriving is light whatever the light
+// side holds (a parcel of some hundreds of vertices).
+const freeBodyBytes = 16 << 10
+
+// addLight adds n bytes (making a light reservation's total) to the light
+// side: always, except for body bytes beyond the first freeBodyBytes,
+// which must fit in LightReserve; false leaves the light side as it was.
+func (b *Budget) addLight(n, total int64, body bool) bool {
+	if !body || total <= freeBodyBytes {
+		b.light.Add(n)
+		return true
+	}
+	for {
+		cur := b.light.Load()
+		if cur+n > b.cfg.LightReserve {
+			return false
+		}
+		if b.light.CompareAndSwap(cur, cur+n) {
+			return true
+		}
+	}
 }
 
 // tooLarge is the 413 of a request whose estimate could never fit.
@@ -402,12 +431,13 @@ func Parse(s string) (int64, error) {
 }
 
 // readStep is how much of a body ReadAll reads between growing its
-// reservation.
-const readStep = 1 << 20
+// reservation: small, so that a slow body is counted as it arrives (a
+// client sending 1 MiB slowly holds 1 MiB of the budget, not nothing).
+const readStep = 64 << 10
 
 // ReadAll reads body to its end, reserving perByte bytes for every byte of
-// it (the body and what decoding it will take): the body's bytes as they
-// arrive, so that a slow client holds only what it has sent, and the rest
+// it (the body and what decoding it will take): the room its buffer makes
+// for the body's bytes as they arrive, so that a slow client holds only what it has sent, and the rest
 // once it is complete. A body whose size is known (size ≥ 0, a
 // Content-Length) and whose estimate could never fit is refused (413)
 // before anything is read.
@@ -423,19 +453,34 @@ func (r *Reservation) ReadAll(ctx context.Context, body io.Reader, size, perByte
 		// not a buffer of the declared size outside the budget.
 		buf.Grow(int(min(size, readStep)) + 1)
 	}
+	// What the buffer has made room for is counted (not only the bytes in
+	// it: growing doubles it), as soon as it is made.
+	counted := int64(0)
 	for {
-		n, err := io.CopyN(&buf, body, readStep)
-		if gerr := r.Grow(ctx, n); gerr != nil {
-			return nil, gerr
+		_, err := io.CopyN(&buf, body, readStep)
+		if grown := int64(buf.Cap()) - counted; grown > 0 {
+			if _, gerr := r.grow(ctx, grown, true, true); gerr != nil {
+				return nil, gerr
+			}
+			counted += grown
 		}
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			// The client stopped before its Content-Length: gone (499)
+			// or a short body (400), not a fault of the server.
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, fmt.Errorf("budget: reading the body: %w", cerr)
+			}
+			return nil, &apierr.Error{Kind: apierr.KindInvalid, Err: err, Detail: fmt.Sprintf(
+				"the request body ended after %d bytes, before the length its Content-Length header declares; send the whole body", buf.Len())}
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	if err := r.Grow(ctx, int64(buf.Len())*(perByte-1)); err != nil {
+	if err := r.Grow(ctx, int64(buf.Len())*perByte-counted); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
