@@ -399,7 +399,9 @@ func flatGeometry(m map[string]json.RawMessage) (orb.Geometry, *RowError) {
 	}
 	if spec.Kind == GeometryWKT {
 		if _, ok := jsonString(m[keys[spec.WKTIndex]]); !ok {
-			return nil, rowErr("wkt 须为字符串", "wkt must be a string")
+			k := Truncate(keys[spec.WKTIndex])
+			return nil, rowErr(`成员 %q 须为 WKT 文本（字符串）；GeoJSON 几何请放在要素中发送：{"type":"Feature","geometry":…}`,
+				`member %q must be WKT text (a string); send a GeoJSON geometry as a Feature: {"type":"Feature","geometry":…}`, k)
 		}
 		return ParseWKT(val(spec.WKTIndex))
 	}

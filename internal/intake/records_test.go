@@ -33,6 +33,7 @@ func TestRecordErrorsAndFlattening(t *testing.T) {
 		{"five numbers", "id,wkt\n1,\"POLYGON((1 2 3 4 5,1 2))\"\n", Options{}, nil, "is not valid WKT: "},
 		{"trailing garbage", "id,wkt\n1,\"POLYGON((" + square + ")) x\"\n", Options{}, nil, "is not valid WKT: "},
 		{"malformed NDJSON line", "{\"lon\":113.2,\"lat\":27.9}\n{\"lon\":\n", Options{Format: FormatNDJSON}, nil, "malformed NDJSON line: "},
+		{"GeoJSON geometry in a flat NDJSON object", "{\"id\":1,\"geometry\":{\"type\":\"Point\",\"coordinates\":[113.2,27.9]}}\n", Options{Format: FormatNDJSON}, nil, `member "geometry" must be WKT text (a string); send a GeoJSON geometry as a Feature`},
 		{"GeometryCollection feature", "{\"lon\":113.2,\"lat\":27.9}\n" + `{"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Polygon","coordinates":[[[113.2,27.89],[113.22,27.89],[113.22,27.91],[113.2,27.89]]]}]}}` + "\n",
 			Options{Format: FormatNDJSON}, nil, "a GeometryCollection cannot be located"},
 	}
