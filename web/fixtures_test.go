@@ -59,6 +59,13 @@ type uploadFixture struct {
 	// (the second holds the first two records only).
 	Layer  string   `json:"layer,omitempty"`
 	Layers []string `json:"layers,omitempty"`
+	// X and Y are the coordinate columns of a table with two candidate
+	// sets (the first, previewed); OtherX is the other set's first column
+	// and OtherCRS the system its numbers are detected as.
+	X        string `json:"x,omitempty"`
+	Y        string `json:"y,omitempty"`
+	OtherX   string `json:"other_x,omitempty"`
+	OtherCRS string `json:"other_crs,omitempty"`
 }
 
 type uploadFixtures struct {
@@ -167,6 +174,19 @@ func writeUploadFixtures(t *testing.T, base, dir string) string {
 	iconvGBK(t, path("gk-utf8.csv"), path("东北坐标-gbk.csv"))
 	fx.Files = append(fx.Files, &uploadFixture{ID: "csv-gbk-gk", Path: path("东北坐标-gbk.csv"), Format: "csv", Encoding: "GB18030",
 		CRS: "EPSG:4547", Source: "detected", Points: pts, BadRows: []int{}})
+
+	// GBK CSV with both 经度/纬度 (WGS84) and the surveyors' X坐标/Y坐标
+	// (EPSG:4547 northing and easting): the check previews the first set
+	// and offers the other; the batch names the set read.
+	var both strings.Builder
+	both.WriteString("点号,名称,经度,纬度,X坐标,Y坐标\r\n")
+	for i, p := range pts {
+		fmt.Fprintf(&both, "J%d,%s,%.7f,%.7f,%.3f,%.3f\r\n", i+1, p.Name, p.WGS84[0], p.WGS84[1], p.GK[1], p.GK[0])
+	}
+	writeFile(t, path("both-utf8.csv"), []byte(both.String()))
+	iconvGBK(t, path("both-utf8.csv"), path("两组坐标-gbk.csv"))
+	fx.Files = append(fx.Files, &uploadFixture{ID: "csv-gbk-two-sets", Path: path("两组坐标-gbk.csv"), Format: "csv", Encoding: "GB18030",
+		CRS: "CRS84", Source: "detected", Points: pts, BadRows: []int{}, X: "经度", Y: "纬度", OtherX: "X坐标", OtherCRS: "EPSG:4547"})
 
 	// Excel: surveyors' X坐标 (northing) and Y坐标 (easting), written by GDAL's
 	// XLSX driver as numbers.

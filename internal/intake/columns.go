@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -179,7 +180,16 @@ func detectColumns(header []string, x, y, wkt string) (GeometrySpec, error) {
 			desc = append(desc, "wkt ("+names(byRole[roleWKT])+")")
 		}
 		d := Echo(strings.Join(desc, "; "))
-		return spec, inputErr("有两组可用的坐标列：%s；请用 x=&y= 或 wkt= 指定用哪一组", "two candidate coordinate column sets: %s; choose one with x=&y= or wkt=", d)
+		ie := inputErr("有两组可用的坐标列：%s；请用 x=&y= 或 wkt= 指定用哪一组", "two candidate coordinate column sets: %s; choose one with x=&y= or wkt=", d)
+		for _, s := range complete {
+			xi, yi := byRole[s.a][0], byRole[s.b][0]
+			ie.choices = append(ie.choices, GeometrySpec{Kind: GeometryXY, X: header[xi], Y: header[yi], XIndex: xi, YIndex: yi, WKTIndex: -1})
+		}
+		if len(byRole[roleWKT]) == 1 {
+			wi := byRole[roleWKT][0]
+			ie.choices = append(ie.choices, GeometrySpec{Kind: GeometryWKT, Column: header[wi], XIndex: -1, YIndex: -1, WKTIndex: wi})
+		}
+		return spec, ie
 	}
 	switch {
 	case len(complete) == 1:
@@ -299,4 +309,25 @@ func uniqueNames(cols []string) []string {
 		out[i] = name
 	}
 	return out
+}
+
+// detectTable finds a table's geometry columns as detectColumns does; with
+// opt.FirstColumns, two candidate sets are not an error: the first (lon/lat,
+// then x/y, then wkt) is read and all are returned, with a warning.
+func detectTable(header []string, opt Options) (spec GeometrySpec, choices []GeometrySpec, warn string, err error) {
+	spec, err = detectColumns(header, opt.X, opt.Y, opt.WKT)
+	if !opt.FirstColumns {
+		return spec, nil, "", err
+	}
+	// The candidates, also when the caller chose among them, so that the
+	// choice can be changed again.
+	_, auto := detectColumns(header, "", "", "")
+	var ie *InputError
+	if !errors.As(auto, &ie) || len(ie.choices) < 2 {
+		return spec, nil, "", err
+	}
+	if err != nil {
+		return ie.choices[0], ie.choices, ie.EN + " (the first is previewed)", nil
+	}
+	return spec, ie.choices, "", nil
 }

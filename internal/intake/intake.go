@@ -74,6 +74,9 @@ type InputError struct {
 	Record int
 	ZH, EN string
 	Err    error // the cause, if any (an *http.MaxBytesError, a context error …)
+	// choices are the candidate geometry column sets of an ambiguous
+	// header (see Options.FirstColumns).
+	choices []GeometrySpec
 }
 
 func (e *InputError) Error() string {

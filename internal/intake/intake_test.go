@@ -846,3 +846,32 @@ func TestXLSXCellsPastSample(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstColumns: for the inspector, a header with two candidate sets is
+// read with the first and lists both, also once one is chosen; without
+// FirstColumns it stays a 400.
+func TestFirstColumns(t *testing.T) {
+	body := []byte("lon,lat,X坐标,Y坐标\n113.21,27.9,3087610.802,422221.112\n")
+	if _, err := Open(context.Background(), bytes.NewReader(body), Options{}); err == nil {
+		t.Fatal("two candidate sets read without FirstColumns")
+	}
+	for _, tc := range []struct {
+		opt     Options
+		x, crs  string
+		warning bool
+	}{
+		{Options{FirstColumns: true}, "lon", "CRS84", true},
+		{Options{FirstColumns: true, X: "X坐标", Y: "Y坐标"}, "X坐标", "EPSG:4547", false},
+	} {
+		in, recs := open(t, body, tc.opt)
+		if in.Geometry.X != tc.x || in.CRS.Code != tc.crs || len(in.GeometryChoices) != 2 || in.GeometryChoices[1].Y != "Y坐标" || len(recs) != 1 || recs[0].Err != nil {
+			t.Errorf("%+v: geometry %+v crs %s choices %+v", tc.opt, in.Geometry, in.CRS.Code, in.GeometryChoices)
+		}
+		if got := len(in.Warnings) == 1 && strings.Contains(in.Warnings[0], "first is previewed"); got != tc.warning {
+			t.Errorf("%+v: warnings %q", tc.opt, in.Warnings)
+		}
+		if p := recs[0].WGS84.(orb.Point); abs(p[0]-113.21) > 1e-6 || abs(p[1]-27.9) > 1e-6 {
+			t.Errorf("%+v: point %v", tc.opt, p)
+		}
+	}
+}

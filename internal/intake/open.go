@@ -39,7 +39,12 @@ type Options struct {
 	// FirstLayer reads the first of several GeoPackage tables when Layer
 	// is empty (see FeatureOptions.FirstLayer).
 	FirstLayer bool
-	Limits     Limits
+	// FirstColumns reads a table whose header has two candidate coordinate
+	// column sets (lon/lat and X/Y …) with the first, listing them in
+	// Input.GeometryChoices, instead of refusing it: for the inspector,
+	// which lets a person choose; a batch must name the columns.
+	FirstColumns bool
+	Limits       Limits
 }
 
 // ParseFormat reads a format name or alias (geojson, json, csv, tsv, txt,
@@ -117,6 +122,10 @@ type Input struct {
 	// Layers and Layer the same for a GeoPackage's feature tables.
 	Sheets, Layers []string
 	Sheet, Layer   string
+	// GeometryChoices are a table's candidate coordinate column sets when
+	// there are several (read with Options.FirstColumns; Geometry is the
+	// first).
+	GeometryChoices []GeometrySpec
 
 	rd    rawReader
 	ahead []*Record
@@ -212,6 +221,9 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 	in.Columns = uniqueNames(in.rd.columns())
 	if w, ok := in.rd.(interface{ warnings() []string }); ok {
 		in.Warnings = append(in.Warnings, w.warnings()...)
+	}
+	if c, ok := in.rd.(interface{ geometryChoices() []GeometrySpec }); ok {
+		in.GeometryChoices = c.geometryChoices()
 	}
 	// Look ahead for the CRS: the file may state it after the first lines
 	// (a GeoJSON crs member), and detection needs sample coordinates.

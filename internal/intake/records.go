@@ -67,9 +67,11 @@ type csvReader struct {
 	// does where the comma is the decimal mark (113,17).
 	decimalComma bool
 	warn         []string
+	choices      []GeometrySpec
 }
 
-func (c *csvReader) warnings() []string { return c.warn }
+func (c *csvReader) warnings() []string              { return c.warn }
+func (c *csvReader) geometryChoices() []GeometrySpec { return c.choices }
 
 func newCSVReader(r io.Reader, enc string, delim rune, lazy bool, opt Options) (*csvReader, error) {
 	cr := csv.NewReader(r)
@@ -110,11 +112,14 @@ func newCSVReader(r io.Reader, enc string, delim rune, lazy bool, opt Options) (
 	if lazy {
 		c.warn = append(c.warn, `a cell holds a bare " (a seconds mark?); quotes were read leniently`)
 	}
-	spec, err := detectColumns(c.header, opt.X, opt.Y, opt.WKT)
+	spec, choices, warn, err := detectTable(c.header, opt)
 	if err != nil {
 		return nil, err
 	}
-	c.spec = spec
+	c.spec, c.choices = spec, choices
+	if warn != "" {
+		c.warn = append(c.warn, warn)
+	}
 	return c, nil
 }
 

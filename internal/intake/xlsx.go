@@ -37,6 +37,7 @@ type xlsxReader struct {
 	dateCols  map[int]bool
 	needShown bool
 	sampled   int
+	choices   []GeometrySpec
 }
 
 // maxXMLInMemory is the worksheet size above which excelize streams the
@@ -175,9 +176,11 @@ func (x *xlsxReader) detect() error {
 	if x.empty {
 		return inputErr("工作表 %s 为空：第一行须为表头", "sheet %s is empty: its first row must be a header with lon/lat, x/y or wkt columns", Echo(x.sheet))
 	}
-	var err error
-	x.spec, err = detectColumns(x.header, x.opt.X, x.opt.Y, x.opt.WKT)
-	x.detected = err == nil
+	spec, choices, warn, err := detectTable(x.header, x.opt)
+	x.spec, x.choices, x.detected = spec, choices, err == nil
+	if warn != "" {
+		x.warn = append(x.warn, warn)
+	}
 	return err
 }
 
@@ -249,7 +252,8 @@ const shownSample = 64
 // maxExcelSerial is the day count of 9999-12-31, Excel's last date.
 const maxExcelSerial = 2958466
 
-func (x *xlsxReader) warnings() []string { return x.warn }
+func (x *xlsxReader) warnings() []string              { return x.warn }
+func (x *xlsxReader) geometryChoices() []GeometrySpec { return x.choices }
 
 // nextRow reads the next row's cells as stored (RawCellValue: a number
 // formatted to two decimals still gives all its digits); outside the

@@ -641,6 +641,9 @@ type InputInfo struct {
 	Sheet  string   `json:"sheet,omitempty"`
 	Layers []string `json:"layers,omitempty"`
 	Layer  string   `json:"layer,omitempty"`
+	// GeometryChoices are a table's candidate coordinate column sets when
+	// the header has several (inspect only: it previews the first).
+	GeometryChoices []intake.GeometrySpec `json:"geometry_choices,omitempty"`
 }
 
 // InputMeta returns in's InputInfo.
@@ -654,7 +657,7 @@ func InputMeta(in *intake.Input) InputInfo {
 		w = []string{}
 	}
 	return InputInfo{Format: in.Format, Encoding: in.Encoding, Columns: cols, Geometry: in.Geometry, CRS: in.CRS, Warnings: w,
-		Sheets: in.Sheets, Sheet: in.Sheet, Layers: in.Layers, Layer: in.Layer}
+		Sheets: in.Sheets, Sheet: in.Sheet, Layers: in.Layers, Layer: in.Layer, GeometryChoices: in.GeometryChoices}
 }
 
 type csvWriter struct {

@@ -276,6 +276,11 @@ func TestBatchAmbiguousColumns(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(b.String(), "lon/lat (lon, lat); x/y (X坐标, Y坐标)") || !strings.Contains(b.String(), "两组") {
 		t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
+	// inspect previews the first set and lists both, for a page to offer
+	a := inspectOK(t, srv.URL+"/api/v1/locate/inspect", "text/csv", body)
+	if len(a.GeometryChoices) != 2 || a.GeometryChoices[1].X != "X坐标" || a.Geometry.X != "lon" || len(a.Warnings) != 1 || !strings.Contains(a.Warnings[0], "two candidate") {
+		t.Errorf("inspect: geometry %+v choices %+v warnings %q", a.Geometry, a.GeometryChoices, a.Warnings)
+	}
 	got, _ := batchCSV(t, srv.URL+"/api/v1/locate/batch?x=Y坐标&y=X坐标&crs=EPSG:4547", "text/csv", body)
 	if got[0]["area_id"] != "area-jinshan" || math.Abs(mustFloat(got[0]["wgs84_lon"])-113.21) > 1e-6 {
 		t.Errorf("x=/y= choice: %v", got[0])
@@ -306,22 +311,12 @@ func TestGeoPackageLayersInspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/locate/inspect?filename=two.gpkg", bytes.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var a InspectAnswer
-	err = json.NewDecoder(resp.Body).Decode(&a)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("inspect: %d %v", resp.StatusCode, err)
-	}
+	a := inspectOK(t, srv.URL+"/api/v1/locate/inspect?filename=two.gpkg", "", body)
 	if strings.Join(a.Layers, ",") != "地块,点位" || a.Layer != "地块" || a.Rows != 1 || len(a.Warnings) != 1 || !strings.Contains(a.Warnings[0], "layer=") {
 		t.Errorf("inspect: layers %q layer %q rows %d warnings %q", a.Layers, a.Layer, a.Rows, a.Warnings)
 	}
-	req, _ = http.NewRequest("POST", srv.URL+"/api/v1/locate/batch?filename=two.gpkg", bytes.NewReader(body))
-	resp, err = http.DefaultClient.Do(req)
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/locate/batch?filename=two.gpkg", bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,4 +330,23 @@ func TestGeoPackageLayersInspect(t *testing.T) {
 	if len(got) != 1 || got[0]["area_id"] != "area-jinshan" || got[0]["名称"] != "金山" {
 		t.Errorf("layer=点位: %v", got)
 	}
+}
+
+// inspectOK posts body to an inspect URL and decodes its 200 answer.
+func inspectOK(t *testing.T, url, ctype string, body []byte) InspectAnswer {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a InspectAnswer
+	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("inspect: %d %v", resp.StatusCode, err)
+	}
+	return a
 }

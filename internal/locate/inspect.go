@@ -100,10 +100,11 @@ func (s *Server) postInspect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// A GeoPackage of several tables is previewed by its first; the
-	// answer lists them (layers) for the page to offer, and a batch
-	// must still say which with layer=.
-	opt.FirstLayer = true
+	// A GeoPackage of several tables is previewed by its first, a table
+	// with two candidate coordinate column sets by its first set; the
+	// answer lists them (layers, geometry_choices) for the page to offer,
+	// and a batch must still say which with layer=, x=&y= or wkt=.
+	opt.FirstLayer, opt.FirstColumns = true, true
 	ctx := c.Request().Context()
 	in, err := intake.Open(ctx, c.Request().Body, opt)
 	if err != nil {

@@ -220,7 +220,7 @@ try {
   /** what the issue-11 flows (flows.mjs) need */
   const t = { check, api, base, outdir, WAIT, inGeom, areas: areas.features, district: districtBox };
   const files = fixtures ? fixtures.files : [];
-  check(files.length === 6, 'the upload fixtures are there (EPSG:4547 GeoJSON, zipped Shapefile and GeoPackage, two GBK CSVs, .xlsx)', fixturesPath);
+  check(files.length === 7, 'the upload fixtures are there (EPSG:4547 GeoJSON, zipped Shapefile and GeoPackage, three GBK CSVs, .xlsx)', fixturesPath);
 
   // ================= desktop 1440×900 =================
   const desktop = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });

@@ -115,6 +115,25 @@ async function layerChoice(t, page, h, fx, name, lang) {
 }
 
 /**
+ * columnChoice: a table with two candidate coordinate column sets. The
+ * check offers both; choosing the other asks inspect again with x=&y= and
+ * shows the other set's CRS; the first is then chosen back.
+ */
+async function columnChoice(t, page, h, fx, name, lang) {
+  const options = await page.$$eval('#upload-columns-choice option', (os) => os.map((o) => o.textContent));
+  t.check(options.length === 2 && options[0].startsWith(fx.x) && options[1].startsWith(fx.other_x), `${name}: the check offers both coordinate column sets`, options);
+  const [req] = await Promise.all([
+    page.waitForRequest((r) => new URL(r.url()).pathname === '/api/v1/locate/inspect', { timeout: t.WAIT }),
+    page.selectOption('#upload-columns-choice', '1'),
+  ]);
+  t.check(new URL(req.url()).searchParams.get('x') === fx.other_x, `${name}: choosing ${fx.other_x} asks inspect again with x=${fx.other_x}`, req.url());
+  await page.waitForFunction((c) => document.getElementById('upload-crs')?.value === c && !document.getElementById('upload-run')?.disabled, fx.other_crs, { timeout: t.WAIT });
+  await h.shot(`upload-${fx.id}-${lang}-1c-columns`);
+  await page.selectOption('#upload-columns-choice', '0');
+  await page.waitForFunction((c) => document.getElementById('upload-crs')?.value === c && !document.getElementById('upload-run')?.disabled, fx.crs, { timeout: t.WAIT });
+}
+
+/**
  * uploadFlow uploads one fixture file through the page's file input, checks
  * the inspect panel, runs the batch and compares the rows with the batch API
  * and with the known points.
@@ -130,6 +149,7 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
   await h.shot(`upload-${fx.id}-${lang}-1-check`);
   if (axe) await h.axe('the upload check of ' + fx.id);
   if (fx.layers) await layerChoice(t, page, h, fx, name, lang);
+  if (fx.other_x) await columnChoice(t, page, h, fx, name, lang);
   if (changeCRS) {
     // the planner says "zone 38 with prefix": the page asks inspect again with crs=, and shows the new reading
     const [req] = await Promise.all([
@@ -152,8 +172,9 @@ export async function uploadFlow(t, page, h, fx, tag, { lang = 'zh', changeCRS =
   ]);
   t.check(new URL(breq.url()).searchParams.get('crs') === crs && crs === fx.crs, `${name}: the batch runs with the confirmed CRS ${fx.crs}`, breq.url());
   if (fx.layer) t.check(new URL(breq.url()).searchParams.get('layer') === fx.layer, `${name}: the batch names the layer the check read (${fx.layer})`, breq.url());
+  if (fx.x) t.check(new URL(breq.url()).searchParams.get('x') === fx.x && new URL(breq.url()).searchParams.get('y') === fx.y, `${name}: the batch names the coordinate columns the check read (${fx.x}/${fx.y})`, breq.url());
   await page.waitForFunction((n) => window.hetang.parcels().length === n && document.querySelectorAll('#parcel-table tbody tr').length === n, fx.points.length, { timeout: t.WAIT });
-  const truth = await upload(t, 'batch', fx.path, fx.layer ? { crs, layer: fx.layer } : { crs }, 'application/geo+json');
+  const truth = await upload(t, 'batch', fx.path, { crs, ...(fx.layer ? { layer: fx.layer } : {}), ...(fx.x ? { x: fx.x, y: fx.y } : {}) }, 'application/geo+json');
   const rows = await h.hook('parcels');
   const dom = await page.$$eval('#parcel-table tbody tr', (trs) => trs.map((tr) => ({
     flag: tr.querySelector('td.flag')?.textContent, area: tr.querySelector('td.primary-area')?.dataset.areaId || null, text: tr.textContent })));

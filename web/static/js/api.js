@@ -253,6 +253,7 @@ export const UPLOAD_CRS = ['CRS84', 'EPSG:4490', 'EPSG:4547', 'EPSG:4526', 'EPSG
  * @property {string} [sheet]
  * @property {string[]} [layers]  a GeoPackage's feature tables; layer the one read (the first of several, previewed: a batch must name it)
  * @property {string} [layer]
+ * @property {({kind: 'xy', x: string, y: string} | {kind: 'wkt', column: string})[]} [geometry_choices]  two or more candidate coordinate column sets (geometry is the first, previewed: a batch must name it)
  */
 /**
  * @typedef {object} UploadOptions  the overrides the page may send

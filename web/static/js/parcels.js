@@ -358,6 +358,20 @@ function renderCheck() {
     partSel = /** @type {HTMLSelectElement} */ (h('select', { id: part.id, disabled: busy }, part.list.map((n) => h('option', { value: n, selected: n === part.now }, n))));
     partSel.addEventListener('change', () => inspectFile(file, null, { [part.key]: partSel.value }));
   }
+  // A header with two candidate coordinate column sets (经度/纬度 and
+  // X坐标/Y坐标): which one to read (x=&y= or wkt=).
+  const choices = a.geometry_choices && a.geometry_choices.length > 1 ? a.geometry_choices : null;
+  let colSel = null;
+  if (choices) {
+    const label = (g) => g.kind === 'wkt' ? 'WKT ' + g.column : g.x + ' / ' + g.y;
+    const now = label(a.geometry);
+    colSel = /** @type {HTMLSelectElement} */ (h('select', { id: 'upload-columns-choice', disabled: busy }, choices.map((g, i) => h('option', { value: String(i), selected: label(g) === now }, label(g)))));
+    colSel.addEventListener('change', () => {
+      const g = choices[Number(colSel.value)];
+      const keep = { sheet: pending && pending.pick && pending.pick.sheet };
+      inspectFile(file, null, g.kind === 'wkt' ? { ...keep, wkt: g.column } : { ...keep, x: g.x, y: g.y });
+    });
+  }
   const geom = a.geometry.kind === 'xy' ? tr('坐标列 ', 'coordinate columns ') + a.geometry.x + ' / ' + a.geometry.y
     : a.geometry.kind === 'wkt' ? tr('WKT 列 ', 'WKT column ') + a.geometry.column : tr('文件自带的几何', 'the file\'s own geometries');
   const reason = tr(a.crs.reason_zh, a.crs.reason_en);
@@ -379,6 +393,7 @@ function renderCheck() {
     a.warnings.length ? h('ul', { class: 'warnings' }, a.warnings.map((w) => h('li', null, w))) : null,
     sampleTable(a),
     part ? [h('label', { for: part.id, class: 'field' }, tr(...part.label)), partSel] : null,
+    colSel ? [h('label', { for: 'upload-columns-choice', class: 'field' }, tr('选择坐标列（表中有两组）', 'Coordinate columns (the table has two sets)')), colSel] : null,
     h('label', { for: 'upload-crs', class: 'field' }, tr('确认或更改坐标系', 'Confirm or change the coordinate system')), sel,
     a.problems_total ? h('div', { class: 'problems', id: 'upload-problems' },
       h('p', null, tr(`有问题的行（${a.problems_total} 行${a.problems_total > a.problems.length ? '，列出前 ' + a.problems.length + ' 行' : ''}）：`,
@@ -391,6 +406,7 @@ function renderCheck() {
   box.hidden = false;
   if (focused === 'upload-crs') sel.focus();
   else if (partSel && focused === partSel.id) partSel.focus();
+  else if (colSel && focused === colSel.id) colSel.focus();
 }
 onLang(() => { renderCheck(); renderStatus(); });
 
@@ -402,9 +418,11 @@ export async function runBatch(crs) {
   renderCheck();
   status(`正在查询 ${file.name}（${crsShort(crs)}）…`, `Locating ${file.name} (${crsShort(crs)})…`);
   try {
-    // the sheet or layer the check read (a GeoPackage of several layers
-    // must name it)
-    const res = await api.batch(file, { crs, sheet: answer && answer.sheet, layer: answer && answer.layer });
+    // the sheet, layer and (of two candidate sets) coordinate columns the
+    // check read: a batch must name a GeoPackage's layer and the columns
+    const g = answer && answer.geometry_choices && answer.geometry_choices.length > 1 ? answer.geometry : null;
+    const cols = g ? (g.kind === 'wkt' ? { wkt: g.column } : { x: g.x, y: g.y }) : {};
+    const res = await api.batch(file, { crs, sheet: answer && answer.sheet, layer: answer && answer.layer, ...cols });
     const base = state.parcels.length;
     const columns = res.input ? res.input.columns : [];
     const rows = res.features.map((f, i) => {
