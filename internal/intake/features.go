@@ -98,6 +98,7 @@ type geoJSONFile struct {
 // parseGeoJSON reads a FeatureCollection (or a single Feature) and its
 // legacy "crs" member, if any.
 func parseGeoJSON(b []byte) (*Features, error) {
+	b = jsontext.TrimBOM(b)
 	var f geoJSONFile
 	if err := jsontext.Unmarshal(b, &f); err != nil {
 		return nil, inputErr("GeoJSON 格式错误：%s", "GeoJSON: %s", Echo(err.Error()))

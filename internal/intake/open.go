@@ -16,6 +16,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/project"
+
+	"hetang/internal/jsontext"
 )
 
 // Options steer Open. Every field is optional.
@@ -179,9 +181,11 @@ func Open(ctx context.Context, r io.Reader, opt Options) (*Input, error) {
 		delim := sniffDelimiter(tb)
 		in.rd, err = newCSVReader(tb, in.Encoding, delim, sniffBareQuote(tb, delim), opt)
 	case FormatNDJSON:
+		in.Encoding = skipBOM(br)
 		in.rd = newNDJSONReader(br, lim.MaxLine)
 		in.Geometry.Kind = GeometryFlatJSON
 	case FormatGeoJSON:
+		in.Encoding = skipBOM(br)
 		in.rd, err = newGeoJSONReader(br)
 		in.Geometry.Kind = GeometryFeature
 	case FormatXLSX, FormatShapeZip, FormatGeoPackage:
@@ -511,3 +515,13 @@ func FeaturesToWGS84(fs *Features, override string) (*Frame, error) {
 }
 
 func sortStrings(s []string) { sort.Strings(s) }
+
+// skipBOM drops a leading UTF-8 byte order mark from JSON text (RFC 8259
+// §8.1 lets a parser ignore it) and says which encoding that makes it.
+func skipBOM(br *bufio.Reader) string {
+	if h, _ := br.Peek(len(jsontext.BOM)); string(h) == jsontext.BOM {
+		_, _ = br.Discard(len(jsontext.BOM))
+		return EncodingUTF8BOM
+	}
+	return EncodingUTF8
+}

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -59,5 +60,22 @@ func TestRecordErrorsAndFlattening(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJSONWithByteOrderMark: GeoJSON and NDJSON saved with a UTF-8 byte
+// order mark (Notepad, PowerShell 5) are read, as RFC 8259 §8.1 allows, by
+// the batch reader and by imports, instead of failing at byte 1.
+func TestJSONWithByteOrderMark(t *testing.T) {
+	fc := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},"geometry":{"type":"Point","coordinates":[113.2,27.9]}}]}`
+	fs, err := ReadFeatures(context.Background(), FormatGeoJSON, []byte("\ufeff"+fc), "", FeatureOptions{})
+	if err != nil || len(fs.Features) != 1 {
+		t.Fatalf("import of GeoJSON with a BOM: %v", err)
+	}
+	for _, body := range []string{fc, `{"lon":113.2,"lat":27.9}` + "\n"} {
+		in, recs := open(t, []byte("\ufeff"+body), Options{})
+		if len(recs) != 1 || recs[0].Err != nil || in.Encoding != EncodingUTF8BOM {
+			t.Errorf("batch %s with a BOM: %d records, encoding %s, %+v", in.Format, len(recs), in.Encoding, recs)
+		}
 	}
 }

@@ -36,6 +36,16 @@ func (e *SyntaxError) Error() string {
 	return "at byte " + strconv.FormatInt(e.Offset, 10) + ": " + e.Msg
 }
 
+// BOM is the UTF-8 byte order mark some Windows editors put first in a
+// UTF-8 file.
+const BOM = "\xef\xbb\xbf"
+
+// TrimBOM drops a leading UTF-8 byte order mark, which RFC 8259 §8.1 lets
+// a parser ignore (files saved by Notepad or PowerShell 5 carry one).
+func TrimBOM(b []byte) []byte {
+	return bytes.TrimPrefix(b, []byte(BOM))
+}
+
 // Check reports whether b is exactly one JSON value (with optional white
 // space around it) that is valid UTF-8, has no duplicate keys in any object
 // and nests at most MaxDepth arrays and objects. The error is a

@@ -188,6 +188,7 @@ func (s *Server) getLocate(c echo.Context) error {
 // UTF-8, no key twice at any depth); errors say what is wrong where, without
 // Go type names.
 func ParseParcel(b []byte) (orb.Geometry, error) {
+	b = jsontext.TrimBOM(b)
 	if err := jsontext.Check(b); err != nil {
 		return nil, invalidf(reasonInvalid, "the body must be one GeoJSON Feature, Polygon or MultiPolygon: %v", err)
 	}
