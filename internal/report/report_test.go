@@ -2,10 +2,8 @@ package report
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,39 +11,23 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paulmach/orb"
 
-	"hetang/geodata"
-	"hetang/internal/config"
 	"hetang/internal/crs"
-	"hetang/internal/httpapi"
+	"hetang/internal/fixture"
 	"hetang/internal/locate"
 	"hetang/internal/spatial"
-	"hetang/internal/store"
 )
 
-var testStore = sync.OnceValues(func() (*store.Store, error) {
-	dir, err := os.MkdirTemp("", "hetang-report-test-*")
-	if err != nil {
-		return nil, err
-	}
-	return store.OpenDefault(context.Background(), dir, geodata.FS)
-})
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
 
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	st, err := testStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(httpapi.New(config.Default(), st, log, "test", New(st, spatial.ParcelLimits{}, nil)).Handler())
-	t.Cleanup(srv.Close)
-	return srv
+	st := fixture.Store(t)
+	return fixture.Server(t, fixture.Config(t), st, New(st, spatial.ParcelLimits{}, nil))
 }
 
 // needTools skips when a tool is missing, except under CI (scripts/deps.sh
@@ -194,10 +176,7 @@ func TestReportPDF(t *testing.T) {
 
 // BenchmarkReport: a point's report as JSON against the same as a PDF.
 func BenchmarkReport(b *testing.B) {
-	st, err := testStore()
-	if err != nil {
-		b.Fatal(err)
-	}
+	st := fixture.Store(b)
 	if err := FontAvailable(); err != nil {
 		b.Skip(err)
 	}

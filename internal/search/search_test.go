@@ -1,10 +1,8 @@
 package search
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -13,34 +11,19 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"hetang/geodata"
-	"hetang/internal/config"
-	"hetang/internal/httpapi"
+	"hetang/internal/fixture"
 	"hetang/internal/plandata"
-	"hetang/internal/store"
 )
 
-var testStore = sync.OnceValues(func() (*store.Store, error) {
-	dir, err := os.MkdirTemp("", "hetang-search-test-*")
-	if err != nil {
-		return nil, err
-	}
-	return store.OpenDefault(context.Background(), dir, geodata.FS)
-})
+func TestMain(m *testing.M) { os.Exit(fixture.Run(m)) }
 
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	st, err := testStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(httpapi.New(config.Default(), st, log, "test", New(st, geodata.FS)).Handler())
-	t.Cleanup(srv.Close)
-	return srv
+	st := fixture.Store(t)
+	return fixture.Server(t, fixture.Config(t), st, New(st, geodata.FS))
 }
 
 func search(t *testing.T, srv *httptest.Server, q string, extra string) (int, Answer, string) {
