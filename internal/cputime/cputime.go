@@ -4,6 +4,8 @@
 package cputime
 
 import (
+	"bytes"
+	"io"
 	"syscall"
 	"testing"
 	"time"
@@ -26,4 +28,21 @@ func ReportRates(b *testing.B, n int, unit string, cpu0 time.Duration) {
 	if c := Used() - cpu0; c > 0 {
 		b.ReportMetric(float64(n)/c.Seconds(), unit+"/cpu-s")
 	}
+}
+
+// BenchDocs runs write once per iteration into a reused buffer and reports
+// the document's size ("bytes/doc") and the documents written per second of
+// wall clock and of CPU time.
+func BenchDocs(b *testing.B, write func(io.Writer) error) {
+	var buf bytes.Buffer
+	cpu0 := Used()
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := write(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/doc")
+	ReportRates(b, b.N, "docs", cpu0)
 }
