@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"hetang/internal/fixture"
 )
 
 // chromiumPath is the browser the test drives: Debian's Chromium, installed by
@@ -86,7 +86,7 @@ func TestBrowser(t *testing.T) {
 	}
 	srv := exec.Command(bin, "serve", "-addr", addr, "-config", cfgFile)
 	srv.Env = append(os.Environ(), "HETANG_CACHE_DIR="+t.TempDir(), "HETANG_LOG_FORMAT=text")
-	logs := &syncBuffer{}
+	logs := &fixture.SyncBuffer{}
 	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
@@ -130,7 +130,7 @@ func freeAddr(t *testing.T) string {
 	return "127.0.0.1:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
-func waitReady(t *testing.T, base string, exited <-chan error, logs *syncBuffer) {
+func waitReady(t *testing.T, base string, exited <-chan error, logs *fixture.SyncBuffer) {
 	t.Helper()
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
@@ -158,23 +158,4 @@ func tail(s string, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
-}
-
-// syncBuffer collects the server's output; the test reads it while the
-// server may still be writing.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
