@@ -437,8 +437,9 @@ const readStep = 64 << 10
 
 // ReadAll reads body to its end, reserving perByte bytes for every byte of
 // it (the body and what decoding it will take): the room its buffer makes
-// for the body's bytes as they arrive, so that a slow client holds only what it has sent, and the rest
-// once it is complete. A body whose size is known (size ≥ 0, a
+// for the body's bytes as they arrive, so that a slow client holds only
+// what it has sent, and the rest once it is complete. A body whose size is
+// known (size ≥ 0, a
 // Content-Length) and whose estimate could never fit is refused (413)
 // before anything is read.
 func (r *Reservation) ReadAll(ctx context.Context, body io.Reader, size, perByte int64) ([]byte, error) {
